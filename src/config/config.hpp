@@ -1,0 +1,111 @@
+// Typed, validated configuration: what the YAML file becomes after parsing and checks.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+
+namespace tributary::config {
+
+enum class SourceType { kPostgres, kMysql };
+enum class SnapshotMode { kInitial, kNever, kAlways, kInitialOnly, kWhenNeeded };
+
+struct SourceConfig {
+  SourceType type = SourceType::kPostgres;
+  std::string host = "127.0.0.1";
+  int port = 5432;
+  std::string database;
+  std::string user;
+  std::string password;  ///< from `password` (after ${ENV} expansion) or `password_file`; never log
+  std::string slot;         ///< default: "tributary_" + pipeline name
+  std::string publication;  ///< default: "tributary_" + pipeline name
+  std::string sslmode = "prefer";
+  int connect_timeout_seconds = 10;
+};
+
+struct TablesConfig {
+  std::vector<std::string> include{"public\\..*"};  ///< anchored regexes on "schema.table"
+  std::vector<std::string> exclude;
+};
+
+struct SnapshotConfig {
+  SnapshotMode mode = SnapshotMode::kInitial;
+  int parallelism = 2;    ///< 1..64
+  int fetch_size = 10000;  ///< rows per fetch from a snapshot cursor
+};
+
+struct EnvelopeConfig {
+  bool schemas = true;
+  bool tombstones_on_delete = true;
+  std::string unavailable_value_placeholder = "__debezium_unavailable_value";
+};
+
+struct PipelineConfig {
+  std::string name;  ///< unique; [A-Za-z0-9_.-]+
+  SourceConfig source;
+  TablesConfig tables;
+  SnapshotConfig snapshot;
+  std::string topic_prefix;  ///< default: name
+  EnvelopeConfig envelope;
+};
+
+struct BatchConfig {
+  int64_t max_events = 10000;
+  int64_t max_bytes = 16 * 1024 * 1024;
+  int64_t max_ms = 50;
+};
+
+struct KafkaConfig {
+  std::string bootstrap_servers;
+  std::map<std::string, std::string> properties;  ///< passed to rd_kafka_conf_set as is
+  BatchConfig batch;
+  std::string transactional_id_prefix = "tributary-";  ///< transactional.id = prefix + pipeline
+  int transaction_timeout_ms = 60000;
+};
+
+struct OffsetsConfig {
+  std::string directory = "/var/lib/tributary";  ///< <directory>/<pipeline>.offsets
+  std::string topic = "tributary.offsets";  ///< offsets records, key = pipeline name
+};
+
+struct HttpConfig {
+  std::string listen = "127.0.0.1:9187";  ///< host:port; port 0 picks a free one; "" disables
+};
+
+struct LogConfig {
+  std::string level = "info";  ///< trace | debug | info | warn | error
+};
+
+struct Config {
+  std::vector<PipelineConfig> pipelines;
+  KafkaConfig kafka;
+  OffsetsConfig offsets;
+  HttpConfig http;
+  LogConfig log;
+};
+
+/// One problem found in a configuration: the key path (e.g. "pipelines[0].source.port") and a
+/// message that says what is wrong and how to fix it.
+struct ConfigError {
+  std::string path;
+  std::string message;
+  std::string to_string() const { return path.empty() ? message : path + ": " + message; }
+};
+
+/// Parses and validates YAML text. Collects every problem; returns them all on failure.
+/// `${NAME}` is expanded from the environment in every scalar; an unset variable is an error.
+struct LoadResult {
+  std::optional<Config> config;
+  std::vector<ConfigError> errors;
+};
+LoadResult load_from_string(const std::string& yaml_text, const std::string& source_name);
+LoadResult load_from_file(const std::string& path);
+
+/// Markdown reference of every key (generated from the same option table the parser uses).
+std::string reference_markdown();
+
+}  // namespace tributary::config

@@ -1,0 +1,24 @@
+// The unit the sink writes: a Kafka record, independent of where it came from.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tributary::sink {
+
+struct Message {
+  std::string topic;
+  std::optional<std::string> key;    ///< nullopt: null key (truncate events)
+  std::optional<std::string> value;  ///< nullopt: tombstone
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  std::size_t byte_size() const {
+    std::size_t n = topic.size() + (key ? key->size() : 0) + (value ? value->size() : 0);
+    for (const auto& [k, v] : headers) n += k.size() + v.size();
+    return n;
+  }
+};
+
+}  // namespace tributary::sink
