@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything tributary needs to build, test and run the demo on Debian 12.
+# The Dockerfile runs the same package list: keep them equal.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+BUILD_PACKAGES=(
+  build-essential cmake pkg-config
+  librdkafka-dev libpq-dev libyaml-cpp-dev rapidjson-dev prometheus-cpp-dev libboost-dev
+  catch2
+)
+TEST_PACKAGES=(
+  postgresql postgresql-15-wal2json postgresql-client
+  python3 python3-confluent-kafka python3-psycopg2 python3-pytest
+  kcat curl
+)
+
+wanted=("${BUILD_PACKAGES[@]}")
+if [ "${1:-}" != "--build-only" ]; then wanted+=("${TEST_PACKAGES[@]}"); fi
+
+missing=()
+for package in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

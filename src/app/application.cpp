@@ -1,0 +1,110 @@
+// Process lifecycle for `tributary run`.
+#include "app/application.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <csignal>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "app/pipeline.hpp"
+#include "app/sd_notify.hpp"
+#include "base/log.hpp"
+#include "metrics/health.hpp"
+#include "metrics/http_server.hpp"
+#include "metrics/metrics.hpp"
+
+namespace tributary::app {
+
+int run(const config::Config& config) {
+  log::Level level = log::Level::kInfo;
+  log::parse_level(config.log.level, level);
+  log::set_level(level);
+
+  for (const auto& pipeline : config.pipelines) {
+    if (pipeline.source.type != config::SourceType::kPostgres) {
+      log::error(pipeline.name,
+                 "source.type mysql is not implemented yet in this version (fix: use "
+                 "source.type: postgres)");
+      return 2;
+    }
+  }
+
+  boost::asio::io_context io;
+  metrics::Metrics metrics;
+  metrics::HealthState health;
+  metrics::HttpServer http(io, metrics, health);
+  if (!config.http.listen.empty()) {
+    auto listening = http.listen(config.http.listen);
+    if (!listening.ok()) {
+      log::error({}, listening.error().message);
+      return 2;
+    }
+    auto colon = config.http.listen.rfind(':');
+    log::info({}, "http listening on " + config.http.listen.substr(0, colon) + ":" +
+                      std::to_string(http.port()));
+  }
+
+  int exit_code = 0;
+  std::size_t running = config.pipelines.size();
+  boost::asio::steady_timer shutdown_timer(io);
+  boost::asio::steady_timer watchdog_timer(io);
+  bool shutting_down = false;
+
+  std::vector<std::unique_ptr<Pipeline>> pipelines;
+  auto stop_all = [&](const char* why) {
+    if (shutting_down) return;
+    shutting_down = true;
+    log::info({}, std::string("shutting down: ") + why);
+    notify("STOPPING=1");
+    health.set_shutting_down();
+    for (auto& pipeline : pipelines) pipeline->stop();
+    shutdown_timer.expires_after(std::chrono::seconds(30));
+    shutdown_timer.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      log::error({}, "shutdown did not finish within 30 s; exiting");
+      exit_code = std::max(exit_code, 1);
+      io.stop();
+    });
+  };
+  for (const auto& pipeline_config : config.pipelines) {
+    pipelines.push_back(std::make_unique<Pipeline>(
+        io, config, pipeline_config, metrics, health, [&](int code) {
+          exit_code = std::max(exit_code, code);
+          if (code != 0) stop_all("a pipeline failed");
+          if (--running == 0) {
+            shutdown_timer.cancel();
+            watchdog_timer.cancel();
+            http.stop();
+            io.stop();
+          }
+        }));
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int signal_number) {
+    if (!ec) stop_all(signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  });
+  std::signal(SIGPIPE, SIG_IGN);
+
+  for (auto& pipeline : pipelines) pipeline->start();
+  notify("READY=1");
+  if (auto interval = watchdog_interval()) {
+    std::function<void()> pet = [&] {
+      notify("WATCHDOG=1");
+      watchdog_timer.expires_after(*interval / 2);
+      watchdog_timer.async_wait([&](boost::system::error_code ec) {
+        if (!ec) pet();
+      });
+    };
+    pet();
+  }
+  io.run();
+  pipelines.clear();
+  log::info({}, "exiting with code " + std::to_string(exit_code));
+  return exit_code;
+}
+
+}  // namespace tributary::app

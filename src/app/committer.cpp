@@ -1,0 +1,363 @@
+// The exactly-once loop: Kafka transaction per batch, offsets record last, then checkpoint.
+#include "app/committer.hpp"
+
+#include "base/log.hpp"
+#include "checkpoint/position_json.hpp"
+
+namespace tributary::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr auto kCommitTimeout = std::chrono::seconds(30);
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+envelope::Options envelope_options(const config::PipelineConfig& pipeline) {
+  envelope::Options options;
+  options.topic_prefix = pipeline.topic_prefix.empty() ? pipeline.name : pipeline.topic_prefix;
+  options.schemas = pipeline.envelope.schemas;
+  options.tombstones_on_delete = pipeline.envelope.tombstones_on_delete;
+  options.connector =
+      pipeline.source.type == config::SourceType::kPostgres ? "postgresql" : "mysql";
+  options.unavailable_value_placeholder = pipeline.envelope.unavailable_value_placeholder;
+  options.version = std::string("tributary-") + TRIBUTARY_VERSION;
+  return options;
+}
+
+}  // namespace
+
+Committer::Committer(const config::Config& config, const config::PipelineConfig& pipeline,
+                     event::EventQueue& queue, metrics::PipelineProbe& probe,
+                     CommitterCallbacks callbacks)
+    : config_(config),
+      pipeline_(pipeline),
+      queue_(queue),
+      probe_(probe),
+      callbacks_(std::move(callbacks)),
+      serializer_(envelope_options(pipeline)),
+      store_(config.offsets.directory, pipeline.name) {}
+
+Committer::~Committer() {
+  request_stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Committer::start() { thread_ = std::thread([this] { run(); }); }
+
+void Committer::request_flush() {
+  flush_requested_ = true;
+  queue_.wake_all();
+}
+
+void Committer::request_stop() {
+  stop_requested_ = true;
+  queue_.wake_all();
+}
+
+void Committer::set_shutdown_deadline(Clock::time_point deadline) {
+  shutdown_deadline_ns_ = deadline.time_since_epoch().count();
+}
+
+bool Committer::give_up() const {
+  if (!stop_requested_) return false;
+  int64_t deadline = shutdown_deadline_ns_.load();
+  return deadline != 0 && Clock::now().time_since_epoch().count() >= deadline;
+}
+
+void Committer::pause(std::chrono::milliseconds duration) {
+  // Waiting on the queue keeps the wait interruptible; nothing is taken from it.
+  auto until = Clock::now() + duration;
+  while (Clock::now() < until && !give_up()) {
+    if (producer_) producer_->poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+Result<std::optional<event::SourcePosition>> Committer::initialize() {
+  sink::ProducerOptions options;
+  options.pipeline = pipeline_.name;
+  options.bootstrap_servers = config_.kafka.bootstrap_servers;
+  options.properties = config_.kafka.properties;
+  options.transactional_id = config_.kafka.transactional_id_prefix + pipeline_.name;
+  options.transaction_timeout_ms = config_.kafka.transaction_timeout_ms;
+  options.offsets_topic = config_.offsets.topic;
+  auto producer = sink::TransactionalProducer::create(options);
+  if (!producer.ok()) return producer.error();
+  producer_ = std::move(producer.value());
+
+  auto backoff = std::chrono::milliseconds(250);
+  while (true) {
+    auto initialized = producer_->init_transactions(kCommitTimeout);
+    if (initialized.ok()) break;
+    if (initialized.error().kind != ErrorKind::kRetriable) return initialized.error();
+    if (callbacks_.kafka_connected) callbacks_.kafka_connected(false);
+    log::warn(pipeline_.name, "Kafka init_transactions failed, retrying: " +
+                                  initialized.error().message);
+    if (stop_requested_) return Error::retriable("stopped while waiting for Kafka");
+    pause(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+  if (callbacks_.kafka_connected) callbacks_.kafka_connected(true);
+
+  std::optional<event::SourcePosition> from_kafka;
+  while (true) {
+    auto record = producer_->read_last_offsets_record(kCommitTimeout);
+    if (record.ok()) {
+      if (*record) {
+        auto parsed = checkpoint::position_from_json(**record);
+        if (!parsed.ok()) {
+          return Error::fatal("the last offsets record of pipeline " + pipeline_.name +
+                              " in topic " + config_.offsets.topic +
+                              " is unreadable: " + parsed.error().message);
+        }
+        from_kafka = *parsed;
+      }
+      break;
+    }
+    if (record.error().kind != ErrorKind::kRetriable || stop_requested_) return record.error();
+    log::warn(pipeline_.name, "reading the offsets record failed, retrying: " +
+                                  record.error().message);
+    pause(backoff);
+  }
+
+  auto from_file = store_.load();
+  if (!from_file.ok()) {
+    if (!from_kafka) {
+      return Error::config("checkpoint file " + store_.path() + " is unreadable (" +
+                           from_file.error().message +
+                           ") and Kafka holds no offsets record for pipeline " + pipeline_.name +
+                           " (fix: restore the file, or delete it to start over with a new "
+                           "snapshot, which emits every row again)");
+    }
+    log::warn(pipeline_.name, "checkpoint file " + store_.path() + " is unreadable (" +
+                                  from_file.error().message +
+                                  "); resuming from the offsets record in Kafka");
+    return from_kafka;
+  }
+  std::optional<event::SourcePosition> resume;
+  if (*from_file && from_kafka) {
+    resume = checkpoint::further(**from_file, *from_kafka);
+  } else if (*from_file) {
+    resume = **from_file;
+  } else {
+    resume = from_kafka;
+    if (from_kafka) {
+      log::warn(pipeline_.name, "checkpoint file " + store_.path() +
+                                    " is missing; resuming from the offsets record in Kafka");
+    }
+  }
+  if (resume) {
+    committed_position_ = *resume;
+    have_committed_position_ = true;
+    log::info(pipeline_.name, "resuming from " + checkpoint::position_to_json(pipeline_.name, *resume));
+  } else {
+    log::info(pipeline_.name, "no checkpoint: starting from the beginning");
+  }
+  return resume;
+}
+
+void Committer::run() {
+  auto initialized = initialize();
+  if (!initialized.ok()) {
+    if (callbacks_.stopped) callbacks_.stopped(initialized.error());
+    return;
+  }
+  if (callbacks_.ready) callbacks_.ready(*initialized);
+
+  std::vector<event::QueueItem> items;
+  items.reserve(1024);
+  const auto max_wait = std::chrono::milliseconds(config_.kafka.batch.max_ms);
+  while (true) {
+    auto deadline = batch_.open ? batch_.started + max_wait : Clock::now() + std::chrono::milliseconds(100);
+    items.clear();
+    queue_.pop(items, 1024, deadline);
+    for (auto& item : items) {
+      auto handled = handle(item);
+      if (!handled.ok()) {
+        if (callbacks_.stopped) callbacks_.stopped(handled.error());
+        return;
+      }
+    }
+    producer_->poll();
+    const bool drained = queue_.empty();
+    const bool stopping = stop_requested_.load() && drained;
+    const bool flushing = flush_requested_.load() && drained;
+    if ((batch_.open && Clock::now() >= batch_.started + max_wait) || stopping || flushing ||
+        (!batch_.open && batch_.position_dirty)) {
+      auto committed = commit_batch();
+      if (!committed.ok()) {
+        if (callbacks_.stopped) callbacks_.stopped(committed.error());
+        return;
+      }
+    }
+    if (flushing) {
+      flush_requested_ = false;
+      if (callbacks_.flushed) {
+        callbacks_.flushed(have_committed_position_ ? std::optional(committed_position_)
+                                                    : std::nullopt);
+      }
+    }
+    if (stopping) {
+      if (callbacks_.stopped) callbacks_.stopped(Result<void>{});
+      return;
+    }
+  }
+}
+
+Result<void> Committer::handle(event::QueueItem& item) {
+  if (auto* change = std::get_if<event::ChangeEvent>(&item)) {
+    if (change->op != event::Op::kRead) return emit(*change, change->source.snapshot);
+    // Hold one snapshot row back: only the snapshot's end tells which row is the last.
+    Result<void> emitted;
+    if (held_snapshot_row_) {
+      emitted = emit(*held_snapshot_row_, first_snapshot_row_emitted_
+                                              ? event::SnapshotMarker::kTrue
+                                              : event::SnapshotMarker::kFirst);
+    }
+    held_snapshot_row_ = std::move(*change);
+    return emitted;
+  }
+  auto& marker = std::get<event::PositionMarker>(item);
+  if (marker.snapshot_done && held_snapshot_row_) {
+    auto emitted = emit(*held_snapshot_row_, event::SnapshotMarker::kLast);
+    held_snapshot_row_.reset();
+    if (!emitted.ok()) return emitted;
+  }
+  if (marker.snapshot_done) first_snapshot_row_emitted_ = false;
+  batch_.position = marker.position;
+  batch_.position_dirty = true;
+  return {};
+}
+
+Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker marker) {
+  change.source.snapshot = marker;
+  if (marker == event::SnapshotMarker::kFirst) first_snapshot_row_emitted_ = true;
+  scratch_.clear();
+  auto serialized = serializer_.serialize(change, now_us(), scratch_);
+  if (!serialized.ok()) {
+    return Error::fatal("cannot write the event of table " + change.schema->id.qualified() +
+                        " as an envelope: " + serialized.error().message);
+  }
+  if (!batch_.open) {
+    auto begun = producer_->begin();
+    if (!begun.ok()) return begun.error();
+    batch_.open = true;
+    batch_.started = Clock::now();
+  }
+  for (auto& message : scratch_) {
+    auto produced = producer_->produce(message);
+    if (!produced.ok() && produced.error().kind != ErrorKind::kAbortTransaction) {
+      return produced.error();
+    }
+    // An abortable failure surfaces again at commit, which aborts and resends the whole batch.
+    batch_.bytes += message.byte_size();
+    batch_.messages.push_back(std::move(message));
+  }
+  ++batch_.events;
+  batch_.position = change.position;
+  batch_.position_dirty = true;
+  const std::string& table = change.schema->id.table;
+  probe_.event_emitted(table, static_cast<char>(change.op));
+  if (change.op != event::Op::kRead) {
+    probe_.source_lag(static_cast<double>(now_us() - change.source.commit_time_us) / 1e6);
+  }
+  if (batch_.events >= static_cast<std::size_t>(config_.kafka.batch.max_events) ||
+      batch_.bytes >= static_cast<std::size_t>(config_.kafka.batch.max_bytes)) {
+    return commit_batch();
+  }
+  return {};
+}
+
+Result<void> Committer::resend_batch() {
+  auto backoff = std::chrono::milliseconds(250);
+  while (true) {
+    auto aborted = producer_->abort(kCommitTimeout);
+    if (aborted.ok()) break;
+    if (aborted.error().kind != ErrorKind::kRetriable || give_up()) return aborted.error();
+    log::warn(pipeline_.name, "Kafka abort failed, retrying: " + aborted.error().message);
+    pause(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+  probe_.transaction_aborted();
+  auto begun = producer_->begin();
+  if (!begun.ok()) return begun.error();
+  for (const auto& message : batch_.messages) {
+    auto produced = producer_->produce(message);
+    if (!produced.ok()) return produced.error();
+  }
+  return {};
+}
+
+Result<void> Committer::commit_batch() {
+  if (!batch_.open) {
+    if (!batch_.position_dirty) return {};
+    // Only positions moved (commits of filtered transactions, keepalives): no Kafka transaction
+    // needed, everything before them is already committed.
+    batch_.position_dirty = false;
+    return save_checkpoint(batch_.position);
+  }
+  const std::string offsets = checkpoint::position_to_json(pipeline_.name, batch_.position);
+  auto started = Clock::now();
+  auto backoff = std::chrono::milliseconds(250);
+  while (true) {
+    auto committed = producer_->commit(offsets, kCommitTimeout);
+    if (committed.ok()) break;
+    const Error& error = committed.error();
+    if (callbacks_.kafka_connected) callbacks_.kafka_connected(false);
+    if (give_up()) {
+      return Error::retriable("shutdown deadline passed with a Kafka transaction not committed (" +
+                              error.message + "); it is resent on restart");
+    }
+    if (error.kind == ErrorKind::kRetriable) {
+      log::warn(pipeline_.name, "Kafka commit failed, retrying: " + error.message);
+      pause(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      continue;
+    }
+    if (error.kind == ErrorKind::kAbortTransaction) {
+      log::warn(pipeline_.name, "Kafka transaction must be aborted (" + error.message +
+                                    "); aborting and sending its " +
+                                    std::to_string(batch_.messages.size()) + " records again");
+      auto resent = resend_batch();
+      if (!resent.ok()) {
+        if (resent.error().kind == ErrorKind::kRetriable || resent.error().kind == ErrorKind::kAbortTransaction) {
+          pause(backoff);
+          backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+          continue;
+        }
+        return resent.error();
+      }
+      continue;
+    }
+    return error;
+  }
+  if (callbacks_.kafka_connected) callbacks_.kafka_connected(true);
+  probe_.transaction_committed(batch_.events, batch_.bytes,
+                               std::chrono::duration<double>(Clock::now() - started).count());
+  log::debug(pipeline_.name, "committed Kafka transaction of " + std::to_string(batch_.events) +
+                                 " events at " +
+                                 event::format_lsn(batch_.position.lsn));
+  batch_.open = false;
+  batch_.messages.clear();
+  batch_.events = 0;
+  batch_.bytes = 0;
+  batch_.position_dirty = false;
+  return save_checkpoint(batch_.position);
+}
+
+Result<void> Committer::save_checkpoint(const event::SourcePosition& position) {
+  auto saved = store_.save(position);
+  if (!saved.ok()) return Error::fatal(saved.error().message);
+  committed_position_ = position;
+  have_committed_position_ = true;
+  probe_.checkpoint_written(now_us() / 1000000);
+  if (position.snapshot_completed) probe_.source_position(position.lsn);
+  if (callbacks_.committed) callbacks_.committed(position);
+  return {};
+}
+
+}  // namespace tributary::app

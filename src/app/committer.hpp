@@ -1,0 +1,98 @@
+// The sink thread of a pipeline: batches events into Kafka transactions, then checkpoints.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/result.hpp"
+#include "checkpoint/checkpoint_store.hpp"
+#include "config/config.hpp"
+#include "envelope/serializer.hpp"
+#include "event/event_queue.hpp"
+#include "metrics/metrics.hpp"
+#include "sink/kafka/transactional_producer.hpp"
+
+namespace tributary::app {
+
+struct CommitterCallbacks {
+  /// sink thread: producer ready, checkpoint read; `resume` is where the source starts.
+  std::function<void(std::optional<event::SourcePosition> resume)> ready;
+  /// sink thread: `position` is committed in Kafka and written to the checkpoint file.
+  std::function<void(const event::SourcePosition& position)> committed;
+  /// sink thread: every queued item before the request is committed (see request_flush).
+  std::function<void(std::optional<event::SourcePosition> position)> flushed;
+  /// sink thread: the committer stopped for good (after request_stop, or on a fatal error).
+  std::function<void(Result<void> outcome)> stopped;
+  /// sink thread: Kafka reachable or not (for /readyz).
+  std::function<void(bool)> kafka_connected;
+};
+
+/// Owns the transactional producer and the checkpoint store of one pipeline and runs the
+/// exactly-once loop on its own thread (librdkafka's transactional calls block):
+///   begin; produce each event's records; close on max_events / max_bytes / max_ms;
+///   commit with the offsets record; write the checkpoint; report the position for the ack.
+/// A batch is kept until committed: on an abortable error it is aborted and sent again.
+/// Snapshot rows are held back by one so the last one can be marked `source.snapshot: last`.
+class Committer {
+ public:
+  Committer(const config::Config& config, const config::PipelineConfig& pipeline,
+            event::EventQueue& queue, metrics::PipelineProbe& probe, CommitterCallbacks callbacks);
+  ~Committer();
+
+  void start();
+  /// Commit everything queued so far, then call `flushed` (used before a source reconnect).
+  void request_flush();
+  /// Commit everything queued, then stop the thread and call `stopped`.
+  void request_stop();
+  /// Gives up waiting for Kafka during shutdown after this long (the batch is resent on restart).
+  void set_shutdown_deadline(std::chrono::steady_clock::time_point deadline);
+
+ private:
+  struct Batch {
+    bool open = false;
+    std::vector<sink::Message> messages;
+    std::size_t events = 0;
+    std::size_t bytes = 0;
+    std::chrono::steady_clock::time_point started;
+    event::SourcePosition position;
+    bool position_dirty = false;
+  };
+
+  void run();
+  Result<std::optional<event::SourcePosition>> initialize();
+  Result<void> handle(event::QueueItem& item);
+  Result<void> emit(event::ChangeEvent& change, event::SnapshotMarker marker);
+  Result<void> commit_batch();
+  Result<void> resend_batch();
+  Result<void> save_checkpoint(const event::SourcePosition& position);
+  bool give_up() const;
+  void pause(std::chrono::milliseconds duration);
+
+  const config::Config& config_;
+  const config::PipelineConfig& pipeline_;
+  event::EventQueue& queue_;
+  metrics::PipelineProbe& probe_;
+  CommitterCallbacks callbacks_;
+  envelope::Serializer serializer_;
+  checkpoint::CheckpointStore store_;
+  std::unique_ptr<sink::TransactionalProducer> producer_;
+  std::thread thread_;
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> flush_requested_{false};
+  std::atomic<int64_t> shutdown_deadline_ns_{0};
+
+  Batch batch_;
+  std::vector<sink::Message> scratch_;
+  std::optional<event::ChangeEvent> held_snapshot_row_;
+  bool first_snapshot_row_emitted_ = false;
+  event::SourcePosition committed_position_;
+  bool have_committed_position_ = false;
+};
+
+}  // namespace tributary::app

@@ -1,0 +1,256 @@
+// Catalog lookups and the PostgreSQL type mapping to the neutral ColumnType.
+#include "source/postgres/catalog.hpp"
+
+#include <atomic>
+
+namespace tributary::source::postgres {
+namespace {
+
+using event::ColumnType;
+using event::TypeKind;
+
+std::atomic<uint32_t> g_schema_version{0};
+
+ColumnType simple(TypeKind kind, std::string name) {
+  ColumnType type;
+  type.kind = kind;
+  type.source_name = std::move(name);
+  return type;
+}
+
+/// Fractional-second precision from a time/timestamp typmod (-1: default, 6 digits).
+int time_precision(int32_t typmod) { return typmod < 0 ? -1 : typmod; }
+
+/// Built-in scalar types by OID (pg_type.dat). Arrays and user types go through the catalog.
+bool builtin_type(uint32_t oid, int32_t typmod, ColumnType& out) {
+  switch (oid) {
+    case 16: out = simple(TypeKind::kBool, "bool"); return true;
+    case 21: out = simple(TypeKind::kInt16, "int2"); return true;
+    case 23: out = simple(TypeKind::kInt32, "int4"); return true;
+    case 20: out = simple(TypeKind::kInt64, "int8"); return true;
+    case 700: out = simple(TypeKind::kFloat32, "float4"); return true;
+    case 701: out = simple(TypeKind::kFloat64, "float8"); return true;
+    case 1700:
+      if (typmod < 4) {
+        out = simple(TypeKind::kVariableDecimal, "numeric");
+      } else {
+        out = simple(TypeKind::kDecimal, "numeric");
+        out.precision = ((typmod - 4) >> 16) & 0xffff;
+        out.scale = (typmod - 4) & 0xffff;
+        out.source_name = "numeric(" + std::to_string(out.precision) + "," +
+                          std::to_string(out.scale) + ")";
+      }
+      return true;
+    case 25: out = simple(TypeKind::kString, "text"); return true;
+    case 1043: out = simple(TypeKind::kString, "varchar"); return true;
+    case 1042: out = simple(TypeKind::kString, "bpchar"); return true;
+    case 18: out = simple(TypeKind::kString, "char"); return true;
+    case 19: out = simple(TypeKind::kString, "name"); return true;
+    case 869: out = simple(TypeKind::kString, "inet"); return true;
+    case 650: out = simple(TypeKind::kString, "cidr"); return true;
+    case 829: out = simple(TypeKind::kString, "macaddr"); return true;
+    case 17: out = simple(TypeKind::kBytes, "bytea"); return true;
+    case 1082: out = simple(TypeKind::kDate, "date"); return true;
+    case 1083:
+      out = simple(TypeKind::kTime, "time");
+      out.precision = time_precision(typmod);
+      return true;
+    case 1114:
+      out = simple(TypeKind::kTimestamp, "timestamp");
+      out.precision = time_precision(typmod);
+      return true;
+    case 1184:
+      out = simple(TypeKind::kTimestampTz, "timestamptz");
+      out.precision = time_precision(typmod);
+      return true;
+    case 2950: out = simple(TypeKind::kUuid, "uuid"); return true;
+    case 114: out = simple(TypeKind::kJson, "json"); return true;
+    case 3802: out = simple(TypeKind::kJson, "jsonb"); return true;
+    case 142: out = simple(TypeKind::kXml, "xml"); return true;
+    default: return false;
+  }
+}
+
+std::string value_or_empty(const PGresult* r, int row, int col) {
+  return PQgetisnull(r, row, col) ? std::string() : std::string(PQgetvalue(r, row, col));
+}
+
+}  // namespace
+
+TableFilter::TableFilter(const std::vector<std::string>& include,
+                         const std::vector<std::string>& exclude) {
+  for (const auto& p : include) include_.emplace_back(p, std::regex::ECMAScript);
+  for (const auto& p : exclude) exclude_.emplace_back(p, std::regex::ECMAScript);
+}
+
+bool TableFilter::matches(const event::TableId& id) const {
+  std::string name = id.qualified();
+  bool included = false;
+  for (const auto& r : include_) included = included || std::regex_match(name, r);
+  if (!included) return false;
+  for (const auto& r : exclude_) {
+    if (std::regex_match(name, r)) return false;
+  }
+  return true;
+}
+
+Catalog::Catalog(std::unique_ptr<PgConnection> connection) : connection_(std::move(connection)) {}
+
+Result<std::vector<event::TableId>> Catalog::list_tables(const TableFilter& filter) {
+  auto result = connection_->exec(
+      "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.relkind IN ('r','p') AND NOT c.relispartition "
+      "AND n.nspname NOT IN ('pg_catalog','information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
+      "AND n.nspname NOT LIKE 'pg_temp%' ORDER BY 1, 2");
+  if (!result.ok()) return result.error();
+  std::vector<event::TableId> tables;
+  for (int i = 0; i < PQntuples(result->get()); ++i) {
+    event::TableId id{PQgetvalue(result->get(), i, 0), PQgetvalue(result->get(), i, 1)};
+    if (filter.matches(id)) tables.push_back(std::move(id));
+  }
+  return tables;
+}
+
+Result<uint32_t> Catalog::relation_oid(const event::TableId& id) {
+  auto result = connection_->exec_params(
+      "SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE n.nspname = $1 AND c.relname = $2",
+      {id.schema, id.table});
+  if (!result.ok()) return result.error();
+  if (PQntuples(result->get()) != 1) {
+    return Error::config("table " + id.qualified() + " does not exist");
+  }
+  return static_cast<uint32_t>(std::stoul(PQgetvalue(result->get(), 0, 0)));
+}
+
+Result<std::vector<std::string>> Catalog::primary_key(uint32_t relation_oid) {
+  auto result = connection_->exec_params(
+      "SELECT a.attname FROM pg_index i "
+      "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+      "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum "
+      "WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord",
+      {std::to_string(relation_oid)});
+  if (!result.ok()) return result.error();
+  std::vector<std::string> names;
+  for (int i = 0; i < PQntuples(result->get()); ++i) names.emplace_back(PQgetvalue(result->get(), i, 0));
+  return names;
+}
+
+Result<Catalog::TypeInfo> Catalog::type_info(uint32_t oid) {
+  if (auto it = type_cache_.find(oid); it != type_cache_.end()) return it->second;
+  auto result = connection_->exec_params(
+      "SELECT n.nspname, t.typname, t.typtype, t.typcategory, t.typelem, t.typbasetype, "
+      "t.typtypmod FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.oid = $1",
+      {std::to_string(oid)});
+  if (!result.ok()) return result.error();
+  if (PQntuples(result->get()) != 1) {
+    return Error::fatal("type OID " + std::to_string(oid) + " not found in pg_type");
+  }
+  const PGresult* r = result->get();
+  TypeInfo info;
+  info.schema = value_or_empty(r, 0, 0);
+  info.name = value_or_empty(r, 0, 1);
+  info.typtype = value_or_empty(r, 0, 2).c_str()[0];
+  info.category = value_or_empty(r, 0, 3).c_str()[0];
+  info.element = static_cast<uint32_t>(std::stoul(value_or_empty(r, 0, 4)));
+  info.base = static_cast<uint32_t>(std::stoul(value_or_empty(r, 0, 5)));
+  info.base_typmod = std::stoi(value_or_empty(r, 0, 6));
+  type_cache_[oid] = info;
+  return info;
+}
+
+Result<event::ColumnType> Catalog::resolve_type(uint32_t oid, int32_t typmod,
+                                                const std::string& column_path) {
+  ColumnType type;
+  if (builtin_type(oid, typmod, type)) return type;
+  auto info = type_info(oid);
+  if (!info.ok()) return info.error();
+  if (info->typtype == 'd') {  // domain: its base type, with the domain's own modifier
+    return resolve_type(info->base, info->base_typmod >= 0 ? info->base_typmod : typmod,
+                        column_path);
+  }
+  if (info->category == 'A' && info->element != 0) {
+    auto element = resolve_type(info->element, typmod, column_path);
+    if (!element.ok()) return element.error();
+    type.kind = TypeKind::kArray;
+    type.source_name = element->source_name + "[]";
+    type.element = std::make_shared<const ColumnType>(std::move(element.value()));
+    return type;
+  }
+  if (info->typtype == 'e') {
+    auto it = enum_cache_.find(oid);
+    if (it == enum_cache_.end()) {
+      auto labels = connection_->exec_params(
+          "SELECT enumlabel FROM pg_enum WHERE enumtypid = $1 ORDER BY enumsortorder",
+          {std::to_string(oid)});
+      if (!labels.ok()) return labels.error();
+      std::vector<std::string> values;
+      for (int i = 0; i < PQntuples(labels->get()); ++i) values.emplace_back(PQgetvalue(labels->get(), i, 0));
+      it = enum_cache_.emplace(oid, std::move(values)).first;
+    }
+    type.kind = TypeKind::kEnum;
+    type.enum_values = it->second;
+    type.source_name = info->name;
+    return type;
+  }
+  if (info->name == "citext" || info->name == "ltree" || info->name == "hstore_text") {
+    return simple(TypeKind::kString, info->name);
+  }
+  return Error::config("column " + column_path + " has unsupported type " + info->schema + "." +
+                       info->name + " (OID " + std::to_string(oid) +
+                       "): exclude the table with tables.exclude, or change the column type");
+}
+
+Result<std::shared_ptr<const event::TableSchema>> Catalog::load_table_schema(
+    const event::TableId& id) {
+  auto oid = relation_oid(id);
+  if (!oid.ok()) return oid.error();
+  auto result = connection_->exec_params(
+      "SELECT attname, atttypid, atttypmod, NOT attnotnull FROM pg_attribute "
+      "WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attgenerated = '' "
+      "ORDER BY attnum",
+      {std::to_string(*oid)});
+  if (!result.ok()) return result.error();
+  std::vector<RawColumn> columns;
+  for (int i = 0; i < PQntuples(result->get()); ++i) {
+    RawColumn column;
+    column.name = PQgetvalue(result->get(), i, 0);
+    column.type_oid = static_cast<uint32_t>(std::stoul(PQgetvalue(result->get(), i, 1)));
+    column.typmod = std::stoi(PQgetvalue(result->get(), i, 2));
+    column.optional = PQgetvalue(result->get(), i, 3)[0] == 't';
+    columns.push_back(std::move(column));
+  }
+  auto key = primary_key(*oid);
+  if (!key.ok()) return key.error();
+  return build_table_schema(*this, id, *oid, columns, *key);
+}
+
+Result<std::shared_ptr<const event::TableSchema>> build_table_schema(
+    Catalog& catalog, const event::TableId& id, uint32_t relation_oid,
+    const std::vector<RawColumn>& columns, const std::vector<std::string>& key_names) {
+  auto schema = std::make_shared<event::TableSchema>();
+  schema->id = id;
+  schema->source_oid = relation_oid;
+  schema->version = ++g_schema_version;
+  schema->columns.reserve(columns.size());
+  for (const auto& raw : columns) {
+    auto type = catalog.resolve_type(raw.type_oid, raw.typmod, id.qualified() + "." + raw.name);
+    if (!type.ok()) return type.error();
+    event::Column column;
+    column.name = raw.name;
+    column.type = std::move(type.value());
+    column.optional = raw.optional;
+    schema->columns.push_back(std::move(column));
+  }
+  for (const auto& key : key_names) {
+    for (std::size_t i = 0; i < schema->columns.size(); ++i) {
+      if (schema->columns[i].name == key) {
+        schema->columns[i].key = true;
+        schema->key_columns.push_back(i);
+      }
+    }
+  }
+  return std::shared_ptr<const event::TableSchema>(std::move(schema));
+}
+
+}  // namespace tributary::source::postgres

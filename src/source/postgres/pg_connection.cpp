@@ -1,0 +1,123 @@
+// libpq connection wrapper: connect, exec, and one place that classifies failures.
+#include "source/postgres/pg_connection.hpp"
+
+#include <cstring>
+
+namespace tributary::source::postgres {
+namespace {
+
+std::string trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgConnection>> PgConnection::connect(const config::SourceConfig& source,
+                                                            Mode mode,
+                                                            const std::string& application_name) {
+  std::string port = std::to_string(source.port);
+  std::string timeout = std::to_string(source.connect_timeout_seconds);
+  std::vector<const char*> keys = {"host",    "port",           "dbname",          "user",
+                                   "sslmode", "connect_timeout", "application_name"};
+  std::vector<const char*> values = {source.host.c_str(),    port.c_str(),
+                                     source.database.c_str(), source.user.c_str(),
+                                     source.sslmode.c_str(),  timeout.c_str(),
+                                     application_name.c_str()};
+  if (!source.password.empty()) {
+    keys.push_back("password");
+    values.push_back(source.password.c_str());
+  }
+  if (mode == Mode::kReplication) {
+    keys.push_back("replication");
+    values.push_back("database");
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  PGconn* conn = PQconnectdbParams(keys.data(), values.data(), 0);
+  if (conn == nullptr) return Error::fatal("libpq could not allocate a connection");
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string message = trim(PQerrorMessage(conn));
+    PQfinish(conn);
+    std::string where = "PostgreSQL " + source.host + ":" + port + " database " + source.database +
+                        " user " + source.user;
+    if (message.find("password authentication failed") != std::string::npos ||
+        message.find("no pg_hba.conf entry") != std::string::npos ||
+        (message.find("database \"") != std::string::npos &&
+         message.find("does not exist") != std::string::npos) ||
+        (message.find("role \"") != std::string::npos &&
+         message.find("does not exist") != std::string::npos)) {
+      std::string fix = message.find("pg_hba.conf") != std::string::npos && mode == Mode::kReplication
+                            ? " (fix: allow replication connections for this user in pg_hba.conf)"
+                            : " (fix: check source.user, source.password and source.database)";
+      return Error::config("cannot connect to " + where + ": " + message + fix);
+    }
+    return Error::retriable("cannot connect to " + where + ": " + message);
+  }
+  return std::unique_ptr<PgConnection>(new PgConnection(conn));
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+Error PgConnection::classify(const std::string& what, const PGresult* result) const {
+  std::string message = trim(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
+  if (message.empty()) message = trim(PQerrorMessage(conn_));
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  std::string sqlstate = state ? state : "";
+  std::string text = what + ": " + message;
+  if (PQstatus(conn_) != CONNECTION_OK) return Error::retriable(text);
+  // 42501 insufficient_privilege, 28000 invalid authorization, 55000 object_not_in_prerequisite_state
+  // (wal_level), 42704 undefined_object: all need the operator to change something.
+  if (sqlstate == "42501" || sqlstate == "28000" || sqlstate == "55000" || sqlstate == "42704" ||
+      sqlstate == "42P01") {
+    return Error::config(text);
+  }
+  // 57P01 admin_shutdown, 57P02/57P03, 08xxx connection exceptions, 53xxx resources, 40001/40P01.
+  if (sqlstate.rfind("57P", 0) == 0 || sqlstate.rfind("08", 0) == 0 ||
+      sqlstate.rfind("53", 0) == 0 || sqlstate == "40001" || sqlstate == "40P01" ||
+      sqlstate == "55006" /* object_in_use: slot active elsewhere */) {
+    return Error::retriable(text);
+  }
+  return Error::fatal(text);
+}
+
+Result<PgResult> PgConnection::exec(const std::string& sql) {
+  PgResult result(PQexec(conn_, sql.c_str()));
+  auto status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return classify(sql, result.get());
+  return result;
+}
+
+Result<PgResult> PgConnection::exec_params(const std::string& sql,
+                                           const std::vector<std::string>& params) {
+  std::vector<const char*> values;
+  values.reserve(params.size());
+  for (const auto& p : params) values.push_back(p.c_str());
+  PgResult result(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                               values.data(), nullptr, nullptr, 0));
+  auto status = PQresultStatus(result.get());
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return classify(sql, result.get());
+  return result;
+}
+
+Result<void> PgConnection::exec_copy_both(const std::string& sql) {
+  PgResult result(PQexec(conn_, sql.c_str()));
+  if (PQresultStatus(result.get()) != PGRES_COPY_BOTH) return classify(sql, result.get());
+  return {};
+}
+
+std::string PgConnection::quote_identifier(const std::string& name) {
+  char* quoted = PQescapeIdentifier(conn_, name.c_str(), name.size());
+  std::string out = quoted ? quoted : "\"" + name + "\"";
+  PQfreemem(quoted);
+  return out;
+}
+
+std::string PgConnection::quote_literal(const std::string& value) {
+  char* quoted = PQescapeLiteral(conn_, value.c_str(), value.size());
+  std::string out = quoted ? quoted : "''";
+  PQfreemem(quoted);
+  return out;
+}
+
+}  // namespace tributary::source::postgres

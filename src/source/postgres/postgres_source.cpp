@@ -1,0 +1,209 @@
+// PostgreSQL source lifecycle: prerequisites, publication, slot, snapshot decision, streaming.
+#include "source/postgres/postgres_source.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "base/log.hpp"
+#include "source/postgres/catalog.hpp"
+#include "source/postgres/replication_stream.hpp"
+#include "source/postgres/slot_manager.hpp"
+#include "source/postgres/snapshot.hpp"
+
+namespace tributary::source::postgres {
+
+struct PostgresSource::Prepared {
+  std::unique_ptr<Catalog> catalog;
+  std::unique_ptr<PgConnection> replication;
+  event::SourcePosition resume;
+};
+
+PostgresSource::PostgresSource(boost::asio::io_context& io, const config::PipelineConfig& pipeline,
+                               event::EventQueue& queue, SourceCallbacks callbacks)
+    : io_(io), pipeline_(pipeline), queue_(queue), callbacks_(std::move(callbacks)) {}
+
+PostgresSource::~PostgresSource() {
+  stop_ = true;
+  queue_.wake_all();
+  if (setup_thread_.joinable()) setup_thread_.join();
+}
+
+void PostgresSource::start(std::optional<event::SourcePosition> resume, bool first_start) {
+  setup_thread_ = std::thread([this, resume, first_start] { setup(resume, first_start); });
+}
+
+void PostgresSource::stop() {
+  stop_ = true;
+  queue_.wake_all();
+  if (stream_) stream_->stop();
+}
+
+void PostgresSource::acknowledge(const event::SourcePosition& position) {
+  if (!position.snapshot_completed) return;
+  pending_ack_ = std::max(pending_ack_, position.lsn);
+  if (stream_) stream_->acknowledge(pending_ack_);
+}
+
+void PostgresSource::post_failure(Error error) {
+  boost::asio::post(io_, [this, error = std::move(error)]() mutable {
+    if (callbacks_.failed) callbacks_.failed(std::move(error));
+  });
+}
+
+// Runs on setup_thread_: everything here may block.
+void PostgresSource::setup(std::optional<event::SourcePosition> resume, bool first_start) {
+  const auto& name = pipeline_.name;
+  const auto& source = pipeline_.source;
+  auto connection =
+      PgConnection::connect(source, PgConnection::Mode::kNormal, "tributary-" + name + "-catalog");
+  if (!connection.ok()) return post_failure(connection.error());
+  auto catalog = std::make_unique<Catalog>(std::move(connection.value()));
+
+  if (auto ok = check_prerequisites(catalog->connection(), source.user); !ok.ok()) {
+    return post_failure(ok.error());
+  }
+  auto filter = std::make_shared<const TableFilter>(pipeline_.tables.include, pipeline_.tables.exclude);
+  auto tables = catalog->list_tables(*filter);
+  if (!tables.ok()) return post_failure(tables.error());
+  if (tables->empty()) {
+    return post_failure(Error::config(
+        "no table in database " + source.database +
+        " matches tables.include (anchored regexes on schema.table, e.g. \"public\\\\..*\")"));
+  }
+  std::vector<std::shared_ptr<const event::TableSchema>> schemas;
+  for (const auto& table : *tables) {
+    auto schema = catalog->load_table_schema(table);
+    if (!schema.ok()) return post_failure(schema.error());
+    schemas.push_back(std::move(schema.value()));
+  }
+  if (auto ok = ensure_publication(catalog->connection(), source.publication, *tables, name);
+      !ok.ok()) {
+    return post_failure(ok.error());
+  }
+  auto slot = read_slot(catalog->connection(), source.slot);
+  if (!slot.ok()) return post_failure(slot.error());
+  if (slot->exists && slot->plugin != "pgoutput") {
+    return post_failure(Error::config("replication slot " + source.slot + " uses plugin " +
+                                      slot->plugin +
+                                      ", tributary needs pgoutput (fix: choose another "
+                                      "source.slot, or drop this slot)"));
+  }
+  if (slot->exists && slot->active) {
+    return post_failure(Error::retriable("replication slot " + source.slot +
+                                         " is in use by another connection (another tributary "
+                                         "instance?); retrying"));
+  }
+
+  const bool completed = resume && resume->snapshot_completed;
+  bool snapshot = false;
+  switch (pipeline_.snapshot.mode) {
+    case config::SnapshotMode::kNever: snapshot = false; break;
+    case config::SnapshotMode::kInitial:
+    case config::SnapshotMode::kInitialOnly: snapshot = !completed; break;
+    case config::SnapshotMode::kWhenNeeded: snapshot = !completed || !slot->exists; break;
+    case config::SnapshotMode::kAlways: snapshot = first_start || !completed; break;
+  }
+  if (pipeline_.snapshot.mode == config::SnapshotMode::kInitialOnly && completed) {
+    boost::asio::post(io_, [this] {
+      if (callbacks_.finished) callbacks_.finished();
+    });
+    return;
+  }
+  if (!snapshot && completed && !slot->exists) {
+    return post_failure(Error::config(
+        "replication slot " + source.slot + " is missing but the checkpoint is at " +
+        event::format_lsn(resume->lsn) +
+        ": changes since then may be lost (fix: set snapshot.mode: when_needed to take a new "
+        "snapshot, or delete the checkpoint file to start over)"));
+  }
+
+  auto prepared = std::make_shared<Prepared>();
+  auto replication = PgConnection::connect(source, PgConnection::Mode::kReplication,
+                                           "tributary-" + name + "-stream");
+  if (!replication.ok()) return post_failure(replication.error());
+  prepared->replication = std::move(replication.value());
+
+  if (snapshot) {
+    if (slot->exists) {
+      log::info(name, "dropping replication slot " + source.slot +
+                          " to take a new snapshot (the previous one did not complete)");
+      if (auto ok = drop_slot(catalog->connection(), source.slot); !ok.ok()) {
+        return post_failure(ok.error());
+      }
+    }
+    auto created = create_slot(*prepared->replication, source.slot, true);
+    if (!created.ok()) return post_failure(created.error());
+    log::info(name, "created replication slot " + source.slot + " at " +
+                        event::format_lsn(created->consistent_point) + ", snapshot " +
+                        created->snapshot_name);
+    boost::asio::post(io_, [this] {
+      if (callbacks_.reading) callbacks_.reading(false);
+    });
+    SnapshotOptions options;
+    options.pipeline = name;
+    options.source = source;
+    options.snapshot_name = created->snapshot_name;
+    options.consistent_point = created->consistent_point;
+    options.parallelism = pipeline_.snapshot.parallelism;
+    options.fetch_size = pipeline_.snapshot.fetch_size;
+    SnapshotProgress progress{callbacks_.snapshot_rows};
+    auto done = run_snapshot(options, schemas, queue_, progress, stop_);
+    if (!done.ok()) return post_failure(done.error());
+    event::PositionMarker marker;
+    marker.snapshot_done = true;
+    marker.position.snapshot_completed = true;
+    marker.position.lsn = created->consistent_point;
+    queue_.push(marker);
+    log::info(name, "snapshot completed; streaming will start at " +
+                        event::format_lsn(created->consistent_point));
+    if (pipeline_.snapshot.mode == config::SnapshotMode::kInitialOnly) {
+      boost::asio::post(io_, [this] {
+        if (callbacks_.finished) callbacks_.finished();
+      });
+      return;
+    }
+    prepared->resume = marker.position;
+  } else if (!slot->exists) {
+    auto created = create_slot(*prepared->replication, source.slot, false);
+    if (!created.ok()) return post_failure(created.error());
+    log::info(name, "created replication slot " + source.slot + " at " +
+                        event::format_lsn(created->consistent_point) + " (no snapshot)");
+    prepared->resume.snapshot_completed = true;
+    prepared->resume.lsn = resume ? std::max(resume->lsn, created->consistent_point)
+                                  : created->consistent_point;
+  } else {
+    prepared->resume = resume ? *resume : event::SourcePosition{};
+    prepared->resume.snapshot_completed = true;
+    if (!resume) prepared->resume.lsn = slot->confirmed_flush_lsn;
+  }
+  prepared->catalog = std::move(catalog);
+  boost::asio::post(io_, [this, prepared] { start_streaming(prepared); });
+}
+
+void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {
+  if (stop_) return;
+  if (setup_thread_.joinable()) setup_thread_.join();
+  catalog_ = std::move(prepared->catalog);
+  StreamOptions options;
+  options.pipeline = pipeline_.name;
+  options.slot = pipeline_.source.slot;
+  options.publication = pipeline_.source.publication;
+  options.database = pipeline_.source.database;
+  options.resume = prepared->resume;
+  options.filter =
+      std::make_shared<const TableFilter>(pipeline_.tables.include, pipeline_.tables.exclude);
+  StreamObserver observer;
+  observer.failed = [this](Error error) {
+    if (callbacks_.failed) callbacks_.failed(std::move(error));
+  };
+  observer.committed = callbacks_.transaction_read;
+  stream_ = std::make_unique<ReplicationStream>(io_, std::move(prepared->replication), *catalog_,
+                                                queue_, std::move(options), std::move(observer));
+  if (auto started = stream_->start(); !started.ok()) {
+    if (callbacks_.failed) callbacks_.failed(started.error());
+    return;
+  }
+  if (pending_ack_ > 0) stream_->acknowledge(pending_ack_);
+  if (callbacks_.reading) callbacks_.reading(true);
+}
+
+}  // namespace tributary::source::postgres

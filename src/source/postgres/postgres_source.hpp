@@ -1,0 +1,69 @@
+// A PostgreSQL source: set-up and snapshot on a worker thread, then streaming on the loop.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "event/event_queue.hpp"
+
+namespace tributary::source::postgres {
+
+class Catalog;
+class ReplicationStream;
+
+struct SourceCallbacks {
+  /// loop thread; the source stopped. kRetriable: reconnect from the last committed position.
+  std::function<void(Error)> failed;
+  /// loop thread; the snapshot ended and the mode says not to stream (initial_only).
+  std::function<void()> finished;
+  /// loop thread; the source is connected and reading (snapshotting or streaming).
+  std::function<void(bool streaming)> reading;
+  /// any thread; snapshot rows read from a table (just now, so far, estimate).
+  std::function<void(const std::string&, uint64_t, uint64_t, uint64_t)> snapshot_rows;
+  /// loop thread; a source transaction was read (end LSN, commit time).
+  std::function<void(uint64_t, int64_t)> transaction_read;
+};
+
+/// Lifecycle of one connection round to PostgreSQL. A failed source is destroyed and a new one
+/// started from the last committed position (the pipeline does that).
+/// @locality the pipeline's io_context thread, except where noted.
+class PostgresSource {
+ public:
+  PostgresSource(boost::asio::io_context& io, const config::PipelineConfig& pipeline,
+                 event::EventQueue& queue, SourceCallbacks callbacks);
+  ~PostgresSource();
+
+  /// Starts set-up (and the snapshot, when the mode and `resume` call for one) on a worker
+  /// thread, then streaming on the loop. `first_start`: false on reconnects (mode `always`
+  /// snapshots only on the process's first start).
+  void start(std::optional<event::SourcePosition> resume, bool first_start);
+  /// The position is durably in Kafka and the checkpoint file.
+  void acknowledge(const event::SourcePosition& position);
+  /// Stops reading; returns at once. Worker threads are joined in the destructor.
+  void stop();
+
+ private:
+  struct Prepared;
+  void setup(std::optional<event::SourcePosition> resume, bool first_start);
+  void start_streaming(std::shared_ptr<Prepared> prepared);
+  void post_failure(Error error);
+
+  boost::asio::io_context& io_;
+  const config::PipelineConfig& pipeline_;
+  event::EventQueue& queue_;
+  SourceCallbacks callbacks_;
+  std::atomic<bool> stop_{false};
+  std::thread setup_thread_;
+  std::unique_ptr<Catalog> catalog_;
+  std::unique_ptr<ReplicationStream> stream_;
+  uint64_t pending_ack_ = 0;
+};
+
+}  // namespace tributary::source::postgres

@@ -1,0 +1,404 @@
+// pgoutput streaming on the loop: decode, resume-skip, hand events to the queue, report flush.
+#include "source/postgres/replication_stream.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <chrono>
+
+#include "base/log.hpp"
+#include "source/postgres/replication_protocol.hpp"
+
+namespace tributary::source::postgres {
+namespace {
+
+constexpr int kMessagesPerTurn = 2000;
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+}  // namespace
+
+ReplicationStream::ReplicationStream(boost::asio::io_context& io,
+                                     std::unique_ptr<PgConnection> connection, Catalog& catalog,
+                                     event::EventQueue& queue, StreamOptions options,
+                                     StreamObserver observer)
+    : io_(io),
+      connection_(std::move(connection)),
+      catalog_(catalog),
+      queue_(queue),
+      options_(std::move(options)),
+      observer_(std::move(observer)),
+      socket_(io),
+      retry_timer_(io),
+      status_timer_(io) {
+  last_end_lsn_ = options_.resume.lsn;
+  acknowledged_lsn_ = options_.resume.lsn;
+  received_lsn_ = options_.resume.lsn;
+}
+
+ReplicationStream::~ReplicationStream() {
+  // libpq owns the socket: give it back before the descriptor object would close it.
+  if (socket_.is_open()) socket_.release();
+}
+
+Result<void> ReplicationStream::start() {
+  std::string sql = "START_REPLICATION SLOT " + connection_->quote_identifier(options_.slot) +
+                    " LOGICAL " + event::format_lsn(options_.resume.lsn) +
+                    " (proto_version '1', publication_names " +
+                    connection_->quote_literal(options_.publication) + ")";
+  auto started = connection_->exec_copy_both(sql);
+  if (!started.ok()) return started.error();
+  if (PQsetnonblocking(connection_->raw(), 1) != 0) {
+    return Error::retriable("cannot make the replication connection non-blocking");
+  }
+  socket_.assign(PQsocket(connection_->raw()));
+  log::info(options_.pipeline, "streaming from slot " + options_.slot + " at " +
+                                   event::format_lsn(options_.resume.lsn));
+  schedule_status();
+  boost::asio::post(io_, [this] { pump(); });
+  return {};
+}
+
+void ReplicationStream::stop() {
+  if (stopped_) return;
+  send_status(false);
+  stopped_ = true;  // reading stops; acknowledge() still reports flushes until destruction
+  retry_timer_.cancel();
+  status_timer_.cancel();
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
+}
+
+void ReplicationStream::fail(Error error) {
+  if (failed_) return;
+  failed_ = true;
+  stopped_ = true;
+  retry_timer_.cancel();
+  status_timer_.cancel();
+  boost::system::error_code ignored;
+  socket_.cancel(ignored);
+  if (observer_.failed) observer_.failed(std::move(error));
+}
+
+void ReplicationStream::pump() {
+  if (stopped_) return;
+  for (int n = 0; n < kMessagesPerTurn; ++n) {
+    if (queue_.full()) {
+      // Backpressure: the sink is behind. Leave the bytes in the socket and look again shortly.
+      retry_timer_.expires_after(std::chrono::milliseconds(2));
+      retry_timer_.async_wait([this](boost::system::error_code ec) {
+        if (!ec) pump();
+      });
+      return;
+    }
+    char* buffer = nullptr;
+    int length = PQgetCopyData(connection_->raw(), &buffer, 1);
+    if (length > 0) {
+      handle_copy_data(std::string_view(buffer, static_cast<std::size_t>(length)));
+      PQfreemem(buffer);
+      if (stopped_) return;
+      continue;
+    }
+    if (length == 0) {
+      wait_readable();
+      return;
+    }
+    if (length == -1) {
+      PgResult result(PQgetResult(connection_->raw()));
+      fail(connection_->classify("replication stream ended", result.get()));
+      return;
+    }
+    fail(Error::retriable(std::string("replication stream read failed: ") +
+                          PQerrorMessage(connection_->raw())));
+    return;
+  }
+  boost::asio::post(io_, [this] { pump(); });
+}
+
+void ReplicationStream::wait_readable() {
+  socket_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
+                     [this](boost::system::error_code ec) {
+                       if (ec || stopped_) return;
+                       if (PQconsumeInput(connection_->raw()) == 0) {
+                         fail(Error::retriable(std::string("replication connection lost: ") +
+                                               PQerrorMessage(connection_->raw())));
+                         return;
+                       }
+                       pump();
+                     });
+}
+
+void ReplicationStream::handle_copy_data(std::string_view bytes) {
+  auto parsed = parse_copy_data(bytes);
+  if (!parsed.ok()) {
+    fail(parsed.error());
+    return;
+  }
+  if (auto* keepalive = std::get_if<Keepalive>(&*parsed)) {
+    received_lsn_ = std::max(received_lsn_, keepalive->wal_end);
+    // Between transactions every commit before wal_end was already sent to us, so the position
+    // may move there once what is queued before it is committed: idle tables then do not make
+    // the server keep WAL. Inside a transaction the position must not move.
+    if (!in_transaction_ && keepalive->wal_end > last_end_lsn_) {
+      last_end_lsn_ = keepalive->wal_end;
+      event::PositionMarker marker;
+      marker.position.snapshot_completed = true;
+      marker.position.lsn = last_end_lsn_;
+      queue_.push(std::move(marker));
+    }
+    if (keepalive->reply_requested) send_status(false);
+    return;
+  }
+  const auto& data = std::get<XLogData>(*parsed);
+  received_lsn_ = std::max(received_lsn_, data.wal_end);
+  auto message = pgoutput::decode(data.payload);
+  if (!message.ok()) {
+    fail(message.error());
+    return;
+  }
+  auto handled = handle_message(*message, data.wal_start);
+  if (!handled.ok()) fail(handled.error());
+}
+
+Result<event::Row> ReplicationStream::to_row(const pgoutput::Tuple& tuple,
+                                             const event::TableSchema& schema) {
+  if (tuple.size() != schema.columns.size()) {
+    return Error::corrupt("pgoutput tuple for " + schema.id.qualified() + " has " +
+                          std::to_string(tuple.size()) + " columns, relation has " +
+                          std::to_string(schema.columns.size()));
+  }
+  event::Row row;
+  row.reserve(tuple.size());
+  for (const auto& column : tuple) {
+    switch (column.kind) {
+      case pgoutput::TupleColumn::Kind::kNull: row.emplace_back(event::Null{}); break;
+      case pgoutput::TupleColumn::Kind::kUnchanged: row.emplace_back(event::Unchanged{}); break;
+      case pgoutput::TupleColumn::Kind::kText: row.emplace_back(column.data); break;
+      case pgoutput::TupleColumn::Kind::kBinary:
+        return Error::corrupt("pgoutput sent a binary column value, which was not requested");
+    }
+  }
+  return row;
+}
+
+Result<void> ReplicationStream::handle_relation(const pgoutput::Relation& relation) {
+  event::TableId id{relation.schema, relation.name};
+  if (!options_.filter->matches(id)) {
+    relations_[relation.oid] = nullptr;
+    return {};
+  }
+  // Nullability and the primary key come from the catalog; columns and types from the message.
+  auto current = catalog_.load_table_schema(id);
+  std::vector<RawColumn> columns;
+  std::vector<std::string> key_names;
+  for (const auto& c : relation.columns) {
+    RawColumn raw{c.name, c.type_oid, c.type_modifier, true};
+    if (current.ok()) {
+      for (const auto& known : (*current)->columns) {
+        if (known.name == c.name) raw.optional = known.optional;
+      }
+    }
+    columns.push_back(std::move(raw));
+  }
+  if (current.ok()) {
+    for (std::size_t index : (*current)->key_columns) {
+      key_names.push_back((*current)->columns[index].name);
+    }
+  } else if (current.error().kind != ErrorKind::kConfig) {
+    return current.error();
+  }
+  if (key_names.empty() && relation.replica_identity == 'i') {
+    for (const auto& c : relation.columns) {
+      if (c.key) key_names.push_back(c.name);
+    }
+  }
+  auto schema = build_table_schema(catalog_, id, relation.oid, columns, key_names);
+  if (!schema.ok()) return schema.error();
+  log::write(log::Level::kInfo, options_.pipeline, id.qualified(),
+             "relation schema version " + std::to_string((*schema)->version) + " with " +
+                 std::to_string(columns.size()) + " columns");
+  relations_[relation.oid] = std::move(schema.value());
+  return {};
+}
+
+void ReplicationStream::emit(event::ChangeEvent&& change) {
+  ++transaction_events_;
+  if (skip_transaction_ || transaction_events_ <= skip_events_) return;
+  change.source.db = options_.database;
+  change.source.commit_time_us = transaction_time_us_;
+  change.source.txid = transaction_xid_;
+  change.source.last_commit_lsn = last_commit_lsn_;
+  change.source.snapshot = event::SnapshotMarker::kFalse;
+  change.position.snapshot_completed = true;
+  change.position.lsn = last_end_lsn_;
+  change.position.partial_commit_lsn = transaction_commit_lsn_;
+  change.position.partial_events = transaction_events_;
+  queue_.push(std::move(change));
+}
+
+Result<void> ReplicationStream::handle_message(const pgoutput::Message& message,
+                                               uint64_t wal_start) {
+  auto schema_of = [this](uint32_t oid) -> Result<std::shared_ptr<const event::TableSchema>> {
+    auto it = relations_.find(oid);
+    if (it == relations_.end()) {
+      return Error::corrupt("pgoutput change for relation OID " + std::to_string(oid) +
+                            " before its Relation message");
+    }
+    return it->second;
+  };
+  return std::visit(
+      Overloaded{
+          [&](const pgoutput::Begin& begin) -> Result<void> {
+            in_transaction_ = true;
+            transaction_commit_lsn_ = begin.final_lsn;
+            transaction_time_us_ = begin.commit_time_us;
+            transaction_xid_ = begin.xid;
+            transaction_events_ = 0;
+            skip_transaction_ = begin.final_lsn < options_.resume.lsn;
+            skip_events_ = begin.final_lsn == options_.resume.partial_commit_lsn
+                               ? options_.resume.partial_events
+                               : 0;
+            return {};
+          },
+          [&](const pgoutput::Commit& commit) -> Result<void> {
+            in_transaction_ = false;
+            bool skipped = skip_transaction_;
+            skip_transaction_ = false;
+            skip_events_ = 0;
+            last_end_lsn_ = std::max(last_end_lsn_, commit.end_lsn);
+            last_commit_lsn_ = commit.commit_lsn;
+            if (skipped) return {};
+            event::PositionMarker marker;
+            marker.position.snapshot_completed = true;
+            marker.position.lsn = commit.end_lsn;
+            queue_.push(std::move(marker));
+            if (observer_.committed) observer_.committed(commit.end_lsn, commit.commit_time_us);
+            return {};
+          },
+          [&](const pgoutput::Relation& relation) -> Result<void> {
+            return handle_relation(relation);
+          },
+          [&](const pgoutput::Insert& insert) -> Result<void> {
+            auto schema = schema_of(insert.relation_oid);
+            if (!schema.ok()) return schema.error();
+            if (!*schema) return {};
+            auto row = to_row(insert.new_tuple, **schema);
+            if (!row.ok()) return row.error();
+            event::ChangeEvent change;
+            change.op = event::Op::kCreate;
+            change.schema = *schema;
+            change.after = std::move(row.value());
+            change.source.lsn = wal_start;
+            emit(std::move(change));
+            return {};
+          },
+          [&](const pgoutput::Update& update) -> Result<void> {
+            auto schema = schema_of(update.relation_oid);
+            if (!schema.ok()) return schema.error();
+            if (!*schema) return {};
+            auto row = to_row(update.new_tuple, **schema);
+            if (!row.ok()) return row.error();
+            event::ChangeEvent change;
+            change.op = event::Op::kUpdate;
+            change.schema = *schema;
+            if (update.old_kind == 'K' || update.old_kind == 'O') {
+              auto before = to_row(update.old_tuple, **schema);
+              if (!before.ok()) return before.error();
+              change.before = std::move(before.value());
+              change.before_is_key_only = update.old_kind == 'K';
+            }
+            change.after = std::move(row.value());
+            change.source.lsn = wal_start;
+            emit(std::move(change));
+            return {};
+          },
+          [&](const pgoutput::Delete& deleted) -> Result<void> {
+            auto schema = schema_of(deleted.relation_oid);
+            if (!schema.ok()) return schema.error();
+            if (!*schema) return {};
+            auto before = to_row(deleted.old_tuple, **schema);
+            if (!before.ok()) return before.error();
+            event::ChangeEvent change;
+            change.op = event::Op::kDelete;
+            change.schema = *schema;
+            change.before = std::move(before.value());
+            change.before_is_key_only = deleted.old_kind == 'K';
+            change.source.lsn = wal_start;
+            emit(std::move(change));
+            return {};
+          },
+          [&](const pgoutput::Truncate& truncate) -> Result<void> {
+            for (uint32_t oid : truncate.relation_oids) {
+              auto schema = schema_of(oid);
+              if (!schema.ok()) return schema.error();
+              if (!*schema) continue;
+              event::ChangeEvent change;
+              change.op = event::Op::kTruncate;
+              change.schema = *schema;
+              change.source.lsn = wal_start;
+              emit(std::move(change));
+            }
+            return {};
+          },
+          [&](const auto&) -> Result<void> { return {}; },  // Origin, Type, LogicalMessage
+      },
+      message);
+}
+
+void ReplicationStream::acknowledge(uint64_t lsn) {
+  if (lsn <= acknowledged_lsn_) return;
+  acknowledged_lsn_ = lsn;
+  send_status(false);
+}
+
+void ReplicationStream::send_status(bool reply_requested) {
+  if (failed_) return;
+  std::string message = encode_standby_status(std::max(received_lsn_, acknowledged_lsn_),
+                                              acknowledged_lsn_, acknowledged_lsn_, now_us(),
+                                              reply_requested);
+  if (PQputCopyData(connection_->raw(), message.data(), static_cast<int>(message.size())) < 0) {
+    fail(Error::retriable(std::string("cannot send standby status: ") +
+                          PQerrorMessage(connection_->raw())));
+    return;
+  }
+  flush_output();
+}
+
+void ReplicationStream::flush_output() {
+  int pending = PQflush(connection_->raw());
+  if (pending < 0) {
+    fail(Error::retriable(std::string("cannot flush to the replication connection: ") +
+                          PQerrorMessage(connection_->raw())));
+    return;
+  }
+  if (pending == 1 && !waiting_writable_) {
+    waiting_writable_ = true;
+    socket_.async_wait(boost::asio::posix::stream_descriptor::wait_write,
+                       [this](boost::system::error_code ec) {
+                         waiting_writable_ = false;
+                         if (!ec && !failed_) flush_output();
+                       });
+  }
+}
+
+void ReplicationStream::schedule_status() {
+  status_timer_.expires_after(options_.status_interval);
+  status_timer_.async_wait([this](boost::system::error_code ec) {
+    if (ec || stopped_) return;
+    send_status(false);
+    schedule_status();
+  });
+}
+
+}  // namespace tributary::source::postgres

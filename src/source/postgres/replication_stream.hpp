@@ -1,0 +1,100 @@
+// Streaming half of a PostgreSQL source: pgoutput over a replication connection, on the loop.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "base/result.hpp"
+#include "event/event_queue.hpp"
+#include "source/postgres/catalog.hpp"
+#include "source/postgres/pg_connection.hpp"
+#include "source/postgres/pgoutput_decoder.hpp"
+
+namespace tributary::source::postgres {
+
+struct StreamOptions {
+  std::string pipeline;
+  std::string slot;
+  std::string publication;
+  std::string database;
+  /// Where to resume: transactions whose commit LSN is below `resume.lsn` were emitted already;
+  /// of the one committed at `resume.partial_commit_lsn`, the first `partial_events` were too.
+  event::SourcePosition resume;
+  std::shared_ptr<const TableFilter> filter;
+  std::chrono::milliseconds status_interval{10000};
+};
+
+struct StreamObserver {
+  std::function<void(Error)> failed;  ///< once; the stream stopped reading
+  /// After each source commit: its end LSN and the commit time (for lag).
+  std::function<void(uint64_t end_lsn, int64_t commit_time_us)> committed;
+};
+
+/// Reads pgoutput from a replication connection without blocking the loop: the socket is watched
+/// with an Asio descriptor, libpq runs in non-blocking mode, and reading pauses while the event
+/// queue is full. Sends standby status updates with flush = the last LSN Kafka committed.
+/// @locality the pipeline's io_context thread, for every member.
+class ReplicationStream {
+ public:
+  ReplicationStream(boost::asio::io_context& io, std::unique_ptr<PgConnection> connection,
+                    Catalog& catalog, event::EventQueue& queue, StreamOptions options,
+                    StreamObserver observer);
+  ~ReplicationStream();
+
+  /// START_REPLICATION at the resume LSN and begin reading.
+  Result<void> start();
+  /// Everything up to `lsn` is durably in Kafka: report it as flushed to the server.
+  void acknowledge(uint64_t lsn);
+  /// Stops reading and sends a last status update.
+  void stop();
+
+ private:
+  void pump();
+  void wait_readable();
+  void handle_copy_data(std::string_view bytes);
+  Result<void> handle_message(const pgoutput::Message& message, uint64_t wal_start);
+  Result<void> handle_relation(const pgoutput::Relation& relation);
+  Result<event::Row> to_row(const pgoutput::Tuple& tuple, const event::TableSchema& schema);
+  void emit(event::ChangeEvent&& change);
+  void send_status(bool reply_requested);
+  void flush_output();
+  void schedule_status();
+  void fail(Error error);
+
+  boost::asio::io_context& io_;
+  std::unique_ptr<PgConnection> connection_;
+  Catalog& catalog_;
+  event::EventQueue& queue_;
+  StreamOptions options_;
+  StreamObserver observer_;
+  boost::asio::posix::stream_descriptor socket_;
+  boost::asio::steady_timer retry_timer_;
+  boost::asio::steady_timer status_timer_;
+  bool stopped_ = false;  ///< no more reading (stop() or failure)
+  bool failed_ = false;   ///< the connection is unusable: no more writing either
+  bool waiting_writable_ = false;
+
+  /// Relation OID -> schema; nullptr for published tables the filter excludes.
+  std::map<uint32_t, std::shared_ptr<const event::TableSchema>> relations_;
+
+  // The source transaction being read.
+  bool in_transaction_ = false;
+  bool skip_transaction_ = false;
+  uint64_t transaction_commit_lsn_ = 0;  ///< Begin.final_lsn
+  int64_t transaction_time_us_ = 0;
+  uint32_t transaction_xid_ = 0;
+  uint64_t transaction_events_ = 0;  ///< events of this transaction seen so far (emitted or skipped)
+  uint64_t skip_events_ = 0;         ///< leading events of this transaction already in Kafka
+
+  uint64_t last_end_lsn_ = 0;     ///< end LSN of the last complete source transaction read
+  uint64_t last_commit_lsn_ = 0;  ///< its commit LSN (source.sequence)
+  uint64_t received_lsn_ = 0;     ///< highest WAL position received
+  uint64_t acknowledged_lsn_ = 0; ///< highest LSN durably committed to Kafka
+};
+
+}  // namespace tributary::source::postgres

@@ -1,0 +1,180 @@
+// Parallel snapshot readers on one exported snapshot (SET TRANSACTION SNAPSHOT).
+#include "source/postgres/snapshot.hpp"
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "base/log.hpp"
+#include "source/postgres/pg_connection.hpp"
+
+namespace tributary::source::postgres {
+namespace {
+
+int64_t now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+struct SharedState {
+  std::mutex mutex;
+  std::size_t next_table = 0;
+  std::optional<Error> first_error;
+  std::atomic<bool> failed{false};
+
+  void fail(Error error) {
+    std::lock_guard lock(mutex);
+    if (!first_error) first_error = std::move(error);
+    failed = true;
+  }
+};
+
+Result<void> read_table(PgConnection& connection, const SnapshotOptions& options,
+                        const std::shared_ptr<const event::TableSchema>& schema,
+                        event::EventQueue& queue, const SnapshotProgress& progress,
+                        const std::atomic<bool>& stop, const SharedState& shared) {
+  const std::string table_name = schema->id.qualified();
+  const std::string relation = connection.quote_identifier(schema->id.schema) + "." +
+                               connection.quote_identifier(schema->id.table);
+  uint64_t estimate = 0;
+  auto count = connection.exec("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = " +
+                               std::to_string(schema->source_oid));
+  if (count.ok() && PQntuples(count->get()) == 1) estimate = std::stoull(PQgetvalue(count->get(), 0, 0));
+
+  std::string columns;
+  for (std::size_t i = 0; i < schema->columns.size(); ++i) {
+    if (i > 0) columns += ", ";
+    columns += connection.quote_identifier(schema->columns[i].name);
+  }
+  if (columns.empty()) columns = "NULL";
+  auto declared = connection.exec("DECLARE tributary_snapshot NO SCROLL CURSOR FOR SELECT " +
+                                  columns + " FROM ONLY " + relation);
+  if (!declared.ok()) return declared.error();
+
+  log::write(log::Level::kInfo, options.pipeline, table_name,
+             "snapshot of table started, about " + std::to_string(estimate) + " rows");
+  const std::string fetch = "FETCH FORWARD " + std::to_string(options.fetch_size) +
+                            " FROM tributary_snapshot";
+  uint64_t done = 0;
+  auto started = std::chrono::steady_clock::now();
+  auto last_report = started;
+  std::vector<event::QueueItem> batch;
+  while (!stop.load() && !shared.failed.load()) {
+    auto rows = connection.exec(fetch);
+    if (!rows.ok()) return rows.error();
+    const PGresult* r = rows->get();
+    const int row_count = PQntuples(r);
+    if (row_count == 0) break;
+    const int column_count = PQnfields(r);
+    const int64_t read_time = now_us();
+    batch.reserve(static_cast<std::size_t>(row_count));
+    for (int row = 0; row < row_count; ++row) {
+      event::ChangeEvent change;
+      change.op = event::Op::kRead;
+      change.schema = schema;
+      event::Row after;
+      after.reserve(static_cast<std::size_t>(column_count));
+      for (int col = 0; col < column_count; ++col) {
+        if (PQgetisnull(r, row, col)) {
+          after.emplace_back(event::Null{});
+        } else {
+          after.emplace_back(std::in_place_type<std::string>, PQgetvalue(r, row, col),
+                             static_cast<std::size_t>(PQgetlength(r, row, col)));
+        }
+      }
+      change.after = std::move(after);
+      change.source.db = options.source.database;
+      change.source.commit_time_us = read_time;
+      change.source.lsn = options.consistent_point;
+      change.source.snapshot = event::SnapshotMarker::kTrue;
+      // position stays "snapshot not completed": a restart before the end snapshots again.
+      batch.emplace_back(std::move(change));
+    }
+    if (!queue.push_wait(batch, stop)) break;
+    done += static_cast<uint64_t>(row_count);
+    if (progress.rows_read) progress.rows_read(table_name, static_cast<uint64_t>(row_count), done, estimate);
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_report >= std::chrono::seconds(10)) {
+      last_report = now;
+      std::string percent =
+          estimate > 0 ? " (" + std::to_string(std::min<uint64_t>(100, done * 100 / estimate)) + "%)"
+                       : "";
+      log::write(log::Level::kInfo, options.pipeline, table_name,
+                 "snapshot progress: " + std::to_string(done) + " of about " +
+                     std::to_string(estimate) + " rows" + percent);
+    }
+  }
+  auto closed = connection.exec("CLOSE tributary_snapshot");
+  if (!closed.ok()) return closed.error();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  log::write(log::Level::kInfo, options.pipeline, table_name,
+             "snapshot of table finished: " + std::to_string(done) + " rows in " +
+                 std::to_string(seconds) + " s");
+  return {};
+}
+
+void worker(const SnapshotOptions& options,
+            const std::vector<std::shared_ptr<const event::TableSchema>>& tables,
+            event::EventQueue& queue, const SnapshotProgress& progress,
+            const std::atomic<bool>& stop, SharedState& shared, PgConnection& connection) {
+  while (!stop.load() && !shared.failed.load()) {
+    std::size_t index;
+    {
+      std::lock_guard lock(shared.mutex);
+      if (shared.next_table >= tables.size()) return;
+      index = shared.next_table++;
+    }
+    auto read = read_table(connection, options, tables[index], queue, progress, stop, shared);
+    if (!read.ok()) {
+      shared.fail(read.error());
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+Result<void> run_snapshot(const SnapshotOptions& options,
+                          const std::vector<std::shared_ptr<const event::TableSchema>>& tables,
+                          event::EventQueue& queue, const SnapshotProgress& progress,
+                          const std::atomic<bool>& stop) {
+  const std::size_t workers =
+      std::max<std::size_t>(1, std::min<std::size_t>(options.parallelism, tables.size()));
+  // Every connection imports the snapshot before any reading starts, so the exporting
+  // replication connection may be reused as soon as this function returns.
+  std::vector<std::unique_ptr<PgConnection>> connections;
+  for (std::size_t i = 0; i < workers; ++i) {
+    auto connection =
+        PgConnection::connect(options.source, PgConnection::Mode::kNormal,
+                              "tributary-" + options.pipeline + "-snapshot-" + std::to_string(i));
+    if (!connection.ok()) return connection.error();
+    auto begin = (*connection)->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    if (!begin.ok()) return begin.error();
+    auto imported = (*connection)->exec("SET TRANSACTION SNAPSHOT " +
+                                        (*connection)->quote_literal(options.snapshot_name));
+    if (!imported.ok()) return imported.error();
+    connections.push_back(std::move(connection.value()));
+  }
+  log::info(options.pipeline, "snapshot of " + std::to_string(tables.size()) + " tables with " +
+                                  std::to_string(workers) + " connections on snapshot " +
+                                  options.snapshot_name);
+  SharedState shared;
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < workers; ++i) {
+    threads.emplace_back(worker, std::cref(options), std::cref(tables), std::ref(queue),
+                         std::cref(progress), std::cref(stop), std::ref(shared),
+                         std::ref(*connections[i]));
+  }
+  for (auto& thread : threads) thread.join();
+  if (shared.first_error) return *shared.first_error;
+  if (stop.load()) return Error::retriable("snapshot interrupted by shutdown");
+  for (auto& connection : connections) {
+    auto committed = connection->exec("COMMIT");
+    if (!committed.ok()) return committed.error();
+  }
+  return {};
+}
+
+}  // namespace tributary::source::postgres

@@ -1,0 +1,40 @@
+// Initial snapshot: parallel readers sharing one exported snapshot, emitting op=r events.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "event/event_queue.hpp"
+
+namespace tributary::source::postgres {
+
+struct SnapshotProgress {
+  /// Called from snapshot threads: rows just read from `table`, rows so far, estimated total.
+  std::function<void(const std::string& table, uint64_t rows, uint64_t done, uint64_t estimate)>
+      rows_read;
+};
+
+struct SnapshotOptions {
+  std::string pipeline;
+  config::SourceConfig source;
+  std::string snapshot_name;  ///< exported by CREATE_REPLICATION_SLOT; must be imported first
+  uint64_t consistent_point = 0;
+  int parallelism = 2;
+  int fetch_size = 10000;
+};
+
+/// Reads every table under the exported snapshot with up to `parallelism` connections, pushing
+/// op=r events (source.snapshot = true; the sink marks first/last) into the queue.
+/// Blocking: run it on a worker thread, never on the loop.
+/// Returns once every table was read, on the first error, or when `stop` turns true.
+Result<void> run_snapshot(const SnapshotOptions& options,
+                          const std::vector<std::shared_ptr<const event::TableSchema>>& tables,
+                          event::EventQueue& queue, const SnapshotProgress& progress,
+                          const std::atomic<bool>& stop);
+
+}  // namespace tributary::source::postgres
