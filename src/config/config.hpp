@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/result.hpp"
@@ -21,8 +22,9 @@ struct SourceConfig {
   std::string database;
   std::string user;
   std::string password;  ///< from `password` (after ${ENV} expansion) or `password_file`; never log
-  std::string slot;         ///< default: "tributary_" + pipeline name
-  std::string publication;  ///< default: "tributary_" + pipeline name
+  std::string password_file;  ///< path the password was read from; "" when given inline
+  std::string slot;           ///< default: "tributary_" + pipeline name
+  std::string publication;    ///< default: "tributary_" + pipeline name
   std::string sslmode = "prefer";
   int connect_timeout_seconds = 10;
 };
@@ -34,7 +36,7 @@ struct TablesConfig {
 
 struct SnapshotConfig {
   SnapshotMode mode = SnapshotMode::kInitial;
-  int parallelism = 2;    ///< 1..64
+  int parallelism = 2;     ///< 1..64
   int fetch_size = 10000;  ///< rows per fetch from a snapshot cursor
 };
 
@@ -69,7 +71,7 @@ struct KafkaConfig {
 
 struct OffsetsConfig {
   std::string directory = "/var/lib/tributary";  ///< <directory>/<pipeline>.offsets
-  std::string topic = "tributary.offsets";  ///< offsets records, key = pipeline name
+  std::string topic = "tributary.offsets";       ///< offsets records, key = pipeline name
 };
 
 struct HttpConfig {
@@ -93,7 +95,15 @@ struct Config {
 struct ConfigError {
   std::string path;
   std::string message;
-  std::string to_string() const { return path.empty() ? message : path + ": " + message; }
+  int line = 0;    ///< 1-based line of the offending YAML node; 0 when not tied to one
+  int column = 0;  ///< 1-based column; 0 when not tied to one
+  std::string to_string() const {
+    std::string text = path.empty() ? message : path + ": " + message;
+    if (line > 0) {
+      text += " (line " + std::to_string(line) + ", column " + std::to_string(column) + ")";
+    }
+    return text;
+  }
 };
 
 /// Parses and validates YAML text. Collects every problem; returns them all on failure.
@@ -104,6 +114,10 @@ struct LoadResult {
 };
 LoadResult load_from_string(const std::string& yaml_text, const std::string& source_name);
 LoadResult load_from_file(const std::string& path);
+
+/// The YAML spelling of an enum value ("postgres", "initial_only"), from the option table.
+std::string_view to_string(SourceType type);
+std::string_view to_string(SnapshotMode mode);
 
 /// Markdown reference of every key (generated from the same option table the parser uses).
 std::string reference_markdown();

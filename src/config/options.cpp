@@ -1,0 +1,490 @@
+// The option table (in the manner of librdkafka's rdkafka_conf.c): one row per key.
+#include "config/options.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+
+#include "config/text.hpp"
+
+namespace tributary::config::detail {
+namespace {
+
+// Binds a row to a member: FIELD(pipeline->source.port) stores into Target::pipeline.
+#define FIELD(member) (+[](Target t) -> auto& { return t.member; })
+#define ENUM_FIELD(member, Enum) \
+  (+[](Target t, std::size_t index) { t.member = static_cast<Enum>(index); })
+
+bool all_of_chars(const std::string& value, bool (*allowed)(char)) {
+  return std::all_of(value.begin(), value.end(), allowed);
+}
+
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+}
+
+bool is_identifier_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+std::optional<std::string> not_empty(const std::string& value) {
+  if (value.empty()) return "must not be empty";
+  return std::nullopt;
+}
+
+std::optional<std::string> pipeline_name(const std::string& value) {
+  if (value.empty() || value.size() > 100 || !all_of_chars(value, is_name_char)) {
+    return "must be 1 to 100 letters, digits, '_', '.' or '-' (it names the checkpoint file and "
+           "the Kafka transactional.id)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> slot_name(const std::string& value) {
+  if (value.empty() || value.size() > 63 || !all_of_chars(value, is_identifier_char)) {
+    return "must be 1 to 63 lowercase letters, digits or '_' (PostgreSQL's rule for replication "
+           "slot names)";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> publication_name(const std::string& value) {
+  if (value.empty() || value.size() > 63 || !all_of_chars(value, is_identifier_char)) {
+    return "must be 1 to 63 lowercase letters, digits or '_' (an unquoted PostgreSQL identifier)";
+  }
+  return std::nullopt;
+}
+
+bool is_topic_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+}
+
+std::optional<std::string> topic_prefix(const std::string& value) {
+  if (value.empty() || value.size() > 200 || !all_of_chars(value, is_topic_char)) {
+    return "must be 1 to 200 letters, digits, '.', '_' or '-' (the characters Kafka allows in "
+           "topic names; topics are '<topic_prefix>.<schema>.<table>')";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> topic_name(const std::string& value) {
+  if (value.empty() || value.size() > 249 || !all_of_chars(value, is_topic_char) || value == "." ||
+      value == "..") {
+    return "must be a legal Kafka topic name: 1 to 249 letters, digits, '.', '_' or '-', and not "
+           "'.' or '..'";
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> bootstrap_servers(const std::string& value) {
+  constexpr std::string_view kRule =
+      "must be a comma-separated list of host:port, e.g. 'kafka1:9092,kafka2:9092'";
+  if (value.empty()) return std::string(kRule);
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t comma = value.find(',', start);
+    if (comma == std::string::npos) comma = value.size();
+    std::string server = value.substr(start, comma - start);
+    server.erase(0, server.find_first_not_of(' '));
+    server.erase(server.find_last_not_of(' ') + 1);
+    if (server.empty() || server.find_first_of(" \t") != std::string::npos) {
+      return std::string(kRule);
+    }
+    start = comma + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> listen_address(const std::string& value) {
+  if (value.empty()) return std::nullopt;
+  constexpr std::string_view kRule =
+      "must be host:port with a port from 0 to 65535 (0 picks a free port; IPv6 as "
+      "'[::1]:9187'), or '' to disable the endpoint";
+  const std::size_t colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0) return std::string(kRule);
+  const std::string host = value.substr(0, colon);
+  if (host.find(':') != std::string::npos && (host.front() != '[' || host.back() != ']')) {
+    return std::string(kRule);
+  }
+  int64_t port = 0;
+  if (!parse_integer(value.substr(colon + 1), port) || port < 0 || port > 65535) {
+    return std::string(kRule);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> regular_expression(const std::string& value) {
+  try {
+    std::regex compiled(value, std::regex::ECMAScript);
+  } catch (const std::regex_error& error) {
+    return std::string("must be a valid ECMAScript regular expression (") + error.what() +
+           "); escape a literal '.' as '\\.'";
+  }
+  return std::nullopt;
+}
+
+/// Default slot and publication: "tributary_" + the name, lowercased, '-' and '.' as '_'.
+std::string default_identifier(const std::string& pipeline_name) {
+  std::string out = "tributary_";
+  for (char c : pipeline_name) {
+    if (c == '-' || c == '.') {
+      out += '_';
+    } else {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  return out;
+}
+
+const std::vector<Option> kOptions = {
+    // ----------------------------------------------------------------- pipelines
+    {.path = "pipelines",
+     .type = Type::kList,
+     .description =
+         "One entry per source database to capture. Each pipeline has its own replication slot, "
+         "Kafka transactional producer and checkpoint file, and runs independently of the others.",
+     .required = true,
+     .min = 1,
+     .example = "pipelines: [{name: shop, source: {type: postgres, database: shop, user: cdc}}]",
+     .bind = FIELD(config->pipelines)},
+    {.path = "pipelines[].name",
+     .type = Type::kString,
+     .description =
+         "Unique name of the pipeline. Names the checkpoint file (`<offsets.directory>/<name>"
+         ".offsets`) and the Kafka `transactional.id`, and is the default topic prefix, slot and "
+         "publication. Renaming a pipeline makes it start over (new slot, new checkpoint).",
+     .required = true,
+     .example = "name: shop",
+     .validate = pipeline_name,
+     .bind = FIELD(pipeline->name)},
+    {.path = "pipelines[].source",
+     .type = Type::kSection,
+     .description = "The database whose changes the pipeline captures."},
+    {.path = "pipelines[].source.type",
+     .type = Type::kEnum,
+     .description = "Database kind. `mysql` is parsed and validated, but the daemon does not "
+                    "implement it yet.",
+     .required = true,
+     .allowed = {"postgres", "mysql"},
+     .example = "type: postgres",
+     .bind = ENUM_FIELD(pipeline->source.type, SourceType)},
+    {.path = "pipelines[].source.host",
+     .type = Type::kString,
+     .description = "Host name or IP address of the database server.",
+     .default_value = "127.0.0.1",
+     .validate = not_empty,
+     .bind = FIELD(pipeline->source.host)},
+    {.path = "pipelines[].source.port",
+     .type = Type::kInteger,
+     .description = "TCP port of the database server.",
+     .default_doc = "`5432` for postgres, `3306` for mysql",
+     .min = 1,
+     .max = 65535,
+     .bind = FIELD(pipeline->source.port),
+     .derive =
+         +[](Target t) {
+           t.pipeline->source.port = t.pipeline->source.type == SourceType::kMysql ? 3306 : 5432;
+         },
+     .derived_from = "pipelines[].source.type"},
+    {.path = "pipelines[].source.database",
+     .type = Type::kString,
+     .description = "Database to capture.",
+     .required = true,
+     .example = "database: shop",
+     .validate = not_empty,
+     .bind = FIELD(pipeline->source.database)},
+    {.path = "pipelines[].source.user",
+     .type = Type::kString,
+     .description = "User to connect as. On PostgreSQL it needs the `REPLICATION` attribute and "
+                    "`SELECT` on the captured tables.",
+     .required = true,
+     .example = "user: cdc",
+     .validate = not_empty,
+     .bind = FIELD(pipeline->source.user)},
+    {.path = "pipelines[].source.password",
+     .type = Type::kString,
+     .description = "Password of `user`, usually `${SOME_VARIABLE}`. Never logged or shown in "
+                    "errors. Set at most one of `password` and `password_file`.",
+     .default_value = "''",
+     .default_doc = "none",
+     .secret = true,
+     .bind = FIELD(pipeline->source.password)},
+    {.path = "pipelines[].source.password_file",
+     .type = Type::kString,
+     .description = "File whose contents are the password, trailing newlines removed (e.g. a "
+                    "Docker secret or systemd credential). A relative path is relative to the "
+                    "working directory.",
+     .default_value = "''",
+     .default_doc = "none",
+     .bind = FIELD(pipeline->source.password_file)},
+    {.path = "pipelines[].source.slot",
+     .type = Type::kString,
+     .description = "PostgreSQL logical replication slot (pgoutput plugin). Two pipelines on the "
+                    "same database need different slots. The default is the name lowercased, with "
+                    "`-` and `.` turned into `_`.",
+     .default_doc = "`tributary_<name>`",
+     .validate = slot_name,
+     .bind = FIELD(pipeline->source.slot),
+     .derive = +[](Target t) { t.pipeline->source.slot = default_identifier(t.pipeline->name); },
+     .derived_from = "pipelines[].name"},
+    {.path = "pipelines[].source.publication",
+     .type = Type::kString,
+     .description = "PostgreSQL publication that selects the tables the slot streams. The "
+                    "default is derived from the name like `slot`.",
+     .default_doc = "`tributary_<name>`",
+     .validate = publication_name,
+     .bind = FIELD(pipeline->source.publication),
+     .derive =
+         +[](Target t) { t.pipeline->source.publication = default_identifier(t.pipeline->name); },
+     .derived_from = "pipelines[].name"},
+    {.path = "pipelines[].source.sslmode",
+     .type = Type::kEnum,
+     .description = "TLS to the database, with libpq's meanings (for mysql: the equivalent "
+                    "`ssl-mode`).",
+     .default_value = "prefer",
+     .allowed = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"},
+     .bind = FIELD(pipeline->source.sslmode)},
+    {.path = "pipelines[].source.connect_timeout_seconds",
+     .type = Type::kInteger,
+     .description = "Time allowed for one attempt to connect to the database.",
+     .default_value = "10",
+     .min = 1,
+     .max = 3600,
+     .bind = FIELD(pipeline->source.connect_timeout_seconds)},
+    {.path = "pipelines[].tables",
+     .type = Type::kSection,
+     .description =
+         "Which tables to capture. Patterns are ECMAScript regular expressions matched against "
+         "the whole of `schema.table` (PostgreSQL) or `database.table` (MySQL), so `public\\..*` "
+         "needs no `^`/`$`. A table is captured when it matches an `include` pattern and no "
+         "`exclude` pattern. In YAML double quotes a backslash is written twice: "
+         "`\"public\\\\..*\"`."},
+    {.path = "pipelines[].tables.include",
+     .type = Type::kStringList,
+     .description = "Patterns of tables to capture; at least one.",
+     .default_value = R"(["public\\..*"])",
+     .min = 1,
+     .validate = regular_expression,
+     .bind = FIELD(pipeline->tables.include)},
+    {.path = "pipelines[].tables.exclude",
+     .type = Type::kStringList,
+     .description = "Patterns of tables to leave out, applied after `include`.",
+     .default_value = "[]",
+     .validate = regular_expression,
+     .bind = FIELD(pipeline->tables.exclude)},
+    {.path = "pipelines[].snapshot",
+     .type = Type::kSection,
+     .description = "The consistent copy of existing rows taken before streaming changes."},
+    {.path = "pipelines[].snapshot.mode",
+     .type = Type::kEnum,
+     .description =
+         "As in Debezium. `initial`: snapshot once, when the pipeline has no checkpoint, then "
+         "stream. `never`: only stream. `always`: snapshot at every start, then stream. "
+         "`initial_only`: snapshot once, do not stream. `when_needed`: like `initial`, and also "
+         "when the checkpointed position is no longer available from the source.",
+     .default_value = "initial",
+     .allowed = {"initial", "never", "always", "initial_only", "when_needed"},
+     .bind = ENUM_FIELD(pipeline->snapshot.mode, SnapshotMode)},
+    {.path = "pipelines[].snapshot.parallelism",
+     .type = Type::kInteger,
+     .description = "Tables copied at the same time, each over its own database connection.",
+     .default_value = "2",
+     .min = 1,
+     .max = 64,
+     .bind = FIELD(pipeline->snapshot.parallelism)},
+    {.path = "pipelines[].snapshot.fetch_size",
+     .type = Type::kInteger,
+     .description = "Rows fetched per round trip from a snapshot cursor.",
+     .default_value = "10000",
+     .min = 1,
+     .max = 1000000,
+     .bind = FIELD(pipeline->snapshot.fetch_size)},
+    {.path = "pipelines[].topic_prefix",
+     .type = Type::kString,
+     .description = "First part of every topic name: `<topic_prefix>.<schema>.<table>`, as "
+                    "Debezium does.",
+     .default_doc = "the pipeline's `name`",
+     .validate = topic_prefix,
+     .bind = FIELD(pipeline->topic_prefix),
+     .derive = +[](Target t) { t.pipeline->topic_prefix = t.pipeline->name; },
+     .derived_from = "pipelines[].name"},
+    {.path = "pipelines[].envelope",
+     .type = Type::kSection,
+     .description = "Shape of the Debezium JSON records."},
+    {.path = "pipelines[].envelope.schemas",
+     .type = Type::kBoolean,
+     .description = "Wrap keys and values as `{\"schema\": ..., \"payload\": ...}`, like Kafka "
+                    "Connect's JsonConverter with `schemas.enable=true`; `false` writes the "
+                    "payload alone.",
+     .default_value = "true",
+     .bind = FIELD(pipeline->envelope.schemas)},
+    {.path = "pipelines[].envelope.tombstones_on_delete",
+     .type = Type::kBoolean,
+     .description = "After each delete event, also write a record with the same key and a null "
+                    "value, so log compaction can drop the key.",
+     .default_value = "true",
+     .bind = FIELD(pipeline->envelope.tombstones_on_delete)},
+    {.path = "pipelines[].envelope.unavailable_value_placeholder",
+     .type = Type::kString,
+     .description = "Written in place of a column value the database did not send (an unchanged "
+                    "TOASTed PostgreSQL column when the table's `REPLICA IDENTITY` is not `FULL`).",
+     .default_value = "__debezium_unavailable_value",
+     .bind = FIELD(pipeline->envelope.unavailable_value_placeholder)},
+    // ----------------------------------------------------------------- kafka
+    {.path = "kafka",
+     .type = Type::kSection,
+     .description = "The Kafka producer, shared settings for every pipeline."},
+    {.path = "kafka.bootstrap_servers",
+     .type = Type::kString,
+     .description = "Initial brokers, comma-separated `host:port` (librdkafka "
+                    "`bootstrap.servers`).",
+     .required = true,
+     .example = "bootstrap_servers: 127.0.0.1:9092",
+     .validate = bootstrap_servers,
+     .bind = FIELD(config->kafka.bootstrap_servers)},
+    {.path = "kafka.properties",
+     .type = Type::kStringMap,
+     .description =
+         "Further librdkafka properties (its CONFIGURATION.md), passed to `rd_kafka_conf_set` as "
+         "they are; numbers and booleans become text. Values may be secrets (`sasl.password`) and "
+         "are never shown in errors. Keys tributary sets itself are rejected: `bootstrap.servers`, "
+         "`metadata.broker.list`, `transactional.id`, `transaction.timeout.ms`, "
+         "`enable.idempotence`.",
+     .default_value = "{}",
+     .bind = FIELD(config->kafka.properties)},
+    {.path = "kafka.batch",
+     .type = Type::kSection,
+     .description = "Bounds of one Kafka transaction: it is committed as soon as any bound is "
+                    "reached."},
+    {.path = "kafka.batch.max_events",
+     .type = Type::kInteger,
+     .description = "Change events per transaction.",
+     .default_value = "10000",
+     .min = 1,
+     .max = 10000000,
+     .bind = FIELD(config->kafka.batch.max_events)},
+    {.path = "kafka.batch.max_bytes",
+     .type = Type::kInteger,
+     .description = "Bytes of encoded records per transaction.",
+     .default_value = "16777216",
+     .min = 1024,
+     .max = 2147483647,
+     .bind = FIELD(config->kafka.batch.max_bytes)},
+    {.path = "kafka.batch.max_ms",
+     .type = Type::kInteger,
+     .description = "Milliseconds a transaction stays open; less than "
+                    "`kafka.transaction_timeout_ms`.",
+     .default_value = "50",
+     .min = 1,
+     .max = 3600000,
+     .bind = FIELD(config->kafka.batch.max_ms)},
+    {.path = "kafka.transactional_id_prefix",
+     .type = Type::kString,
+     .description = "Each pipeline's `transactional.id` is this prefix followed by its name. Keep "
+                    "it stable: a restarted producer with the same id fences its predecessor.",
+     .default_value = "tributary-",
+     .bind = FIELD(config->kafka.transactional_id_prefix)},
+    {.path = "kafka.transaction_timeout_ms",
+     .type = Type::kInteger,
+     .description = "librdkafka `transaction.timeout.ms`. Must not exceed the brokers' "
+                    "`transaction.max.timeout.ms` (900000 by default).",
+     .default_value = "60000",
+     .min = 1000,
+     .max = 900000,
+     .bind = FIELD(config->kafka.transaction_timeout_ms)},
+    // ----------------------------------------------------------------- offsets
+    {.path = "offsets",
+     .type = Type::kSection,
+     .description = "Where the source position of the last committed transaction is kept."},
+    {.path = "offsets.directory",
+     .type = Type::kString,
+     .description = "Directory of the checkpoint files, one `<name>.offsets` per pipeline.",
+     .default_value = "/var/lib/tributary",
+     .validate = not_empty,
+     .bind = FIELD(config->offsets.directory)},
+    {.path = "offsets.topic",
+     .type = Type::kString,
+     .description = "Kafka topic of the offsets records (key: the pipeline name).",
+     .default_value = "tributary.offsets",
+     .validate = topic_name,
+     .bind = FIELD(config->offsets.topic)},
+    // ----------------------------------------------------------------- http
+    {.path = "http",
+     .type = Type::kSection,
+     .description = "The HTTP endpoint for health checks and Prometheus metrics."},
+    {.path = "http.listen",
+     .type = Type::kString,
+     .description = "Address to listen on, `host:port`; port `0` picks a free port; `''` turns "
+                    "the endpoint off.",
+     .default_value = "127.0.0.1:9187",
+     .validate = listen_address,
+     .bind = FIELD(config->http.listen)},
+    // ----------------------------------------------------------------- log
+    {.path = "log", .type = Type::kSection, .description = "Logging to standard error."},
+    {.path = "log.level",
+     .type = Type::kEnum,
+     .description = "Least severe level written.",
+     .default_value = "info",
+     .allowed = {"trace", "debug", "info", "warn", "error"},
+     .bind = FIELD(config->log.level)},
+};
+
+#undef FIELD
+#undef ENUM_FIELD
+
+}  // namespace
+
+const std::vector<Option>& options() {
+  return kOptions;
+}
+
+const Option* find_option(std::string_view path) {
+  for (const auto& option : kOptions) {
+    if (option.path == path) return &option;
+  }
+  return nullptr;
+}
+
+const std::vector<std::string_view>& cross_check_descriptions() {
+  static const std::vector<std::string_view> kDescriptions = {
+      "Pipeline names are unique.",
+      "Pipelines on the same PostgreSQL server and database (`host`, `port`, `database`) use "
+      "different slots.",
+      "At most one of `password` and `password_file` is set; a `password_file` is readable and "
+      "not empty.",
+      "Defaults derived from the name (`slot`, `publication`, `topic_prefix`) are valid; when not, "
+      "set the key explicitly.",
+      "`kafka.batch.max_ms` is less than `kafka.transaction_timeout_ms`.",
+      "`kafka.properties` does not set a key that tributary sets itself.",
+  };
+  return kDescriptions;
+}
+
+std::string_view parent_path(std::string_view path) {
+  const std::size_t dot = path.rfind('.');
+  return dot == std::string_view::npos ? std::string_view() : path.substr(0, dot);
+}
+
+std::string_view scope_path(std::string_view path) {
+  const std::size_t list = path.rfind("[]");
+  return list == std::string_view::npos ? std::string_view() : path.substr(0, list + 2);
+}
+
+std::string_view leaf_name(std::string_view path) {
+  const std::size_t dot = path.rfind('.');
+  return dot == std::string_view::npos ? path : path.substr(dot + 1);
+}
+
+const std::map<std::string, std::string, std::less<>>& reserved_kafka_properties() {
+  static const std::map<std::string, std::string, std::less<>> kReserved = {
+      {"bootstrap.servers", "set kafka.bootstrap_servers instead"},
+      {"metadata.broker.list", "set kafka.bootstrap_servers instead"},
+      {"transactional.id",
+       "tributary sets it per pipeline; set kafka.transactional_id_prefix instead"},
+      {"transaction.timeout.ms", "set kafka.transaction_timeout_ms instead"},
+      {"enable.idempotence", "transactions need it and tributary always turns it on; remove it"},
+  };
+  return kReserved;
+}
+
+}  // namespace tributary::config::detail
