@@ -1,0 +1,154 @@
+// Metrics: the Prometheus registry and one PipelineProbe per pipeline, whose methods are named for
+// what happened (`probe.transaction_committed(n, bytes, dt)`); registration stays in metrics.cpp.
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace tributary::metrics {
+
+/// The registered metric families, shared by every probe (owned by Metrics).
+struct Families {
+  prometheus::Family<prometheus::Counter>& events;
+  prometheus::Family<prometheus::Counter>& snapshot_rows;
+  prometheus::Family<prometheus::Gauge>& snapshot_progress;
+  prometheus::Family<prometheus::Gauge>& source_lag;
+  prometheus::Family<prometheus::Counter>& kafka_transactions;
+  prometheus::Family<prometheus::Histogram>& kafka_commit_duration;
+  prometheus::Family<prometheus::Counter>& kafka_messages;
+  prometheus::Family<prometheus::Counter>& kafka_bytes;
+  prometheus::Family<prometheus::Gauge>& checkpoint_timestamp;
+  prometheus::Family<prometheus::Gauge>& source_position;
+  prometheus::Family<prometheus::Gauge>& retained_wal;
+  prometheus::Family<prometheus::Counter>& reconnects;
+};
+
+/// The metrics of one pipeline. Every method is thread-safe and cheap: per-pipeline series are
+/// resolved once at construction, per-table series once on first use and then found in a small
+/// read-mostly map (shared lock, no allocation for a known table).
+class PipelineProbe {
+ public:
+  PipelineProbe(const PipelineProbe&) = delete;
+  PipelineProbe& operator=(const PipelineProbe&) = delete;
+
+  const std::string& pipeline() const { return pipeline_; }
+
+  /// One change event emitted for `table` ("schema.table"); `op` is the Debezium op
+  /// (c, u, d, r, t, m). -> tributary_events_total{pipeline,table,op}
+  void event_emitted(std::string_view table, char op);
+  /// `n` rows read by the initial snapshot. -> tributary_snapshot_rows_total{pipeline,table}
+  void snapshot_rows(std::string_view table, uint64_t n);
+  /// Snapshot progress of one table: min(1, rows_done / rows_estimated), 0 while the estimate is 0
+  /// (never-analyzed table). -> tributary_snapshot_progress_ratio{pipeline,table}
+  void snapshot_table_progress(std::string_view table, uint64_t rows_done, uint64_t rows_estimated);
+  /// The table's snapshot finished (ratio 1 whatever the estimate said).
+  void snapshot_table_done(std::string_view table);
+  /// How far behind the source's commit time the last emitted event is.
+  /// -> tributary_source_lag_seconds{pipeline}
+  void source_lag(double seconds);
+  /// A Kafka transaction of `events` messages / `bytes` bytes committed after `seconds`.
+  /// -> tributary_kafka_transactions_total{result="committed"},
+  ///    tributary_kafka_commit_duration_seconds, tributary_kafka_messages_total,
+  ///    tributary_kafka_bytes_total
+  void transaction_committed(std::size_t events, std::size_t bytes, double seconds);
+  /// -> tributary_kafka_transactions_total{pipeline,result="aborted"}
+  void transaction_aborted();
+  /// A checkpoint was durably written at `unix_seconds` (age = time() - value).
+  /// -> tributary_checkpoint_timestamp_seconds{pipeline}
+  void checkpoint_written(int64_t unix_seconds);
+  /// Source position reached (PostgreSQL LSN / binlog offset; a double is exact up to 2^53).
+  /// -> tributary_source_position{pipeline}
+  void source_position(uint64_t lsn);
+  /// WAL the replication slot keeps on the server. -> tributary_slot_retained_wal_bytes{pipeline}
+  void retained_wal(uint64_t bytes);
+  /// A connection to `target` ("source" | "kafka") was re-established.
+  /// -> tributary_reconnects_total{pipeline,target}
+  void reconnect(std::string_view target);
+
+ private:
+  friend class Metrics;
+  PipelineProbe(Families& families, std::string pipeline);
+
+  static constexpr std::string_view kOps = "crudtm";
+  struct TableSeries {
+    std::array<prometheus::Counter*, kOps.size()> events{};
+    std::map<char, prometheus::Counter*> other_events;  // ops outside kOps
+    prometheus::Counter* snapshot_rows = nullptr;
+    prometheus::Gauge* snapshot_progress = nullptr;
+  };
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  template <class T>
+  using ByName = std::unordered_map<std::string, T, StringHash, std::equal_to<>>;
+
+  prometheus::Counter& event_counter(std::string_view table, char op);
+  prometheus::Counter& snapshot_rows_counter(std::string_view table);
+  prometheus::Gauge& snapshot_progress_gauge(std::string_view table);
+  prometheus::Counter& reconnect_counter(std::string_view target);
+
+  Families& families_;
+  const std::string pipeline_;
+
+  prometheus::Gauge& source_lag_;
+  prometheus::Counter& committed_;
+  prometheus::Counter& aborted_;
+  prometheus::Histogram& commit_duration_;
+  prometheus::Counter& kafka_messages_;
+  prometheus::Counter& kafka_bytes_;
+  prometheus::Gauge& checkpoint_timestamp_;
+  prometheus::Gauge& source_position_;
+  prometheus::Gauge& retained_wal_;
+  prometheus::Counter& reconnect_source_;
+  prometheus::Counter& reconnect_kafka_;
+
+  mutable std::shared_mutex mu_;  // guards tables_ and other_reconnects_
+  ByName<TableSeries> tables_;
+  ByName<prometheus::Counter*> other_reconnects_;
+};
+
+/// Owns the registry and its families; hands out one probe per pipeline.
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  /// The probe of `pipeline`, created on first call; the reference stays valid for the lifetime
+  /// of this object. Thread-safe.
+  PipelineProbe& pipeline_probe(const std::string& pipeline);
+
+  /// Every family in the Prometheus text exposition format (version 0.0.4). Thread-safe.
+  std::string serialize() const;
+
+  /// For registering further collectables (e.g. librdkafka statistics).
+  const std::shared_ptr<prometheus::Registry>& registry() const { return registry_; }
+
+  /// Bucket bounds of tributary_kafka_commit_duration_seconds: 1 ms .. 30 s.
+  static const prometheus::Histogram::BucketBoundaries& commit_duration_buckets();
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::unique_ptr<Families> families_;
+  std::mutex probes_mu_;
+  std::map<std::string, std::unique_ptr<PipelineProbe>, std::less<>> probes_;
+};
+
+}  // namespace tributary::metrics
