@@ -18,12 +18,17 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const config::Source
                                                             const std::string& application_name) {
   std::string port = std::to_string(source.port);
   std::string timeout = std::to_string(source.connect_timeout_seconds);
-  std::vector<const char*> keys = {"host",    "port",           "dbname",          "user",
-                                   "sslmode", "connect_timeout", "application_name"};
+  // Text forms the envelope parses: ISO dates, hex bytea, UTC offsets, round-trip floats. They
+  // apply to snapshot queries and to pgoutput's output functions in the walsender alike.
+  static const char* kSessionOptions =
+      "-c DateStyle=ISO,MDY -c bytea_output=hex -c TimeZone=UTC -c extra_float_digits=3 "
+      "-c IntervalStyle=postgres";
+  std::vector<const char*> keys = {"host",    "port",           "dbname",           "user",
+                                   "sslmode", "connect_timeout", "application_name", "options"};
   std::vector<const char*> values = {source.host.c_str(),    port.c_str(),
                                      source.database.c_str(), source.user.c_str(),
                                      source.sslmode.c_str(),  timeout.c_str(),
-                                     application_name.c_str()};
+                                     application_name.c_str(), kSessionOptions};
   if (!source.password.empty()) {
     keys.push_back("password");
     values.push_back(source.password.c_str());

@@ -238,7 +238,7 @@ void ReplicationStream::emit(event::ChangeEvent&& change) {
   change.source.db = options_.database;
   change.source.commit_time_us = transaction_time_us_;
   change.source.txid = transaction_xid_;
-  change.source.last_commit_lsn = last_commit_lsn_;
+  if (last_commit_lsn_ != 0) change.source.last_commit_lsn = last_commit_lsn_;
   change.source.snapshot = event::SnapshotMarker::kFalse;
   change.position.snapshot_completed = true;
   change.position.lsn = last_end_lsn_;

@@ -1,0 +1,115 @@
+// The Debezium JSON envelope: turns ChangeEvents into Kafka records (key, value, topic, headers)
+// exactly as Debezium's PostgreSQL connector with Kafka Connect's JsonConverter writes them.
+//
+// Choices where Debezium offers several or the event types leave a gap (see also text_codec.hpp):
+// - decimal handling is "precise": numeric(p,s) -> Decimal bytes, numeric -> VariableScaleDecimal;
+//   NaN/Infinity numerics are an error, as in Debezium's precise mode.
+// - time precision mode is "adaptive": time/timestamp(0-3) in ms, (4-6 or unset) in µs.
+// - ZonedTimestamp strings carry exactly the column's fractional digits (6 when unset, none for
+//   precision 0), as Debezium 2.2+ does for PostgreSQL.
+// - float and double NaN/Infinity are written as the strings "NaN", "Infinity", "-Infinity"
+//   (what Jackson, under JsonConverter, writes).
+// - Unchanged TOAST values (event::Unchanged): the placeholder for string-shaped columns, its bytes
+//   for bytea, ["<placeholder>"] for arrays of strings and the placeholder's bytes as numbers for
+//   int2/int4/int8/date arrays (Debezium's UnchangedToastedPlaceholder). Other types cannot be
+//   TOASTed out of line (fixed width) or have no Debezium placeholder (numeric, other arrays): an
+//   error that suggests REPLICA IDENTITY FULL.
+// - The __debezium.newkey / __debezium.oldkey header values are the key as schemaless JSON
+//   ({"id":1}), what Kafka Connect's default SimpleHeaderConverter writes for a key Struct.
+//   The tombstone after a key-change delete carries the delete's headers, as Debezium's does.
+// - No tombstone follows a delete from a table without key columns (the key would be null).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/result.hpp"
+#include "event/change_event.hpp"
+#include "sink/kafka/message.hpp"
+
+namespace tributary::envelope {
+
+struct Options {
+  std::string topic_prefix;  ///< topic = <prefix>.<schema>.<table>; also source.name
+  bool schemas = true;       ///< with/without the JsonConverter "schema" part
+  bool tombstones_on_delete = true;
+  std::string connector = "postgresql";  ///< only "postgresql" is supported (source block layout)
+  std::string unavailable_value_placeholder = "__debezium_unavailable_value";
+#ifdef TRIBUTARY_VERSION
+  std::string version = "tributary-" TRIBUTARY_VERSION;  ///< source.version
+#else
+  std::string version = "tributary";  ///< source.version
+#endif
+};
+
+/// Debezium's topic naming: every character outside [A-Za-z0-9._-] becomes '_'.
+std::string sanitize_topic_name(std::string_view name);
+
+/// Startup check of one table version: every column maps to a Debezium type and carries what that
+/// mapping needs (numeric precision and scale, array element, time precision 0-6), and the key
+/// column indexes are valid. The error (kind kConfig) names schema.table.column and its type and
+/// suggests excluding the table.
+///
+/// PostgreSQL types the source maps to each TypeKind (anything else has no mapping here and the
+/// source should refuse it, naming the column, before the envelope sees the table):
+///   bool -> kBool; int2 -> kInt16; int4 -> kInt32; int8, oid -> kInt64;
+///   float4 -> kFloat32; float8 -> kFloat64;
+///   numeric(p,s) -> kDecimal, precision p, scale s >= 0 (from typmod: p = (typmod-4) >> 16,
+///     s = (typmod-4) & 0x7ff; PostgreSQL 15's negative scales are refused);
+///   numeric without typmod -> kVariableDecimal;
+///   text, varchar, bpchar (char(n), padded as sent), name, citext, inet, cidr, macaddr, macaddr8,
+///     int4range, int8range, numrange, tsrange, tstzrange, daterange -> kString;
+///   bytea -> kBytes; date -> kDate;
+///   time(p) -> kTime, timestamp(p) -> kTimestamp, timestamptz(p) -> kTimestampTz, with
+///     precision = typmod (0-6) or -1 when the typmod is -1;
+///   uuid -> kUuid; json, jsonb -> kJson; xml -> kXml;
+///   enum types (typtype 'e') -> kEnum, enum_values = labels in enumsortorder;
+///   arrays (typelem != 0, typcategory 'A') of any of these -> kArray, element = the element's
+///     ColumnType, with the column's typmod applied to it (numeric(5,2)[] -> element kDecimal 5,2);
+///   a domain -> its base type.
+/// Not mapped (no TypeKind yet): interval (MicroDuration), timetz (ZonedTime), money, bit/varbit,
+/// geometric types, hstore, tsvector, ltree, pgvector types.
+/// Values must be in the text forms of DateStyle ISO and bytea_output hex (see text_codec.hpp).
+Result<void> check_supported(const event::TableSchema& schema);
+
+/// Serializes change events; keeps a cache of each table version's schema JSON and conversion
+/// plan, so that per-event work is the payload only.
+/// Not thread-safe: use one Serializer per pipeline (it runs on that pipeline's strand).
+class Serializer {
+ public:
+  /// Throws std::invalid_argument if `options.connector` is not "postgresql" (start-up error).
+  explicit Serializer(Options options);
+  ~Serializer();
+  Serializer(const Serializer&) = delete;
+  Serializer& operator=(const Serializer&) = delete;
+
+  /// Appends the Kafka records of one event to `out`: the data record (key, value, topic), a
+  /// tombstone after a delete (unless disabled), and for an update that changes the primary key:
+  /// delete under the old key (header `__debezium.newkey`), tombstone, create under the new key
+  /// (header `__debezium.oldkey`). `now_us` = processing time (ts_ms/ts_us/ts_ns); injectable for
+  /// golden tests. On error nothing is appended; the error (kCorrupt for unparseable values,
+  /// naming table, column and value) means the event cannot be represented.
+  Result<void> serialize(const event::ChangeEvent& event, int64_t now_us,
+                         std::vector<sink::Message>& out);
+
+  const Options& options() const { return options_; }
+
+ private:
+  struct TablePlan;
+  class Writer;
+
+  Result<const TablePlan*> plan_for(const std::shared_ptr<const event::TableSchema>& schema);
+
+  Options options_;
+  std::unique_ptr<Writer> writer_;
+  const TablePlan* last_plan_ = nullptr;  ///< fast path: consecutive events of one table
+  /// Plans by table version; kept alive with their TableSchema so the key cannot be reused.
+  std::unordered_map<const event::TableSchema*, std::unique_ptr<TablePlan>> plans_;
+  /// "schema.table" -> its newest cached version, so an old version is evicted on schema change.
+  std::unordered_map<std::string, const event::TableSchema*> newest_;
+};
+
+}  // namespace tributary::envelope

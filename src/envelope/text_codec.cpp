@@ -1,0 +1,620 @@
+// Parsers for PostgreSQL's text output forms and the encodings Debezium's JSON uses for them.
+#include "envelope/text_codec.hpp"
+
+#include <array>
+#include <cstring>
+
+namespace tributary::envelope::codec {
+namespace {
+
+constexpr int64_t kMicrosPerSecond = 1'000'000;
+constexpr int64_t kMicrosPerDay = 86'400LL * kMicrosPerSecond;
+/// Largest |days| whose microseconds still fit in int64.
+constexpr int64_t kMaxTimestampDays = INT64_MAX / kMicrosPerDay - 1;
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+Error corrupt(std::string reason) {
+  return Error::corrupt(std::move(reason));
+}
+
+/// Reads between `min_digits` and `max_digits` decimal digits at `pos`.
+bool read_number(std::string_view text, std::size_t& pos, std::size_t min_digits,
+                 std::size_t max_digits, int64_t& value) {
+  std::size_t start = pos;
+  value = 0;
+  while (pos < text.size() && is_digit(text[pos]) && pos - start < max_digits) {
+    value = value * 10 + (text[pos] - '0');
+    ++pos;
+  }
+  std::size_t count = pos - start;
+  if (count < min_digits) return false;
+  // More digits than allowed: the field is malformed, not just long.
+  return !(pos < text.size() && is_digit(text[pos]));
+}
+
+bool expect(std::string_view text, std::size_t& pos, char c) {
+  if (pos >= text.size() || text[pos] != c) return false;
+  ++pos;
+  return true;
+}
+
+bool is_leap(int64_t year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
+
+unsigned days_in_month(int64_t year, unsigned month) {
+  static constexpr std::array<unsigned, 12> kDays = {31, 28, 31, 30, 31, 30,
+                                                     31, 31, 30, 31, 30, 31};
+  return month == 2 && is_leap(year) ? 29 : kDays[month - 1];
+}
+
+/// Inverse of days_from_civil (Howard Hinnant's algorithm).
+void civil_from_days(int64_t days, int64_t& year, unsigned& month, unsigned& day) {
+  days += 719468;
+  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(days - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  day = doy - (153 * mp + 2) / 5 + 1;
+  month = mp < 10 ? mp + 3 : mp - 9;
+  year = static_cast<int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0);
+}
+
+/// "YYYY-MM-DD" at `pos` (year 1+ digits, as printed by PostgreSQL; not yet BC-adjusted).
+bool read_date_fields(std::string_view text, std::size_t& pos, int64_t& year, unsigned& month,
+                      unsigned& day) {
+  int64_t y = 0, m = 0, d = 0;
+  if (!read_number(text, pos, 1, 9, y) || !expect(text, pos, '-') ||
+      !read_number(text, pos, 2, 2, m) || !expect(text, pos, '-') ||
+      !read_number(text, pos, 2, 2, d)) {
+    return false;
+  }
+  if (m < 1 || m > 12 || d < 1) return false;
+  year = y;
+  month = static_cast<unsigned>(m);
+  day = static_cast<unsigned>(d);
+  return true;
+}
+
+/// Checks the day against the month and turns a BC year into an astronomical one.
+bool finish_date(int64_t& year, unsigned month, unsigned day, bool bc) {
+  if (bc) {
+    if (year < 1) return false;
+    year = 1 - year;
+  }
+  return day <= days_in_month(year, month);
+}
+
+/// "HH:MM:SS[.ffffff]" at `pos`; hour 24 is allowed only as 24:00:00 and only when `allow_24`.
+bool read_time_fields(std::string_view text, std::size_t& pos, bool allow_24, int64_t& micros) {
+  int64_t h = 0, m = 0, s = 0;
+  if (!read_number(text, pos, 2, 2, h) || !expect(text, pos, ':') ||
+      !read_number(text, pos, 2, 2, m) || !expect(text, pos, ':') ||
+      !read_number(text, pos, 2, 2, s)) {
+    return false;
+  }
+  int64_t fraction = 0;
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    std::size_t start = pos;
+    if (!read_number(text, pos, 1, 6, fraction)) return false;
+    for (std::size_t digits = pos - start; digits < 6; ++digits) fraction *= 10;
+  }
+  if (m > 59 || s > 59) return false;
+  if (h > 24 || (h == 24 && (!allow_24 || m != 0 || s != 0 || fraction != 0))) return false;
+  micros = ((h * 60 + m) * 60 + s) * kMicrosPerSecond + fraction;
+  return true;
+}
+
+/// " BC" suffix at `pos`, consumed when present.
+bool read_bc(std::string_view text, std::size_t& pos) {
+  if (text.substr(pos) == " BC") {
+    pos += 3;
+    return true;
+  }
+  return false;
+}
+
+/// Parsed "YYYY-MM-DD HH:MM:SS[.f]" (+ offset) in microseconds, zone not yet applied.
+bool read_timestamp(std::string_view text, std::size_t& pos, int64_t& micros, int64_t& year,
+                    unsigned& month, unsigned& day) {
+  return read_date_fields(text, pos, year, month, day) && expect(text, pos, ' ') &&
+         read_time_fields(text, pos, false, micros);
+}
+
+bool days_in_timestamp_range(int64_t days) {
+  return days >= -kMaxTimestampDays && days <= kMaxTimestampDays;
+}
+
+// --- big integers for decimals ---------------------------------------------------------------
+
+/// Accumulates decimal digits into a little-endian base-2^32 magnitude.
+class Magnitude {
+ public:
+  void push(char digit) {
+    chunk_ = chunk_ * 10 + static_cast<uint32_t>(digit - '0');
+    if (++chunk_digits_ == 9) flush();
+  }
+  void flush() {
+    if (chunk_digits_ == 0) return;
+    static constexpr std::array<uint32_t, 10> kPow10 = {
+        1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000};
+    uint64_t carry = chunk_;
+    const uint64_t factor = kPow10[chunk_digits_];
+    for (uint32_t& limb : limbs_) {
+      uint64_t v = static_cast<uint64_t>(limb) * factor + carry;
+      limb = static_cast<uint32_t>(v);
+      carry = v >> 32;
+    }
+    if (carry != 0) limbs_.push_back(static_cast<uint32_t>(carry));
+    chunk_ = 0;
+    chunk_digits_ = 0;
+  }
+  /// Big-endian magnitude bytes without leading zeros (empty for zero).
+  void big_endian(std::string& out) const {
+    out.clear();
+    bool leading = true;
+    for (std::size_t i = limbs_.size(); i-- > 0;) {
+      for (int shift = 24; shift >= 0; shift -= 8) {
+        auto byte = static_cast<unsigned char>(limbs_[i] >> shift);
+        if (leading && byte == 0) continue;
+        leading = false;
+        out.push_back(static_cast<char>(byte));
+      }
+    }
+  }
+
+ private:
+  std::vector<uint32_t> limbs_;
+  uint32_t chunk_ = 0;
+  int chunk_digits_ = 0;
+};
+
+/// Minimal two's complement of an int64, big-endian (Java BigInteger.toByteArray).
+void int64_twos_complement(int64_t value, std::string& out) {
+  std::array<unsigned char, 8> bytes{};
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(value >> (56 - 8 * i));
+  int start = 0;
+  while (start < 7 && ((bytes[start] == 0x00 && (bytes[start + 1] & 0x80) == 0) ||
+                       (bytes[start] == 0xff && (bytes[start + 1] & 0x80) != 0))) {
+    ++start;
+  }
+  out.assign(reinterpret_cast<const char*>(bytes.data()) + start, 8 - start);
+}
+
+/// Big-endian magnitude (no leading zeros) -> minimal two's complement, in place.
+void magnitude_twos_complement(bool negative, std::string& bytes) {
+  if (bytes.empty()) {
+    bytes.assign(1, '\0');
+    return;
+  }
+  if (!negative) {
+    if (static_cast<unsigned char>(bytes[0]) & 0x80) bytes.insert(bytes.begin(), '\0');
+    return;
+  }
+  bytes.insert(bytes.begin(), '\0');
+  bool carry = true;
+  for (std::size_t i = bytes.size(); i-- > 0;) {
+    unsigned value = static_cast<unsigned char>(~static_cast<unsigned char>(bytes[i]));
+    if (carry) {
+      value += 1;
+      carry = value > 0xff;
+    }
+    bytes[i] = static_cast<char>(value & 0xff);
+  }
+  std::size_t start = 0;
+  while (start + 1 < bytes.size() && static_cast<unsigned char>(bytes[start]) == 0xff &&
+         (static_cast<unsigned char>(bytes[start + 1]) & 0x80) != 0) {
+    ++start;
+  }
+  bytes.erase(0, start);
+}
+
+struct DecimalParts {
+  bool negative = false;
+  std::string_view integer;   ///< digits before the point (may be empty)
+  std::string_view fraction;  ///< digits after the point (may be empty)
+};
+
+Result<DecimalParts> split_decimal(std::string_view text) {
+  if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
+    return corrupt("the special value " + std::string(text) +
+                   " has no Debezium decimal representation (Debezium's precise decimal mode "
+                   "rejects it too)");
+  }
+  DecimalParts parts;
+  std::size_t pos = 0;
+  if (pos < text.size() && (text[pos] == '-' || text[pos] == '+')) {
+    parts.negative = text[pos] == '-';
+    ++pos;
+  }
+  std::size_t start = pos;
+  while (pos < text.size() && is_digit(text[pos])) ++pos;
+  parts.integer = text.substr(start, pos - start);
+  if (pos < text.size() && text[pos] == '.') {
+    ++pos;
+    start = pos;
+    while (pos < text.size() && is_digit(text[pos])) ++pos;
+    parts.fraction = text.substr(start, pos - start);
+  }
+  if (pos != text.size() || (parts.integer.empty() && parts.fraction.empty())) {
+    return corrupt("not a decimal number");
+  }
+  return parts;
+}
+
+/// Unscaled value = sign * (integer digits, fraction digits, `zeros` zeros) -> two's complement.
+void encode_unscaled(const DecimalParts& parts, std::string_view fraction, std::size_t zeros,
+                     std::string& out) {
+  std::string_view integer = parts.integer;
+  while (!integer.empty() && integer.front() == '0') integer.remove_prefix(1);
+  if (integer.empty()) {
+    while (!fraction.empty() && fraction.front() == '0') fraction.remove_prefix(1);
+  }
+  const std::size_t digits =
+      integer.size() + fraction.size() + (fraction.empty() && integer.empty() ? 0 : zeros);
+  if (digits <= 18) {
+    int64_t value = 0;
+    for (char c : integer) value = value * 10 + (c - '0');
+    for (char c : fraction) value = value * 10 + (c - '0');
+    if (value != 0) {
+      for (std::size_t i = 0; i < zeros; ++i) value *= 10;
+    }
+    int64_twos_complement(parts.negative ? -value : value, out);
+    return;
+  }
+  Magnitude magnitude;
+  for (char c : integer) magnitude.push(c);
+  for (char c : fraction) magnitude.push(c);
+  for (std::size_t i = 0; i < zeros; ++i) magnitude.push('0');
+  magnitude.flush();
+  magnitude.big_endian(out);
+  magnitude_twos_complement(parts.negative, out);
+}
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+void append_padded(std::string& out, int64_t value, int width) {
+  char digits[24];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value > 0);
+  for (int i = n; i < width; ++i) out.push_back('0');
+  while (n > 0) out.push_back(digits[--n]);
+}
+
+}  // namespace
+
+void append_base64(std::string_view bytes, std::string& out) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  out.reserve(out.size() + (bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  auto at = [&](std::size_t k) {
+    return static_cast<uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    uint32_t v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back(kAlphabet[v & 63]);
+  }
+  if (bytes.size() - i == 1) {
+    uint32_t v = at(i) << 16;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.append("==");
+  } else if (bytes.size() - i == 2) {
+    uint32_t v = (at(i) << 16) | (at(i + 1) << 8);
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back('=');
+  }
+}
+
+Result<void> decimal_unscaled_bytes(std::string_view text, int scale, std::string& out) {
+  if (scale < 0) return corrupt("negative decimal scale " + std::to_string(scale));
+  auto parts = split_decimal(text);
+  if (!parts.ok()) return parts.error();
+  std::string_view fraction = parts->fraction;
+  std::size_t zeros = 0;
+  const auto wanted = static_cast<std::size_t>(scale);
+  if (fraction.size() > wanted) {
+    for (char c : fraction.substr(wanted)) {
+      if (c != '0') {
+        return corrupt("has more fractional digits than the column scale " + std::to_string(scale));
+      }
+    }
+    fraction = fraction.substr(0, wanted);
+  } else {
+    zeros = wanted - fraction.size();
+  }
+  encode_unscaled(*parts, fraction, zeros, out);
+  return {};
+}
+
+Result<int32_t> variable_decimal_bytes(std::string_view text, std::string& out) {
+  auto parts = split_decimal(text);
+  if (!parts.ok()) return parts.error();
+  std::string_view fraction = parts->fraction;
+  while (!fraction.empty() && fraction.back() == '0') fraction.remove_suffix(1);
+  encode_unscaled(*parts, fraction, 0, out);
+  return static_cast<int32_t>(fraction.size());
+}
+
+Result<void> bytea_from_text(std::string_view text, std::string& out) {
+  out.clear();
+  if (text.size() >= 2 && text[0] == '\\' && text[1] == 'x') {
+    if (text.size() % 2 != 0) return corrupt("odd number of hex digits in bytea");
+    out.reserve((text.size() - 2) / 2);
+    for (std::size_t i = 2; i < text.size(); i += 2) {
+      int high = hex_value(text[i]);
+      int low = hex_value(text[i + 1]);
+      if (high < 0 || low < 0) return corrupt("not a hex digit in bytea");
+      out.push_back(static_cast<char>(high * 16 + low));
+    }
+    return {};
+  }
+  // Escape format: printable bytes as is, "\\" for a backslash, "\ooo" octal for the rest.
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out.push_back(text[i]);
+    } else if (i + 1 < text.size() && text[i + 1] == '\\') {
+      out.push_back('\\');
+      ++i;
+    } else if (i + 3 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '3' &&
+               text[i + 2] >= '0' && text[i + 2] <= '7' && text[i + 3] >= '0' &&
+               text[i + 3] <= '7') {
+      out.push_back(static_cast<char>((text[i + 1] - '0') * 64 + (text[i + 2] - '0') * 8 +
+                                      (text[i + 3] - '0')));
+      i += 3;
+    } else {
+      return corrupt("bad escape in bytea");
+    }
+  }
+  return {};
+}
+
+int64_t days_from_civil(int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2 ? 1 : 0;
+  const int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const auto yoe = static_cast<unsigned>(year - era * 400);
+  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+Result<int32_t> date_from_text(std::string_view text) {
+  if (text == "infinity") return kDatePositiveInfinity;
+  if (text == "-infinity") return kDateNegativeInfinity;
+  std::size_t pos = 0;
+  int64_t year = 0;
+  unsigned month = 0, day = 0;
+  if (!read_date_fields(text, pos, year, month, day)) return corrupt("not a date (YYYY-MM-DD)");
+  bool bc = read_bc(text, pos);
+  if (pos != text.size() || !finish_date(year, month, day, bc)) {
+    return corrupt("not a date (YYYY-MM-DD)");
+  }
+  int64_t days = days_from_civil(year, month, day);
+  if (days <= INT32_MIN || days >= INT32_MAX) return corrupt("date out of range");
+  return static_cast<int32_t>(days);
+}
+
+Result<int64_t> time_from_text(std::string_view text) {
+  std::size_t pos = 0;
+  int64_t micros = 0;
+  if (!read_time_fields(text, pos, true, micros) || pos != text.size()) {
+    return corrupt("not a time (HH:MM:SS[.ffffff])");
+  }
+  return micros;
+}
+
+Result<int64_t> timestamp_from_text(std::string_view text) {
+  if (text == "infinity") return kTimestampPositiveInfinityMicros;
+  if (text == "-infinity") return kTimestampNegativeInfinityMicros;
+  std::size_t pos = 0;
+  int64_t micros = 0, year = 0;
+  unsigned month = 0, day = 0;
+  if (!read_timestamp(text, pos, micros, year, month, day)) {
+    return corrupt("not a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff])");
+  }
+  bool bc = read_bc(text, pos);
+  if (pos != text.size() || !finish_date(year, month, day, bc)) {
+    return corrupt("not a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff])");
+  }
+  const int64_t days = days_from_civil(year, month, day);
+  if (!days_in_timestamp_range(days)) return corrupt("timestamp out of range");
+  return days * kMicrosPerDay + micros;
+}
+
+Result<void> timestamptz_to_iso(std::string_view text, int fraction_digits, std::string& out) {
+  if (text == "infinity" || text == "-infinity") {
+    out.append(text);
+    return {};
+  }
+  static constexpr const char* kForm =
+      "not a timestamp with time zone (YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM[:SS]])";
+  std::size_t pos = 0;
+  int64_t micros = 0, year = 0;
+  unsigned month = 0, day = 0;
+  if (!read_timestamp(text, pos, micros, year, month, day)) return corrupt(kForm);
+  if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-')) return corrupt(kForm);
+  const int64_t sign = text[pos] == '-' ? -1 : 1;
+  ++pos;
+  int64_t oh = 0, om = 0, os = 0;
+  if (!read_number(text, pos, 2, 2, oh)) return corrupt(kForm);
+  if (pos + 1 < text.size() && text[pos] == ':' && is_digit(text[pos + 1])) {
+    ++pos;
+    if (!read_number(text, pos, 2, 2, om)) return corrupt(kForm);
+    if (pos + 1 < text.size() && text[pos] == ':' && is_digit(text[pos + 1])) {
+      ++pos;
+      if (!read_number(text, pos, 2, 2, os)) return corrupt(kForm);
+    }
+  }
+  if (om > 59 || os > 59) return corrupt(kForm);
+  bool bc = read_bc(text, pos);
+  if (pos != text.size() || !finish_date(year, month, day, bc)) return corrupt(kForm);
+  const int64_t days = days_from_civil(year, month, day);
+  if (!days_in_timestamp_range(days)) return corrupt("timestamp out of range");
+  const int64_t offset = sign * ((oh * 60 + om) * 60 + os) * kMicrosPerSecond;
+  append_iso_utc(days * kMicrosPerDay + micros - offset, fraction_digits, out);
+  return {};
+}
+
+void append_iso_utc(int64_t micros, int fraction_digits, std::string& out) {
+  int64_t days = micros / kMicrosPerDay;
+  int64_t in_day = micros % kMicrosPerDay;
+  if (in_day < 0) {
+    in_day += kMicrosPerDay;
+    --days;
+  }
+  int64_t year = 0;
+  unsigned month = 0, day = 0;
+  civil_from_days(days, year, month, day);
+  // java.time's ISO_LOCAL_DATE: 4 digits for 0000-9999, else a sign and at least 4 digits.
+  if (year > 9999) {
+    out.push_back('+');
+    append_padded(out, year, 4);
+  } else if (year < 0) {
+    out.push_back('-');
+    append_padded(out, -year, 4);
+  } else {
+    append_padded(out, year, 4);
+  }
+  out.push_back('-');
+  append_padded(out, month, 2);
+  out.push_back('-');
+  append_padded(out, day, 2);
+  out.push_back('T');
+  const int64_t seconds = in_day / kMicrosPerSecond;
+  int64_t fraction = in_day % kMicrosPerSecond;
+  append_padded(out, seconds / 3600, 2);
+  out.push_back(':');
+  append_padded(out, seconds / 60 % 60, 2);
+  out.push_back(':');
+  append_padded(out, seconds % 60, 2);
+  if (fraction_digits > 0) {
+    int digits = fraction_digits > 6 ? 6 : fraction_digits;
+    for (int i = digits; i < 6; ++i) fraction /= 10;
+    out.push_back('.');
+    append_padded(out, fraction, digits);
+  } else if (fraction != 0) {
+    int digits = 6;
+    while (fraction % 10 == 0) {
+      fraction /= 10;
+      --digits;
+    }
+    out.push_back('.');
+    append_padded(out, fraction, digits);
+  }
+  out.push_back('Z');
+}
+
+Result<void> parse_array(std::string_view text, ArrayElements& out) {
+  out.clear();
+  std::size_t pos = 0;
+  auto skip_space = [&] {
+    while (pos < text.size() && (text[pos] == ' ' || text[pos] == '\t' || text[pos] == '\n' ||
+                                 text[pos] == '\r' || text[pos] == '\v' || text[pos] == '\f')) {
+      ++pos;
+    }
+  };
+  skip_space();
+  // Dimension decoration, printed when the lower bound is not 1: "[0:2]={...}".
+  if (pos < text.size() && text[pos] == '[') {
+    int dimensions = 0;
+    while (pos < text.size() && text[pos] == '[') {
+      std::size_t close = text.find(']', pos);
+      if (close == std::string_view::npos) return corrupt("unterminated array dimensions");
+      pos = close + 1;
+      ++dimensions;
+    }
+    if (!expect(text, pos, '=')) return corrupt("missing '=' after array dimensions");
+    if (dimensions > 1) return corrupt("multi-dimensional arrays are not supported");
+    skip_space();
+  }
+  if (!expect(text, pos, '{')) return corrupt("an array must start with '{'");
+  skip_space();
+  if (expect(text, pos, '}')) {
+    skip_space();
+    if (pos != text.size()) return corrupt("text after the end of the array");
+    return {};
+  }
+  auto& storage = out.storage_;
+  while (true) {
+    skip_space();
+    if (pos >= text.size()) return corrupt("unterminated array");
+    ArrayElements::Element element;
+    element.offset = storage.size();
+    if (text[pos] == '{') return corrupt("multi-dimensional arrays are not supported");
+    if (text[pos] == '"') {
+      ++pos;
+      bool closed = false;
+      while (pos < text.size()) {
+        char c = text[pos++];
+        if (c == '"') {
+          closed = true;
+          break;
+        }
+        if (c == '\\') {
+          if (pos >= text.size()) break;
+          c = text[pos++];
+        }
+        storage.push_back(c);
+      }
+      if (!closed) return corrupt("unterminated quoted array element");
+    } else {
+      bool escaped = false;
+      std::size_t last_significant = storage.size();
+      while (pos < text.size() && text[pos] != ',' && text[pos] != '}') {
+        char c = text[pos++];
+        if (c == '"' || c == '{') return corrupt("unexpected character in array element");
+        if (c == '\\') {
+          if (pos >= text.size()) return corrupt("unterminated array");
+          c = text[pos++];
+          escaped = true;
+          storage.push_back(c);
+          last_significant = storage.size();
+          continue;
+        }
+        storage.push_back(c);
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r' && c != '\v' && c != '\f') {
+          last_significant = storage.size();
+        }
+      }
+      storage.resize(last_significant);  // trailing whitespace is not part of the element
+      std::string_view value(storage.data() + element.offset, storage.size() - element.offset);
+      if (value.empty() && !escaped) return corrupt("empty unquoted array element");
+      if (!escaped && value.size() == 4 && (value[0] == 'N' || value[0] == 'n') &&
+          (value[1] == 'U' || value[1] == 'u') && (value[2] == 'L' || value[2] == 'l') &&
+          (value[3] == 'L' || value[3] == 'l')) {
+        element.is_null = true;
+        storage.resize(element.offset);
+      }
+    }
+    element.size = storage.size() - element.offset;
+    out.elements_.push_back(element);
+    skip_space();
+    if (expect(text, pos, ',')) continue;
+    if (expect(text, pos, '}')) break;
+    return corrupt("expected ',' or '}' in array");
+  }
+  skip_space();
+  if (pos != text.size()) return corrupt("text after the end of the array");
+  return {};
+}
+
+}  // namespace tributary::envelope::codec

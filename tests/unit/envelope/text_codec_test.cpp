@@ -1,0 +1,249 @@
+// Edge cases of the PostgreSQL text parsers and Debezium encoders (decimals, dates, arrays,
+// base64).
+#include "envelope/text_codec.hpp"
+
+#include <catch2/catch.hpp>
+
+namespace tributary::envelope::codec {
+namespace {
+
+std::string base64(std::string_view bytes) {
+  std::string out;
+  append_base64(bytes, out);
+  return out;
+}
+
+/// Base64 of the Decimal bytes of `text` at `scale`; "error: <message>" on failure.
+std::string decimal(std::string_view text, int scale) {
+  std::string bytes;
+  auto result = decimal_unscaled_bytes(text, scale, bytes);
+  return result.ok() ? base64(bytes) : "error: " + result.error().message;
+}
+
+/// "<scale>:<base64>" of the VariableScaleDecimal of `text`.
+std::string variable(std::string_view text) {
+  std::string bytes;
+  auto scale = variable_decimal_bytes(text, bytes);
+  return scale.ok() ? std::to_string(*scale) + ":" + base64(bytes)
+                    : "error: " + scale.error().message;
+}
+
+std::string iso(std::string_view text, int digits) {
+  std::string out;
+  auto result = timestamptz_to_iso(text, digits, out);
+  return result.ok() ? out : "error: " + result.error().message;
+}
+
+std::vector<std::string> elements(std::string_view text) {
+  ArrayElements parsed;
+  auto result = parse_array(text, parsed);
+  if (!result.ok()) return {"error: " + result.error().message};
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < parsed.size(); ++i) {
+    out.push_back(parsed.is_null(i) ? "<null>" : std::string(parsed.text(i)));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("base64 follows RFC 4648 with padding", "[envelope][codec]") {
+  CHECK(base64("") == "");
+  CHECK(base64("f") == "Zg==");
+  CHECK(base64("fo") == "Zm8=");
+  CHECK(base64("foo") == "Zm9v");
+  CHECK(base64("foob") == "Zm9vYg==");
+  CHECK(base64("fooba") == "Zm9vYmE=");
+  CHECK(base64("foobar") == "Zm9vYmFy");
+  CHECK(base64(std::string("\xde\xad\xbe\xef", 4)) == "3q2+7w==");
+  CHECK(base64(std::string("\xff\xff\xfe", 3)) == "///+");
+}
+
+TEST_CASE("decimal unscaled bytes are Java's BigInteger.toByteArray", "[envelope][codec]") {
+  SECTION("the documented examples") {
+    CHECK(decimal("123.45", 2) == "MDk=");
+    CHECK(decimal("-1.00", 2) == "nA==");
+  }
+  SECTION("zero, in every spelling") {
+    CHECK(decimal("0", 0) == "AA==");
+    CHECK(decimal("0.00", 2) == "AA==");
+    CHECK(decimal("0", 5) == "AA==");
+    CHECK(decimal("-0.000", 3) == "AA==");
+    CHECK(decimal("0", 1000) == "AA==");
+  }
+  SECTION("sign-byte boundaries at scale 0") {
+    CHECK(decimal("1", 0) == "AQ==");
+    CHECK(decimal("127", 0) == "fw==");
+    CHECK(decimal("128", 0) == "AIA=");
+    CHECK(decimal("255", 0) == "AP8=");
+    CHECK(decimal("256", 0) == "AQA=");
+    CHECK(decimal("-1", 0) == "/w==");
+    CHECK(decimal("-128", 0) == "gA==");
+    CHECK(decimal("-129", 0) == "/38=");
+    CHECK(decimal("-256", 0) == "/wA=");
+  }
+  SECTION("scale padding and excess zero digits") {
+    CHECK(decimal("0.01", 2) == "AQ==");
+    CHECK(decimal("1.5", 2) == "AJY=");      // 150
+    CHECK(decimal("1.50000", 2) == "AJY=");  // zeros beyond the scale are dropped
+    CHECK(decimal("-0.05", 2) == "+w==");    // -5
+    CHECK(decimal("000127", 0) == "fw==");
+  }
+  SECTION("int64 boundaries and beyond") {
+    CHECK(decimal("999999999999999999", 0) == "DeC2s6dj//8=");
+    CHECK(decimal("1000000000000000000", 0) == "DeC2s6dkAAA=");
+    CHECK(decimal("-1000000000000000000", 0) == "8h9JTFicAAA=");
+    CHECK(decimal("9223372036854775807", 0) == "f/////////8=");
+    CHECK(decimal("-9223372036854775808", 0) == "gAAAAAAAAAA=");
+    CHECK(decimal("10000000000000000000000000000000000000000", 0) == "HWMp8cNcpL+rufVhAAAAAAA=");
+  }
+  SECTION("precision 38 and more") {
+    CHECK(decimal("99999999999999999999999999999999999999", 0) == "SztMqFqGxHoJiiI//////w==");
+    CHECK(decimal("-99999999999999999999999999999999999999", 0) == "tMSzV6V5O4X2dd3AAAAAAQ==");
+    CHECK(decimal("123456789012345678901234567890.123456789", 9) == "XODppWAV/sWq36MorjmBFQ==");
+    CHECK(decimal("-123456789012345678901234567890.123456789", 9) == "ox8WWp/qATpVIFzXUcZ+6w==");
+    CHECK(decimal("1", 40) == "HWMp8cNcpL+rufVhAAAAAAA=");  // 10^40 by padding alone
+  }
+  SECTION("rejected input") {
+    CHECK(decimal("1.234", 2).find("more fractional digits") != std::string::npos);
+    CHECK(decimal("NaN", 2).find("NaN") != std::string::npos);
+    CHECK(decimal("Infinity", 2).find("Infinity") != std::string::npos);
+    CHECK(decimal("-Infinity", 0).find("-Infinity") != std::string::npos);
+    for (const char* bad : {"", "-", ".", "1.2.3", "1e5", " 1", "1 ", "abc", "--1", "0x10"}) {
+      INFO(bad);
+      CHECK(decimal(bad, 2).rfind("error: ", 0) == 0);
+    }
+  }
+}
+
+TEST_CASE("variable-scale decimals strip trailing fractional zeros", "[envelope][codec]") {
+  CHECK(variable("1.500") == "1:Dw==");
+  CHECK(variable("1000") == "0:A+g=");  // never a negative scale
+  CHECK(variable("0.000") == "0:AA==");
+  CHECK(variable("0") == "0:AA==");
+  CHECK(variable("-0.50") == "1:+w==");
+  CHECK(variable("-123456789012345678901234567890.123456789") == "9:ox8WWp/qATpVIFzXUcZ+6w==");
+  CHECK(variable("0.01") == "2:AQ==");
+  CHECK(variable("NaN").find("NaN") != std::string::npos);
+}
+
+TEST_CASE("bytea text forms", "[envelope][codec]") {
+  std::string out;
+  REQUIRE(bytea_from_text("\\xdeadbeef", out).ok());
+  CHECK(out == std::string("\xde\xad\xbe\xef", 4));
+  REQUIRE(bytea_from_text("\\xDEAD00", out).ok());
+  CHECK(out == std::string("\xde\xad\x00", 3));
+  REQUIRE(bytea_from_text("\\x", out).ok());
+  CHECK(out.empty());
+  REQUIRE(bytea_from_text("ab\\\\c\\000\\377", out).ok());  // escape format
+  CHECK(out == std::string("ab\\c\x00\xff", 6));
+  CHECK_FALSE(bytea_from_text("\\xabc", out).ok());
+  CHECK_FALSE(bytea_from_text("\\xzz", out).ok());
+  CHECK_FALSE(bytea_from_text("a\\9", out).ok());
+}
+
+TEST_CASE("dates count days from 1970-01-01, proleptic Gregorian", "[envelope][codec]") {
+  CHECK(*date_from_text("1970-01-01") == 0);
+  CHECK(*date_from_text("1969-12-31") == -1);
+  CHECK(*date_from_text("2020-09-27") == 18532);
+  CHECK(*date_from_text("2000-02-29") == 11016);
+  CHECK(*date_from_text("0001-01-01") == -719162);
+  CHECK(*date_from_text("0001-12-31 BC") == -719163);  // year 0
+  CHECK(*date_from_text("0044-03-15 BC") == -735160);
+  CHECK(*date_from_text("4713-01-01 BC") == -2440550);    // PostgreSQL's earliest date
+  CHECK(*date_from_text("5874897-12-31") == 2145042905);  // and its latest
+  CHECK(*date_from_text("infinity") == kDatePositiveInfinity);
+  CHECK(*date_from_text("-infinity") == kDateNegativeInfinity);
+  for (const char* bad : {"2020-13-01", "2020-02-30", "2021-02-29", "2020-1-01", "2020-01-01 ",
+                          "abc", "", "2020-01-01 AD", "0000-01-01 BC", "2020/01/01"}) {
+    INFO(bad);
+    CHECK_FALSE(date_from_text(bad).ok());
+  }
+}
+
+TEST_CASE("times are microseconds past midnight", "[envelope][codec]") {
+  CHECK(*time_from_text("00:00:00") == 0);
+  CHECK(*time_from_text("00:00:00.000001") == 1);
+  CHECK(*time_from_text("12:34:56.5") == 45296500000);
+  CHECK(*time_from_text("15:37:24.058468") == 56244058468);
+  CHECK(*time_from_text("23:59:59.999999") == 86399999999);
+  CHECK(*time_from_text("24:00:00") == 86400000000);
+  for (const char* bad : {"24:00:00.000001", "24:00:01", "25:00:00", "12:60:00", "12:00:60",
+                          "12:00", "12:00:00.1234567", "1:00:00", "12:00:00.", "12:00:00+02"}) {
+    INFO(bad);
+    CHECK_FALSE(time_from_text(bad).ok());
+  }
+}
+
+TEST_CASE("timestamps without zone are wall-clock microseconds as UTC", "[envelope][codec]") {
+  CHECK(*timestamp_from_text("1970-01-01 00:00:00") == 0);
+  CHECK(*timestamp_from_text("1969-12-31 23:59:59.5") == -500000);
+  CHECK(*timestamp_from_text("2020-09-27 15:37:24.058468") == 1601221044058468);
+  CHECK(*timestamp_from_text("9999-12-31 23:59:59.999999") == 253402300799999999);
+  // PostgreSQL's latest timestamp is past int64 microseconds since 1970 (Debezium's long too).
+  CHECK(timestamp_from_text("294276-12-31 23:59:59.999999").error().message ==
+        "timestamp out of range");
+  CHECK(*timestamp_from_text("4713-01-01 00:00:00 BC") == -210863520000000000);
+  CHECK(*timestamp_from_text("infinity") == kTimestampPositiveInfinityMicros);
+  CHECK(*timestamp_from_text("-infinity") == kTimestampNegativeInfinityMicros);
+  for (const char* bad : {"2020-09-27", "2020-09-27T15:37:24", "2020-09-27 24:00:00",
+                          "2020-09-27 15:37:24+02", "9999999-01-01 00:00:00", "x"}) {
+    INFO(bad);
+    CHECK_FALSE(timestamp_from_text(bad).ok());
+  }
+}
+
+TEST_CASE("timestamptz becomes an ISO-8601 UTC string", "[envelope][codec]") {
+  CHECK(iso("2020-09-27 15:37:24.058468+02", 6) == "2020-09-27T13:37:24.058468Z");
+  CHECK(iso("2020-09-27 15:37:24.5+02", 6) == "2020-09-27T13:37:24.500000Z");
+  CHECK(iso("2020-09-27 15:37:24+02", 6) == "2020-09-27T13:37:24.000000Z");
+  CHECK(iso("2020-09-27 15:37:24.058+02", 3) == "2020-09-27T13:37:24.058Z");
+  CHECK(iso("2020-09-27 15:37:24+02", 0) == "2020-09-27T13:37:24Z");
+  CHECK(iso("2020-01-01 00:00:00+05:30", 0) == "2019-12-31T18:30:00Z");
+  CHECK(iso("2020-01-01 00:00:00-03", 0) == "2020-01-01T03:00:00Z");
+  CHECK(iso("1970-01-01 00:59:59.000001+01", 6) == "1969-12-31T23:59:59.000001Z");
+  CHECK(iso("0044-03-15 12:00:00+00:53:28 BC", 6) == "-0043-03-15T11:06:32.000000Z");
+  CHECK(iso("0001-01-01 00:30:00+01 BC", 0) == "-0001-12-31T23:30:00Z");
+  CHECK(iso("0001-01-01 00:30:00+01", 0) == "0000-12-31T23:30:00Z");
+  CHECK(iso("10000-01-01 05:00:00+00", 0) == "+10000-01-01T05:00:00Z");
+  CHECK(iso("infinity", 6) == "infinity");
+  CHECK(iso("-infinity", 6) == "-infinity");
+  for (const char* bad : {"2020-09-27 15:37:24", "2020-09-27 15:37:24+2", "2020-09-27 15:37:24Z",
+                          "2020-09-27 15:37:24+02:60", "2020-09-27 15:37:24+02 AD"}) {
+    INFO(bad);
+    CHECK(iso(bad, 6).rfind("error: ", 0) == 0);
+  }
+}
+
+TEST_CASE("ISO formatting without fixed width trims the fraction", "[envelope][codec]") {
+  std::string out;
+  append_iso_utc(1500, 0, out);
+  CHECK(out == "1970-01-01T00:00:00.0015Z");
+  out.clear();
+  append_iso_utc(-1, 6, out);
+  CHECK(out == "1969-12-31T23:59:59.999999Z");
+}
+
+TEST_CASE("array literals", "[envelope][codec]") {
+  using V = std::vector<std::string>;
+  CHECK(elements("{1,2,NULL}") == V{"1", "2", "<null>"});
+  CHECK(elements("{}") == V{});
+  CHECK(elements(R"({"a b","c\"d",NULL,"NULL","",plain,"back\\slash","{x}"})") ==
+        V{"a b", "c\"d", "<null>", "NULL", "", "plain", "back\\slash", "{x}"});
+  CHECK(elements(R"({"\\xdead",NULL})") == V{"\\xdead", "<null>"});
+  CHECK(elements("{null,Null}") == V{"<null>", "<null>"});
+  CHECK(elements(" { 1 , 2 } ") == V{"1", "2"});
+  CHECK(elements("{a b,c}") == V{"a b", "c"});
+  CHECK(elements(R"({a\,b})") == V{"a,b"});
+  CHECK(elements(R"({NUL\L})") == V{"NULL"});  // escaped: a string, not NULL
+  CHECK(elements("[0:1]={5,6}") == V{"5", "6"});
+  CHECK(elements(R"({"2020-09-27 13:37:24.5+00"})") == V{"2020-09-27 13:37:24.5+00"});
+  for (const char* bad : {"{{1,2},{3,4}}", "[0:1][1:2]={{1,2},{3,4}}", "{1,2", "{\"abc}", "1,2",
+                          "{1,,2}", "{1}x", "{a\"b}", "", "{1 2 \"x\"}"}) {
+    INFO(bad);
+    CHECK(elements(bad).front().rfind("error: ", 0) == 0);
+  }
+  CHECK(elements("{{1,2},{3,4}}").front().find("multi-dimensional") != std::string::npos);
+}
+
+}  // namespace tributary::envelope::codec
