@@ -183,6 +183,11 @@ void Committer::run() {
       }
     }
     producer_->poll();
+    // Readiness follows the transport even while idle: no commit is needed to notice an outage.
+    if (producer_->transport_ok() != kafka_reported_up_ && callbacks_.kafka_connected) {
+      kafka_reported_up_ = producer_->transport_ok();
+      callbacks_.kafka_connected(kafka_reported_up_);
+    }
     const bool drained = queue_.empty();
     const bool stopping = stop_requested_.load() && drained;
     const bool flushing = flush_requested_.load() && drained;

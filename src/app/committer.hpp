@@ -93,6 +93,7 @@ class Committer {
   bool first_snapshot_row_emitted_ = false;
   event::SourcePosition committed_position_;
   bool have_committed_position_ = false;
+  bool kafka_reported_up_ = true;
 };
 
 }  // namespace tributary::app

@@ -1,0 +1,604 @@
+// Transactional producer (librdkafka) and the offsets-record reader.
+#include "sink/kafka/transactional_producer.hpp"
+
+#include <librdkafka/rdkafka.h>
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <thread>
+#include <vector>
+
+#include "base/log.hpp"
+#include "sink/kafka/error_classifier.hpp"
+
+namespace tributary::sink {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Offsets scanned backwards per step when looking for the last offsets record; doubles each step.
+constexpr int64_t kFirstScanWindow = 64;
+
+int remaining_ms(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return static_cast<int>(std::clamp<int64_t>(left.count(), 0, 1 << 30));
+}
+
+int to_ms(std::chrono::milliseconds timeout) {
+  return static_cast<int>(std::clamp<int64_t>(timeout.count(), 0, 1 << 30));
+}
+
+/// Owns an rd_kafka_conf_t until rd_kafka_new takes it.
+struct ConfHolder {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  ~ConfHolder() {
+    if (conf) rd_kafka_conf_destroy(conf);
+  }
+  rd_kafka_conf_t* release() { return std::exchange(conf, nullptr); }
+};
+
+/// Our own settings: a failure here is a bug, not the user's doing.
+Result<void> set_internal(rd_kafka_conf_t* conf, const char* name, const std::string& value) {
+  char reason[512];
+  if (rd_kafka_conf_set(conf, name, value.c_str(), reason, sizeof reason) != RD_KAFKA_CONF_OK) {
+    return Error::fatal(std::string("kafka: cannot set ") + name + "=" + value + ": " + reason);
+  }
+  return {};
+}
+
+/// The user's kafka.properties: errors name the property.
+Result<void> set_user_properties(rd_kafka_conf_t* conf,
+                                 const std::map<std::string, std::string>& properties) {
+  for (const auto& [name, value] : properties) {
+    char reason[512];
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), reason, sizeof reason) !=
+        RD_KAFKA_CONF_OK) {
+      return Error::config("kafka.properties." + name + ": " + reason);
+    }
+  }
+  return {};
+}
+
+/// librdkafka's syslog levels onto ours. Runs on librdkafka's threads (log::write is thread-safe).
+void log_from_librdkafka(const std::string& pipeline, int level, const char* facility,
+                         const char* text) {
+  std::string message = std::string("librdkafka ") + facility + ": " + text;
+  if (level <= 3) {
+    log::error(pipeline, message);
+  } else if (level == 4) {
+    log::warn(pipeline, message);
+  } else if (level <= 6) {
+    log::info(pipeline, message);
+  } else {
+    log::debug(pipeline, message);
+  }
+}
+
+/// Producer-only settings in kafka.properties make a consumer warn at creation; the offsets
+/// reader takes the rest (security, client.rack...) and drops those warnings.
+void consumer_log_cb(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+  if (std::string_view(facility) == "CONFWARN") return;
+  const auto* pipeline = static_cast<const std::string*>(rd_kafka_opaque(rk));
+  log_from_librdkafka(pipeline ? *pipeline : std::string(), level, facility, text);
+}
+
+struct KafkaHandle {
+  rd_kafka_t* rk = nullptr;
+  ~KafkaHandle() {
+    if (rk) rd_kafka_destroy(rk);
+  }
+};
+struct TopicHandle {
+  rd_kafka_topic_t* rkt = nullptr;
+  ~TopicHandle() {
+    if (rkt) rd_kafka_topic_destroy(rkt);
+  }
+};
+struct MetadataHandle {
+  const rd_kafka_metadata_t* metadata = nullptr;
+  ~MetadataHandle() {
+    if (metadata) rd_kafka_metadata_destroy(metadata);
+  }
+};
+struct PartitionListHandle {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(1);
+  ~PartitionListHandle() { rd_kafka_topic_partition_list_destroy(list); }
+};
+
+}  // namespace
+
+struct TransactionalProducer::Callbacks {
+  static void delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+    auto* self = static_cast<TransactionalProducer*>(opaque);
+    auto sequence = reinterpret_cast<std::uintptr_t>(message->_private);
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      self->transport_ok_.store(true, std::memory_order_relaxed);
+      return;
+    }
+    // Purged records of an aborted transaction report late; only the open one counts.
+    if (!self->in_transaction_ || sequence != self->transaction_sequence_) return;
+    if (self->delivery_failures_++ == 0) {
+      self->first_delivery_failure_ =
+          std::string("delivery to ") + rd_kafka_topic_name(message->rkt) + " [" +
+          std::to_string(message->partition) + "] failed: " + rd_kafka_err2name(message->err) +
+          ": " + rd_kafka_err2str(message->err);
+    }
+  }
+
+  static void error(rd_kafka_t* rk, int code, const char* reason, void* opaque) {
+    auto* self = static_cast<TransactionalProducer*>(opaque);
+    auto err = static_cast<rd_kafka_resp_err_t>(code);
+    if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+      self->transport_ok_.store(false, std::memory_order_relaxed);
+    }
+    if (err == RD_KAFKA_RESP_ERR__FATAL) {
+      char cause[512] = "";
+      auto original = rd_kafka_fatal_error(rk, cause, sizeof cause);
+      log::error(self->options_.pipeline,
+                 std::string("kafka fatal error: ") + rd_kafka_err2name(original) + ": " + cause);
+      return;
+    }
+    log::warn(self->options_.pipeline,
+              std::string("kafka: ") + rd_kafka_err2name(err) + ": " + reason);
+  }
+
+  /// Any broker connection in state UP (bootstrap, learned or coordinator) means reachable.
+  static int stats(rd_kafka_t*, char* json, size_t length, void* opaque) {
+    auto* self = static_cast<TransactionalProducer*>(opaque);
+    rapidjson::Document document;
+    document.Parse(json, length);
+    if (document.HasParseError() || !document.IsObject()) return 0;
+    auto brokers = document.FindMember("brokers");
+    if (brokers == document.MemberEnd() || !brokers->value.IsObject()) return 0;
+    bool any_up = false;
+    for (const auto& broker : brokers->value.GetObject()) {
+      const auto& b = broker.value;
+      if (!b.IsObject()) continue;
+      auto source = b.FindMember("source");
+      auto state = b.FindMember("state");
+      if (source == b.MemberEnd() || state == b.MemberEnd() || !source->value.IsString() ||
+          !state->value.IsString()) {
+        continue;
+      }
+      if (std::string_view(source->value.GetString()) != "internal" &&
+          std::string_view(state->value.GetString()) == "UP") {
+        any_up = true;
+      }
+    }
+    self->transport_ok_.store(any_up, std::memory_order_relaxed);
+    return 0;  // librdkafka frees json
+  }
+
+  static void log(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+    auto* self = static_cast<const TransactionalProducer*>(rd_kafka_opaque(rk));
+    log_from_librdkafka(self ? self->options_.pipeline : std::string(), level, facility, text);
+  }
+};
+
+TransactionalProducer::TransactionalProducer(ProducerOptions options)
+    : options_(std::move(options)) {}
+
+TransactionalProducer::~TransactionalProducer() {
+  if (producer_ && in_transaction_ && !fatal_ && transport_ok()) {
+    // Best effort: frees read_committed consumers now instead of at transaction.timeout.ms (or at
+    // the next init_transactions with this transactional.id).
+    if (rd_kafka_error_t* error = rd_kafka_abort_transaction(producer_, 2000)) {
+      rd_kafka_error_destroy(error);
+    }
+  }
+  if (offsets_topic_) rd_kafka_topic_destroy(offsets_topic_);
+  if (producer_) rd_kafka_destroy(producer_);
+}
+
+Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::create(
+    const ProducerOptions& options) {
+  if (options.pipeline.empty()) return Error::config("kafka producer: pipeline name is empty");
+  if (options.transactional_id.empty()) {
+    return Error::config("kafka producer: transactional.id is empty");
+  }
+  if (options.offsets_topic.empty()) return Error::config("offsets.topic is empty");
+  if (options.transaction_timeout_ms <= 0) {
+    return Error::config("kafka.transaction_timeout_ms must be positive");
+  }
+  if (options.bootstrap_servers.empty() && !options.properties.count("bootstrap.servers")) {
+    return Error::config("kafka.bootstrap_servers is empty");
+  }
+  if (options.properties.count("transactional.id")) {
+    return Error::config(
+        "kafka.properties.transactional.id: not settable, it is derived from the pipeline name "
+        "(set kafka.transactional_id_prefix instead)");
+  }
+  if (auto it = options.properties.find("enable.idempotence");
+      it != options.properties.end() && it->second != "true") {
+    return Error::config(
+        "kafka.properties.enable.idempotence: transactions require it; remove the property");
+  }
+
+  std::unique_ptr<TransactionalProducer> self(new TransactionalProducer(options));
+  ConfHolder holder;
+  rd_kafka_conf_t* conf = holder.conf;
+  const std::pair<const char*, std::string> defaults[] = {
+      {"client.id", "tributary-" + options.pipeline},
+      {"transactional.id", options.transactional_id},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"partitioner", "murmur2_random"},
+      {"linger.ms", "5"},
+      {"transaction.timeout.ms", std::to_string(options.transaction_timeout_ms)},
+      {"statistics.interval.ms", "1000"},
+  };
+  if (!options.bootstrap_servers.empty()) {
+    if (auto set = set_internal(conf, "bootstrap.servers", options.bootstrap_servers); !set) {
+      return set.error();
+    }
+  }
+  for (const auto& [name, value] : defaults) {
+    if (auto set = set_internal(conf, name, value); !set) return set.error();
+  }
+  if (auto set = set_user_properties(conf, options.properties); !set) return set.error();
+  // librdkafka refuses message.timeout.ms > transaction.timeout.ms; follow the effective one.
+  if (!options.properties.count("message.timeout.ms")) {
+    char value[64];
+    size_t size = sizeof value;
+    if (rd_kafka_conf_get(conf, "transaction.timeout.ms", value, &size) == RD_KAFKA_CONF_OK) {
+      if (auto set = set_internal(conf, "message.timeout.ms", value); !set) return set.error();
+    }
+  }
+
+  rd_kafka_conf_set_opaque(conf, self.get());
+  rd_kafka_conf_set_dr_msg_cb(conf, &Callbacks::delivery);
+  rd_kafka_conf_set_error_cb(conf, &Callbacks::error);
+  rd_kafka_conf_set_stats_cb(conf, &Callbacks::stats);
+  rd_kafka_conf_set_log_cb(conf, &Callbacks::log);
+
+  char reason[512];
+  self->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);
+  if (!self->producer_) return Error::config(std::string("kafka producer: ") + reason);
+  holder.release();  // owned by the producer now
+
+  // The offsets record's placement must not depend on the user's partitioner: the reader looks
+  // for it in partition murmur2(pipeline).
+  rd_kafka_topic_conf_t* topic_conf = rd_kafka_default_topic_conf_dup(self->producer_);
+  if (rd_kafka_topic_conf_set(topic_conf, "partitioner", "murmur2", reason, sizeof reason) !=
+      RD_KAFKA_CONF_OK) {
+    rd_kafka_topic_conf_destroy(topic_conf);
+    return Error::fatal(std::string("kafka: cannot set the offsets topic partitioner: ") + reason);
+  }
+  self->offsets_topic_ =
+      rd_kafka_topic_new(self->producer_, options.offsets_topic.c_str(), topic_conf);
+  if (!self->offsets_topic_) {
+    // topic_conf is freed by rd_kafka_topic_new on failure too.
+    return Error::config("offsets.topic \"" + options.offsets_topic +
+                         "\": " + rd_kafka_err2str(rd_kafka_last_error()));
+  }
+  return self;
+}
+
+Result<void> TransactionalProducer::fail_if_fatal() const {
+  if (fatal_) return *fatal_;
+  return {};
+}
+
+Result<void> TransactionalProducer::remember(Error error) {
+  if (error.kind == ErrorKind::kFatal) fatal_ = error;
+  return error;
+}
+
+std::optional<Error> TransactionalProducer::delivery_failure() const {
+  if (delivery_failures_ == 0) return std::nullopt;
+  return Error::abort_transaction(
+      std::to_string(delivery_failures_) +
+      " record(s) of this transaction failed; first: " + first_delivery_failure_);
+}
+
+Result<void> TransactionalProducer::init_transactions(std::chrono::milliseconds timeout) {
+  if (auto failed = fail_if_fatal(); !failed) return failed;
+  if (initialized_) return {};
+  if (rd_kafka_error_t* error = rd_kafka_init_transactions(producer_, to_ms(timeout))) {
+    Error classified = classify_kafka_error("kafka init_transactions", error);
+    rd_kafka_error_destroy(error);
+    return remember(std::move(classified));
+  }
+  initialized_ = true;
+  transport_ok_.store(true, std::memory_order_relaxed);
+  return {};
+}
+
+Result<void> TransactionalProducer::begin() {
+  if (auto failed = fail_if_fatal(); !failed) return failed;
+  if (!initialized_) return Error::fatal("kafka begin: init_transactions() has not succeeded");
+  if (in_transaction_) return Error::fatal("kafka begin: a transaction is already open");
+  if (rd_kafka_error_t* error = rd_kafka_begin_transaction(producer_)) {
+    Error classified = classify_kafka_error("kafka begin_transaction", error);
+    rd_kafka_error_destroy(error);
+    return remember(std::move(classified));
+  }
+  in_transaction_ = true;
+  offsets_record_produced_ = false;
+  offsets_value_in_transaction_.clear();
+  ++transaction_sequence_;
+  delivery_failures_ = 0;
+  first_delivery_failure_.clear();
+  return {};
+}
+
+Result<void> TransactionalProducer::produce(const Message& message) {
+  if (auto failed = fail_if_fatal(); !failed) return failed;
+  if (!in_transaction_) return Error::fatal("kafka produce: no open transaction");
+  if (offsets_record_produced_) {
+    return Error::fatal("kafka produce: the offsets record must stay the last record");
+  }
+  if (auto failure = delivery_failure()) return *failure;
+  return produce_to(nullptr, message, std::nullopt);
+}
+
+Result<void> TransactionalProducer::produce_to(
+    rd_kafka_topic_s* topic, const Message& message,
+    std::optional<std::chrono::steady_clock::time_point> deadline) {
+  std::vector<rd_kafka_vu_t> fields;
+  fields.reserve(6 + message.headers.size());
+  auto add = [&](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
+    fields.emplace_back();
+    fields.back().vtype = type;
+    return fields.back();
+  };
+  if (topic) {
+    add(RD_KAFKA_VTYPE_RKT).u.rkt = topic;
+  } else {
+    add(RD_KAFKA_VTYPE_TOPIC).u.cstr = message.topic.c_str();
+  }
+  add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
+  if (message.key) {
+    auto& key = add(RD_KAFKA_VTYPE_KEY).u.mem;
+    key.ptr = const_cast<char*>(message.key->data());
+    key.size = message.key->size();
+  }
+  if (message.value) {  // absent: tombstone (null value)
+    auto& value = add(RD_KAFKA_VTYPE_VALUE).u.mem;
+    value.ptr = const_cast<char*>(message.value->data());
+    value.size = message.value->size();
+  }
+  for (const auto& [name, value] : message.headers) {
+    auto& header = add(RD_KAFKA_VTYPE_HEADER).u.header;
+    header.name = name.c_str();
+    header.val = value.data();
+    header.size = static_cast<ssize_t>(value.size());
+  }
+  add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = reinterpret_cast<void*>(transaction_sequence_);
+
+  for (;;) {
+    rd_kafka_error_t* error = rd_kafka_produceva(producer_, fields.data(), fields.size());
+    if (!error) return {};
+    rd_kafka_resp_err_t code = rd_kafka_error_code(error);
+    if (code == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      rd_kafka_error_destroy(error);
+      // Delivery reports free room; a broker outage ends in failed reports (message.timeout.ms).
+      rd_kafka_poll(producer_, 100);
+      if (auto failure = delivery_failure()) return *failure;
+      if (deadline && Clock::now() >= *deadline) {
+        return Error::retriable("kafka produce to " + message.topic +
+                                ": local queue still full at the deadline (" +
+                                rd_kafka_err2name(code) + ")");
+      }
+      continue;
+    }
+    // Flagged errors carry librdkafka's verdict; bare codes go through the code table.
+    const std::string operation = "kafka produce to " + message.topic;
+    Error classified = rd_kafka_error_is_fatal(error) || rd_kafka_error_txn_requires_abort(error) ||
+                               rd_kafka_error_is_retriable(error)
+                           ? classify_kafka_error(operation, error)
+                           : classify_kafka_error_code(operation, code, producer_);
+    rd_kafka_error_destroy(error);
+    if (classified.kind == ErrorKind::kAbortTransaction) {
+      // librdkafka refuses records (_STATE) before the failed delivery's report was served.
+      rd_kafka_poll(producer_, 0);
+      if (auto failure = delivery_failure()) classified.message += " (" + failure->message + ")";
+    }
+    return remember(std::move(classified));
+  }
+}
+
+Result<void> TransactionalProducer::commit(const std::string& offsets_value,
+                                           std::chrono::milliseconds timeout) {
+  if (auto failed = fail_if_fatal(); !failed) return failed;
+  if (!in_transaction_) return Error::fatal("kafka commit: no open transaction");
+  if (auto failure = delivery_failure()) return *failure;
+  auto deadline = Clock::now() + timeout;
+  if (!offsets_record_produced_) {
+    Message record{options_.offsets_topic, options_.pipeline, offsets_value, {}};
+    if (auto produced = produce_to(offsets_topic_, record, deadline); !produced) return produced;
+    offsets_record_produced_ = true;
+    offsets_value_in_transaction_ = offsets_value;
+  } else if (offsets_value != offsets_value_in_transaction_) {
+    // The transaction already holds another position: committing it would lie.
+    return Error::abort_transaction(
+        "kafka commit retried with a different offsets record than the one already produced");
+  }
+
+  if (rd_kafka_error_t* error = rd_kafka_commit_transaction(producer_, remaining_ms(deadline))) {
+    Error classified = classify_kafka_error("kafka commit_transaction", error);
+    rd_kafka_error_destroy(error);
+    if (classified.kind == ErrorKind::kAbortTransaction) {
+      if (auto failure = delivery_failure()) classified.message += " (" + failure->message + ")";
+    }
+    return remember(std::move(classified));
+  }
+  rd_kafka_poll(producer_, 0);
+  if (auto failure = delivery_failure()) {
+    // librdkafka must not commit after a failed delivery; if it ever did, do not checkpoint.
+    return remember(Error::fatal("kafka commit succeeded although " + failure->message));
+  }
+  in_transaction_ = false;
+  offsets_record_produced_ = false;
+  transport_ok_.store(true, std::memory_order_relaxed);
+  return {};
+}
+
+Result<void> TransactionalProducer::abort(std::chrono::milliseconds timeout) {
+  if (auto failed = fail_if_fatal(); !failed) return failed;
+  if (!in_transaction_) return {};
+  if (rd_kafka_error_t* error = rd_kafka_abort_transaction(producer_, to_ms(timeout))) {
+    Error classified = classify_kafka_error("kafka abort_transaction", error);
+    rd_kafka_error_destroy(error);
+    return remember(std::move(classified));
+  }
+  rd_kafka_poll(producer_, 0);
+  in_transaction_ = false;
+  offsets_record_produced_ = false;
+  return {};
+}
+
+void TransactionalProducer::poll() {
+  rd_kafka_poll(producer_, 0);
+}
+
+Result<std::optional<std::string>> TransactionalProducer::read_last_offsets_record(
+    std::chrono::milliseconds timeout) {
+  using Found = std::optional<std::string>;
+  if (in_transaction_) {
+    // Our own open transaction would hold the read_committed end back until it times out.
+    return Error::fatal("kafka: read_last_offsets_record while a transaction is open");
+  }
+  const auto deadline = Clock::now() + timeout;
+  const std::string& topic = options_.offsets_topic;
+  const std::string where = "offsets topic " + topic;
+
+  ConfHolder holder;
+  rd_kafka_conf_t* conf = holder.conf;
+  if (!options_.bootstrap_servers.empty()) {
+    if (auto set = set_internal(conf, "bootstrap.servers", options_.bootstrap_servers); !set) {
+      return set.error();
+    }
+  }
+  if (auto set = set_internal(conf, "client.id", "tributary-" + options_.pipeline + "-offsets");
+      !set) {
+    return set.error();
+  }
+  std::map<std::string, std::string> user = options_.properties;
+  for (const char* producer_only : {"transaction.timeout.ms", "statistics.interval.ms"}) {
+    user.erase(producer_only);
+  }
+  if (auto set = set_user_properties(conf, user); !set) return set.error();
+  const std::pair<const char*, std::string> forced[] = {
+      {"isolation.level", "read_committed"},
+      {"enable.auto.commit", "false"},
+      {"enable.partition.eof", "true"},
+      {"auto.offset.reset", "earliest"},
+      {"allow.auto.create.topics", "false"},
+      // rd_kafka_assign() needs a group (librdkafka 2.0); nothing is joined or committed.
+      {"group.id", "tributary-offsets-reader-" + options_.pipeline},
+  };
+  for (const auto& [name, value] : forced) {
+    if (auto set = set_internal(conf, name, value); !set) return set.error();
+  }
+  rd_kafka_conf_set_opaque(conf, const_cast<std::string*>(&options_.pipeline));
+  rd_kafka_conf_set_log_cb(conf, &consumer_log_cb);
+
+  char reason[512];
+  KafkaHandle consumer;
+  consumer.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, reason, sizeof reason);
+  if (!consumer.rk) return Error::config(std::string("kafka offsets reader: ") + reason);
+  holder.release();
+  rd_kafka_t* rk = consumer.rk;
+
+  TopicHandle topic_handle;
+  topic_handle.rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  if (!topic_handle.rkt) {
+    return Error::config(where + ": " + rd_kafka_err2str(rd_kafka_last_error()));
+  }
+
+  // Partition count: the record sits in murmur2(pipeline) % count, as commit() placed it.
+  int partition_count = 0;
+  for (;;) {
+    MetadataHandle md;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, topic_handle.rkt, &md.metadata,
+                                                std::max(1, remaining_ms(deadline)));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md.metadata->topic_cnt == 1) {
+      const auto& t = md.metadata->topics[0];
+      if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return Found();  // never written
+      if (t.err == RD_KAFKA_RESP_ERR_NO_ERROR && t.partition_cnt > 0) {
+        partition_count = t.partition_cnt;
+        break;
+      }
+      err = t.err;
+    }
+    if (remaining_ms(deadline) == 0) {
+      return Error::retriable("kafka: metadata of " + where + ": " + rd_kafka_err2name(err) + ": " +
+                              rd_kafka_err2str(err));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(100, remaining_ms(deadline))));
+  }
+  const int32_t partition =
+      rd_kafka_msg_partitioner_murmur2(topic_handle.rkt, options_.pipeline.data(),
+                                       options_.pipeline.size(), partition_count, nullptr, nullptr);
+  const std::string partition_name = where + " [" + std::to_string(partition) + "]";
+
+  int64_t low = 0, high = 0;
+  if (auto err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), partition, &low, &high,
+                                                  std::max(1, remaining_ms(deadline)));
+      err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Error::retriable("kafka: end offsets of " + partition_name + ": " +
+                            rd_kafka_err2name(err) + ": " + rd_kafka_err2str(err));
+  }
+
+  // The first window reads from near the end up to the read_committed end (EOF), and on until
+  // that end reaches the high watermark seen by the fetch: another pipeline's open transaction
+  // holds the stable end back, and one of our committed records may sit behind it. Earlier
+  // windows [start, end) are scanned backwards, doubling, until one holds a record with our key;
+  // the newest such record wins. Aborted records and transaction markers never show up.
+  std::optional<int64_t> end;  // nullopt: up to the stable end
+  int64_t window = kFirstScanWindow;
+  while (!end || *end > low) {
+    const int64_t start = std::max(low, (end ? *end : high) - window);
+    PartitionListHandle assignment;
+    rd_kafka_topic_partition_list_add(assignment.list, topic.c_str(), partition)->offset = start;
+    if (auto err = rd_kafka_assign(rk, assignment.list); err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Error::fatal("kafka: assign " + partition_name + ": " + rd_kafka_err2str(err));
+    }
+    std::optional<Found> last;  // outer: seen our key; inner nullopt: a tombstone
+    bool window_done = false;
+    while (!window_done) {
+      int wait = remaining_ms(deadline);
+      if (wait == 0) {
+        rd_kafka_assign(rk, nullptr);
+        return Error::retriable("kafka: reading " + partition_name + " timed out after " +
+                                std::to_string(timeout.count()) + " ms" +
+                                (end ? "" : " (waiting for open transactions to end)"));
+      }
+      rd_kafka_message_t* message = rd_kafka_consumer_poll(rk, std::min(wait, 200));
+      if (!message) continue;
+      if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        if (end) {
+          window_done = true;
+        } else {
+          int64_t cached_low = 0, watermark = RD_KAFKA_OFFSET_INVALID;
+          rd_kafka_get_watermark_offsets(rk, topic.c_str(), partition, &cached_low, &watermark);
+          window_done = watermark < 0 || message->offset >= watermark;
+        }
+      } else if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log::debug(options_.pipeline,
+                   "kafka offsets reader: " + std::string(rd_kafka_err2name(message->err)) + ": " +
+                       rd_kafka_message_errstr(message));
+      } else if (end && message->offset >= *end) {
+        window_done = true;
+      } else {
+        if (message->key && message->key_len == options_.pipeline.size() &&
+            std::equal(options_.pipeline.begin(), options_.pipeline.end(),
+                       static_cast<const char*>(message->key))) {
+          last = message->payload
+                     ? Found(std::string(static_cast<const char*>(message->payload), message->len))
+                     : Found();
+        }
+        if (end && message->offset + 1 >= *end) window_done = true;
+      }
+      rd_kafka_message_destroy(message);
+    }
+    rd_kafka_assign(rk, nullptr);
+    if (last) return *last;
+    end = start;
+    window *= 2;
+  }
+  return Found();
+}
+
+}  // namespace tributary::sink
