@@ -1,0 +1,184 @@
+"""Fixtures for the integration tests: one PostgreSQL per session, per-test databases, Kafka, daemons.
+
+Run through ctest (`ctest -L integration`), which sets TRIBUTARY_BIN, MOCK_KAFKA_BIN and PYTHONPATH;
+or by hand: `/usr/bin/python3 -m pytest -q tests/integration/...` with those variables set (the
+binaries are also looked up in <repo>/build*/ when the variables are missing).
+"""
+
+import glob
+import os
+import re
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SUPPORT = os.path.join(REPO, "tests", "support")
+if SUPPORT not in sys.path:
+    sys.path.insert(0, SUPPORT)
+
+from tributary_testing import daemon as daemon_mod  # noqa: E402
+from tributary_testing.kafka import Collector, start_kafka  # noqa: E402
+from tributary_testing.pgserver import PgServer  # noqa: E402
+
+
+def _find_binary(env_name, pattern):
+    if os.environ.get(env_name):
+        return os.environ[env_name]
+    found = sorted(glob.glob(os.path.join(REPO, pattern)), key=os.path.getmtime, reverse=True)
+    if found:
+        os.environ[env_name] = found[0]
+        return found[0]
+    return None
+
+
+@pytest.fixture(scope="session")
+def binaries():
+    tributary = _find_binary("TRIBUTARY_BIN", "build*/tributary")
+    mock = _find_binary("MOCK_KAFKA_BIN", "build*/tests/support/mock_kafka/tributary-mock-kafka")
+    missing = [name for name, path in (("TRIBUTARY_BIN", tributary), ("MOCK_KAFKA_BIN", mock))
+               if not path or not os.access(path, os.X_OK)]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not set or not executable: build the `tributary` and "
+                    "`tributary-mock-kafka` targets and run through ctest (-L integration)")
+    return tributary, mock
+
+
+@pytest.fixture(scope="session")
+def pg():
+    """One PostgreSQL 15 (wal_level=logical) for the whole session; tests use their own databases."""
+    with PgServer() as server:
+        yield server
+
+
+class TestEnv:
+    """Everything one test starts, torn down in a safe order; its logs are attached on failure."""
+
+    __test__ = False  # not a test class
+
+    def __init__(self, pg, workdir, test_name):
+        self.pg = pg
+        self.workdir = str(workdir)
+        self.test_name = test_name
+        self.databases = []
+        self.kafkas = []
+        self.collectors = []
+        self.daemons = []
+        self.workloads = []
+        self.servers = []  # extra PgServers
+
+    # ---- databases -------------------------------------------------------------------------------
+
+    def database(self, suffix=""):
+        """A fresh database owned by the daemon's role; returns its name."""
+        base = re.sub(r"[^a-z0-9]+", "_", self.test_name.lower()).strip("_")[:40]
+        name = f"t_{base}{suffix}"
+        self.pg.drop_database(name)
+        self.pg.create_database(name)
+        self.databases.append(name)
+        return name
+
+    def connect(self, database, superuser=False, autocommit=True):
+        """psycopg2 connection; by default as the daemon's role, which owns the tables it creates."""
+        return self.pg.connect(database=database, superuser=superuser, autocommit=autocommit)
+
+    def sql(self, database, statement, params=None):
+        """Runs one statement as the table owner (autocommit); returns rows or None."""
+        return self.pg.execute(statement, params, database=database, superuser=False)
+
+    # ---- kafka -----------------------------------------------------------------------------------
+
+    def kafka(self, topics=None, brokers=1, partitions=16):
+        backend = start_kafka(topics=topics, brokers=brokers, partitions=partitions, logdir=self.workdir)
+        self.kafkas.append(backend)
+        return backend
+
+    def collector(self, kafka, topics=(), pattern=None):
+        collector = Collector(kafka.bootstrap_servers, topics=topics, pattern=pattern).start()
+        self.collectors.append(collector)
+        return collector
+
+    # ---- the daemon ------------------------------------------------------------------------------
+
+    def config(self, database, kafka, name="shop", topic_prefix=None, pipeline=None, pg=None, **kwargs):
+        """A daemon config for one pipeline on `database` (slot/publication named after the database)."""
+        server = pg or self.pg
+        pipe = daemon_mod.pipeline_config(server, name=name, database=database,
+                                          topic_prefix=topic_prefix or name,
+                                          slot=f"tributary_{database}", publication=f"tributary_{database}",
+                                          **(pipeline or {}))
+        return daemon_mod.daemon_config([pipe], kafka.bootstrap_servers if kafka else "127.0.0.1:9",
+                                        os.path.join(self.workdir, "offsets"), **kwargs)
+
+    def daemon(self, config, name="tributary"):
+        os.makedirs(os.path.join(self.workdir, "offsets"), exist_ok=True)
+        d = daemon_mod.Daemon(self.workdir, config, name=name)
+        self.daemons.append(d)
+        return d
+
+    def pg_server(self, **kwargs):
+        """An extra PostgreSQL (e.g. with other settings), stopped at teardown."""
+        server = PgServer(**kwargs).start()
+        self.servers.append(server)
+        return server
+
+    # ---- teardown and reports --------------------------------------------------------------------
+
+    def close(self):
+        errors = []
+        for workload in self.workloads:
+            try:
+                workload.close()
+            except Exception as e:  # teardown goes on; reported below
+                errors.append(f"workload: {e!r}")
+        for d in self.daemons:
+            try:
+                d.stop()
+            except Exception as e:
+                errors.append(f"{d}: {e!r}")
+        for collector in self.collectors:
+            collector.stop()
+        for kafka in self.kafkas:
+            kafka.stop()
+        for server in self.servers:
+            server.stop()
+        for name in self.databases:
+            try:
+                self.pg.drop_database(name)
+            except Exception as e:
+                errors.append(f"drop database {name}: {e!r}")
+        if errors:
+            print("teardown problems:\n  " + "\n  ".join(errors), file=sys.stderr)
+
+    def failure_sections(self):
+        sections = []
+        for d in self.daemons:
+            sections.append((f"tributary stderr: {d.name} (exits {d.exit_codes}; {d.stderr_path})",
+                             d.stderr_tail(300)))
+        for collector in self.collectors:
+            if collector.errors or collector.warnings:
+                sections.append(("kafka collector", "\n".join(collector.errors + collector.warnings[-30:])))
+        for kafka in self.kafkas:
+            sections.append(("kafka backend log", kafka.log_tail(40)))
+        for server in [self.pg] + self.servers:
+            sections.append((f"postgres log ({server.logfile})", server.log_tail(60)))
+        sections.append(("work directory (kept by pytest)", self.workdir))
+        return sections
+
+
+@pytest.fixture
+def env(pg, binaries, tmp_path, request):
+    test_env = TestEnv(pg, tmp_path, request.node.name)
+    request.node._tributary_env = test_env
+    yield test_env
+    test_env.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    test_env = getattr(item, "_tributary_env", None)
+    if report.failed and test_env is not None and report.when in ("call", "setup"):
+        for title, text in test_env.failure_sections():
+            report.sections.append((title, text))

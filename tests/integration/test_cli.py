@@ -1,0 +1,94 @@
+"""The command line: --version, check on bad configs, and clear errors for unusable databases."""
+
+import os
+import re
+
+from tributary_testing.daemon import run_cli, write_config
+from tributary_testing.util import wait_until
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _project_version():
+    with open(os.path.join(REPO, "CMakeLists.txt")) as f:
+        return re.search(r"project\(\s*tributary\s+VERSION\s+([0-9.]+)", f.read()).group(1)
+
+
+def test_version(binaries):
+    result = run_cli(["--version"])
+    assert result.returncode == 0, result.stderr
+    assert _project_version() in result.stdout + result.stderr, (result.stdout, result.stderr)
+
+
+BAD_CONFIG = """\
+pipelines:
+  - name: shop
+    source: { type: postgres, host: 127.0.0.1, port: 99999, database: shop, user: cdc, password: secret }
+    tables: { include: ["public\\\\..*"] }
+    snapshot: { mode: initial, parallelism: 0 }
+    topic_prefix: shop
+kafka:
+  bootstrap_server: 127.0.0.1:9092
+offsets: { directory: /tmp }
+"""
+# The problems each run must name, by key path.
+BAD_PATHS = ["pipelines[0].source.port", "pipelines[0].snapshot.parallelism", "kafka.bootstrap_server"]
+
+
+def test_check_on_a_bad_config_exits_2_naming_every_problem(tmp_path, binaries):
+    path = write_config(str(tmp_path / "bad.yaml"), BAD_CONFIG)
+    for command in (["check", "-c", path], ["check", "--config", path], ["run", "-c", path]):
+        result = run_cli(command, timeout=30)
+        output = result.stdout + result.stderr
+        assert result.returncode == 2, f"{command}: exit {result.returncode}, expected 2\n{output}"
+        missing = [p for p in BAD_PATHS if p not in output]
+        assert not missing, f"{command}: output does not name {missing}:\n{output}"
+
+
+def test_check_on_a_good_config_exits_0(env):
+    db = env.database()
+    env.sql(db, "CREATE TABLE items (id int PRIMARY KEY, v text)")
+    kafka = env.kafka()
+    daemon = env.daemon(env.config(db, kafka))
+    result = daemon.check()
+    assert result.returncode == 0, f"check exited {result.returncode}:\n{result.stdout}{result.stderr}"
+
+
+def test_run_against_wal_level_replica_names_wal_level_and_exits_nonzero(env):
+    server = env.pg_server(wal_level="replica")
+    server.execute("CREATE TABLE items (id int PRIMARY KEY, v text)", superuser=False)
+    kafka = env.kafka()
+    daemon = env.daemon(env.config(server.database, kafka, pg=server))
+    daemon.start(wait_ready=False)
+    code = daemon.wait(timeout=90)
+    output = daemon.current_run_stderr()
+    assert code != 0, f"tributary exited 0 against wal_level=replica:\n{output}"
+    assert "wal_level" in output, f"the error does not name wal_level:\n{output}"
+
+
+def test_run_without_replication_privilege_gives_a_clear_error(env, pg):
+    role = "norepl"
+    if not pg.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,), database="postgres"):
+        pg.create_role(role, "secret2", replication=False)
+    db = env.database()
+    pg.execute(f'ALTER DATABASE "{db}" OWNER TO {role}', database="postgres")
+    conn = pg.connect(database=db)
+    with conn.cursor() as cur:
+        cur.execute(f"CREATE TABLE items (id int PRIMARY KEY, v text); ALTER TABLE items OWNER TO {role}")
+    conn.close()
+    kafka = env.kafka()
+    config = env.config(db, kafka, pipeline={"source": {"user": role, "password": "secret2"}})
+    daemon = env.daemon(config)
+    daemon.start(wait_ready=False)
+
+    pattern = re.compile(r"replication.*(privilege|permission|role|must be)|"
+                         r"(privilege|permission|role|must be).*replication", re.IGNORECASE)
+    wait_until(lambda: pattern.search(daemon.current_run_stderr()) or daemon.returncode is not None,
+               90, "an error about the REPLICATION privilege")
+    code = daemon.returncode
+    if code is None:  # a daemon that keeps retrying must at least not claim to be ready
+        assert daemon.http_get("/readyz")[0] != 200
+        daemon.stop()
+    output = daemon.current_run_stderr()
+    assert pattern.search(output), f"no clear error about the missing REPLICATION privilege:\n{output}"
+    assert code != 0, f"tributary exited 0 without the REPLICATION privilege:\n{output}"

@@ -1,0 +1,1 @@
+"""Test harness for tributary's integration tests: throwaway servers, the daemon, a workload, a verifier."""
