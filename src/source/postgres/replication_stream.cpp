@@ -171,7 +171,7 @@ void ReplicationStream::handle_copy_data(std::string_view bytes) {
   if (!handled.ok()) fail(handled.error());
 }
 
-Result<event::Row> ReplicationStream::to_row(const pgoutput::Tuple& tuple,
+Result<event::Row> ReplicationStream::to_row(pgoutput::Tuple& tuple,
                                              const event::TableSchema& schema) {
   if (tuple.size() != schema.columns.size()) {
     return Error::corrupt("pgoutput tuple for " + schema.id.qualified() + " has " +
@@ -180,11 +180,11 @@ Result<event::Row> ReplicationStream::to_row(const pgoutput::Tuple& tuple,
   }
   event::Row row;
   row.reserve(tuple.size());
-  for (const auto& column : tuple) {
+  for (auto& column : tuple) {
     switch (column.kind) {
       case pgoutput::TupleColumn::Kind::kNull: row.emplace_back(event::Null{}); break;
       case pgoutput::TupleColumn::Kind::kUnchanged: row.emplace_back(event::Unchanged{}); break;
-      case pgoutput::TupleColumn::Kind::kText: row.emplace_back(column.data); break;
+      case pgoutput::TupleColumn::Kind::kText: row.emplace_back(std::move(column.data)); break;
       case pgoutput::TupleColumn::Kind::kBinary:
         return Error::corrupt("pgoutput sent a binary column value, which was not requested");
     }
@@ -247,7 +247,7 @@ void ReplicationStream::emit(event::ChangeEvent&& change) {
   queue_.push(std::move(change));
 }
 
-Result<void> ReplicationStream::handle_message(const pgoutput::Message& message,
+Result<void> ReplicationStream::handle_message(pgoutput::Message& message,
                                                uint64_t wal_start) {
   auto schema_of = [this](uint32_t oid) -> Result<std::shared_ptr<const event::TableSchema>> {
     auto it = relations_.find(oid);
@@ -289,7 +289,7 @@ Result<void> ReplicationStream::handle_message(const pgoutput::Message& message,
           [&](const pgoutput::Relation& relation) -> Result<void> {
             return handle_relation(relation);
           },
-          [&](const pgoutput::Insert& insert) -> Result<void> {
+          [&](pgoutput::Insert& insert) -> Result<void> {
             auto schema = schema_of(insert.relation_oid);
             if (!schema.ok()) return schema.error();
             if (!*schema) return {};
@@ -303,7 +303,7 @@ Result<void> ReplicationStream::handle_message(const pgoutput::Message& message,
             emit(std::move(change));
             return {};
           },
-          [&](const pgoutput::Update& update) -> Result<void> {
+          [&](pgoutput::Update& update) -> Result<void> {
             auto schema = schema_of(update.relation_oid);
             if (!schema.ok()) return schema.error();
             if (!*schema) return {};
@@ -323,7 +323,7 @@ Result<void> ReplicationStream::handle_message(const pgoutput::Message& message,
             emit(std::move(change));
             return {};
           },
-          [&](const pgoutput::Delete& deleted) -> Result<void> {
+          [&](pgoutput::Delete& deleted) -> Result<void> {
             auto schema = schema_of(deleted.relation_oid);
             if (!schema.ok()) return schema.error();
             if (!*schema) return {};

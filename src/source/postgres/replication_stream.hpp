@@ -57,9 +57,10 @@ class ReplicationStream {
   void pump();
   void wait_readable();
   void handle_copy_data(std::string_view bytes);
-  Result<void> handle_message(const pgoutput::Message& message, uint64_t wal_start);
+  Result<void> handle_message(pgoutput::Message& message, uint64_t wal_start);
   Result<void> handle_relation(const pgoutput::Relation& relation);
-  Result<event::Row> to_row(const pgoutput::Tuple& tuple, const event::TableSchema& schema);
+  /// Moves the tuple's text values into a Row (the decoded message is not used afterwards).
+  Result<event::Row> to_row(pgoutput::Tuple& tuple, const event::TableSchema& schema);
   void emit(event::ChangeEvent&& change);
   void send_status(bool reply_requested);
   void flush_output();
