@@ -92,3 +92,17 @@ def test_run_without_replication_privilege_gives_a_clear_error(env, pg):
     output = daemon.current_run_stderr()
     assert pattern.search(output), f"no clear error about the missing REPLICATION privilege:\n{output}"
     assert code != 0, f"tributary exited 0 without the REPLICATION privilege:\n{output}"
+
+
+def test_unsupported_column_type_is_a_startup_error_naming_the_column(env):
+    db = env.database()
+    env.sql(db, "CREATE TABLE places (id int PRIMARY KEY, spot point)")
+    kafka = env.kafka()
+    daemon = env.daemon(env.config(db, kafka))
+    daemon.start(wait_ready=False)
+    code = daemon.wait(timeout=90)
+    output = daemon.current_run_stderr()
+    assert code == 2, f"expected exit 2 for an unsupported column type, got {code}:\n{output}"
+    assert "public.places.spot" in output and "point" in output, \
+        f"the error does not name the column and its type:\n{output}"
+    assert "tables.exclude" in output, f"the error does not say how to fix it:\n{output}"
