@@ -14,6 +14,8 @@ Needs a build (BUILD_DIR, default ./build) with the tests enabled (for tributary
 import argparse
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +48,26 @@ def wait_checkpoint(path, predicate, timeout, daemon):
     raise TimeoutError(f"checkpoint {path} did not reach the expected position in {timeout} s")
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def commit_stats(port):
+    """(transactions, mean commit seconds, events/transaction) from the daemon's /metrics."""
+    import urllib.request
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+
+    def value(pattern):
+        match = re.search(pattern, text, re.MULTILINE)
+        return float(match.group(1)) if match else 0.0
+    count = value(r"^tributary_kafka_commit_duration_seconds_count\{[^}]*\} (\S+)")
+    total = value(r"^tributary_kafka_commit_duration_seconds_sum\{[^}]*\} (\S+)")
+    messages = value(r"^tributary_kafka_messages_total\{[^}]*\} (\S+)")
+    return count, (total / count if count else 0.0), (messages / count if count else 0.0)
+
+
 def lsn_to_int(text):
     high, low = text.split("/")
     return (int(high, 16) << 32) | int(low, 16)
@@ -76,6 +98,7 @@ def main():
                        stdout=subprocess.DEVNULL)
         copy_seconds = time.monotonic() - started
 
+        port = free_port()
         config = os.path.join(work, "bench.yaml")
         with open(config, "w") as f:
             f.write(f"""pipelines:
@@ -88,7 +111,7 @@ kafka:
   bootstrap_servers: {kafka.bootstrap_servers}
   batch: {{max_events: 10000, max_ms: 100}}
 offsets: {{directory: {work}/offsets}}
-http: {{listen: ""}}
+http: {{listen: "127.0.0.1:{port}"}}
 log: {{level: warn}}
 """)
         checkpoint = os.path.join(work, "offsets", "bench.offsets")
@@ -97,6 +120,7 @@ log: {{level: warn}}
         try:
             wait_checkpoint(checkpoint, lambda p: p["snapshot_completed"], 600, daemon)
             snapshot_seconds = time.monotonic() - started
+            snapshot_commits = commit_stats(port)
         finally:
             daemon.terminate()
             daemon.wait(timeout=60)
@@ -133,6 +157,7 @@ log: {{level: warn}}
             wait_checkpoint(checkpoint, lambda p: p["lsn_decimal"] > lsn_to_int(end_lsn), 900,
                             daemon)
             stream_seconds = time.monotonic() - started
+            stream_commits = commit_stats(port)
         finally:
             daemon.terminate()
             daemon.wait(timeout=60)
@@ -142,11 +167,15 @@ log: {{level: warn}}
           f"{args.rows / snapshot_seconds:,.0f} rows/s (schemas={args.schemas})")
     print(f"  baseline COPY TO STDOUT: {copy_seconds:.2f} s = {args.rows / copy_seconds:,.0f} rows/s;"
           f" tributary takes {snapshot_seconds / copy_seconds:.1f}x the time of a bare COPY")
+    print(f"  {snapshot_commits[0]:.0f} Kafka transactions, mean commit {snapshot_commits[1] * 1000:.1f} ms,"
+          f" {snapshot_commits[2]:.0f} events each")
     print(f"streaming: {changes} changes in {stream_seconds:.2f} s = "
           f"{changes / stream_seconds:,.0f} events/s")
     print(f"  baseline pg_recvlogical: {recvlogical_seconds:.2f} s = "
           f"{changes / recvlogical_seconds:,.0f} events/s; tributary takes "
           f"{stream_seconds / recvlogical_seconds:.1f}x the time of pg_recvlogical on the same WAL")
+    print(f"  {stream_commits[0]:.0f} Kafka transactions, mean commit {stream_commits[1] * 1000:.1f} ms,"
+          f" {stream_commits[2]:.0f} events each")
 
 
 if __name__ == "__main__":
