@@ -88,10 +88,15 @@ class TestEnv:
 
     # ---- kafka -----------------------------------------------------------------------------------
 
-    def kafka(self, topics=None, brokers=1, partitions=16):
-        backend = start_kafka(topics=topics, brokers=brokers, partitions=partitions, logdir=self.workdir)
-        self.kafkas.append(backend)
-        return backend
+    def kafka(self, topics=None, brokers=1, partitions=16, backend=None, **broker_options):
+        """The Kafka backend of TRIBUTARY_TEST_KAFKA, or `backend` ("mock"/"broker") if given.
+
+        `broker_options` go to BrokerKafka (e.g. `transaction_timeout_ms=2000`).
+        """
+        kafka = start_kafka(topics=topics, brokers=brokers, partitions=partitions, logdir=self.workdir,
+                            backend=backend, **broker_options)
+        self.kafkas.append(kafka)
+        return kafka
 
     def collector(self, kafka, topics=(), pattern=None):
         collector = Collector(kafka.bootstrap_servers, topics=topics, pattern=pattern).start()

@@ -1,0 +1,356 @@
+"""kill -9 the daemon at random moments (snapshot, streaming, inside a large source transaction); restart.
+
+Always against the transaction-honouring Python broker (read_committed Collector): an aborted or
+abandoned Kafka transaction must stay invisible, so every committed event counts.
+
+A seeded workload commits mixed inserts/updates/deletes in transactions of varying size, some larger
+than `kafka.batch.max_events` (so Kafka transactions end inside source transactions), from before the
+first start to the end. Each iteration picks a moment, waits for a condition that marks it ("N rows of
+this snapshot attempt collected", "K streamed events since the restart", "M events of the large
+transaction collected"; the counts are random), kills the daemon with SIGKILL and restarts it. At the
+end the daemon catches up and the verifier checks, with several snapshot attempts allowed (a kill
+during the snapshot retakes it): every streamed change exactly once, per-key order, the last
+snapshot equals the state at the streaming boundary, the replay equals the table.
+
+Environment: TRIBUTARY_CRASH_SEED (default: random, printed), TRIBUTARY_CRASH_ITERATIONS (default 20),
+TRIBUTARY_CRASH_ROWS (preloaded rows, default 20000), TRIBUTARY_CRASH_SUMMARY (a file that receives
+the JSON summary, for scripts/soak.sh).
+"""
+
+import collections
+import json
+import os
+import queue
+import random
+import re
+import threading
+import time
+import warnings
+
+from tributary_testing.feed import EventFeed, change_matcher
+from tributary_testing.util import Deadline, wait_until
+from tributary_testing.verifier import ITEMS_FIELD_SCHEMAS, verify_exactly_once
+from tributary_testing.workload import Workload, create_items_table, preload_items, read_rows
+
+PREFIX = "shop"
+ITEMS_TOPIC = f"{PREFIX}.public.items"
+OFFSETS_TOPIC = "tributary.offsets"
+MAX_EVENTS = 500   # kafka.batch.max_events: many source transactions are larger
+MAX_MS = 20        # kafka.batch.max_ms
+RATE = 1200        # workload changes per second (pacing only)
+WAIT = 120         # deadline of each condition, seconds
+
+_CREATED_SLOT = re.compile(r"created replication slot \S+ at ([0-9A-Fa-f]+)/([0-9A-Fa-f]+), snapshot")
+
+
+def _env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+class Driver:
+    """Commits the seeded workload's transactions on one thread (so seq order is commit order).
+
+    Sizes: mostly 1-5, some 6-50, some 51-300, a few 501-1500 (larger than a Kafka batch). `big(n)`
+    queues a transaction of n changes and returns its Changes once committed.
+    """
+
+    def __init__(self, workload, seed, rate=RATE):
+        self.workload = workload
+        self.rng = random.Random(seed)
+        self.rate = rate
+        self.committed = 0
+        self.big_count = 0
+        self._requests = queue.Queue()
+        self._stop = threading.Event()
+        self._paused = threading.Event()
+        self._idle = threading.Event()
+        self._error = None
+        self._thread = threading.Thread(target=self._run, name="crash-workload", daemon=True)
+
+    def start(self):
+        self._thread.start()
+        return self
+
+    def _size(self):
+        pick = self.rng.random()
+        if pick < 0.70:
+            return self.rng.randint(1, 5)
+        if pick < 0.90:
+            return self.rng.randint(6, 50)
+        if pick < 0.985:
+            return self.rng.randint(51, 300)
+        self.big_count += 1
+        return self.rng.randint(MAX_EVENTS + 1, 3 * MAX_EVENTS)
+
+    def _run(self):
+        started = time.monotonic()
+        try:
+            while not self._stop.is_set():
+                try:
+                    size, reply = self._requests.get_nowait()
+                except queue.Empty:
+                    size, reply = None, None
+                if reply is None and self._paused.is_set():
+                    self._idle.set()
+                    self._stop.wait(0.02)  # idle poll for requests, not synchronization
+                    continue
+                self._idle.clear()
+                if reply is not None:
+                    changes = self.workload.transaction(size)
+                    self.big_count += 1
+                    reply.put(changes)
+                else:
+                    changes = self.workload.transaction(self._size())
+                self.committed += len(changes)
+                ahead = self.committed / self.rate - (time.monotonic() - started)
+                if ahead > 0:
+                    self._stop.wait(ahead)  # pacing
+                else:
+                    started = time.monotonic() - self.committed / self.rate  # no catch-up bursts
+        except BaseException as e:  # reported by check()
+            self._error = e
+            self._idle.set()
+
+    def check(self):
+        if self._error is not None:
+            raise RuntimeError(f"the workload failed: {self._error!r}") from self._error
+        return True
+
+    def big(self, size, timeout=WAIT):
+        reply = queue.Queue()
+        self._requests.put((size, reply))
+        deadline = Deadline(timeout)
+        while True:
+            self.check()
+            try:
+                return reply.get(timeout=min(0.5, max(0.01, deadline.remaining())))
+            except queue.Empty:
+                if deadline.expired():
+                    raise TimeoutError(f"the workload did not commit a transaction of {size} changes "
+                                       f"within {timeout}s")
+
+    def pause(self, timeout=WAIT):
+        """Stops committing (after the transaction in progress); returns when idle."""
+        self._paused.set()
+        wait_until(lambda: self.check() and self._idle.is_set(), timeout, "the workload to go idle")
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=60)
+
+
+class Tracker:
+    """Counts what the collector has seen: r events per snapshot attempt (source.lsn), streamed events."""
+
+    def __init__(self, feed):
+        self.feed = feed
+        self.r_by_lsn = collections.Counter()
+        self.last_marker_lsns = set()
+        self.streamed = 0
+        self.watch = None          # identities (key, op, version) of a transaction being watched
+        self.watch_seen = 0
+
+    def poll(self):
+        for event in self.feed.poll():
+            if event.tombstone:
+                continue
+            if event.op == "r":
+                lsn = (event.source or {}).get("lsn")
+                self.r_by_lsn[lsn] += 1
+                if event.snapshot == "last":
+                    self.last_marker_lsns.add(lsn)
+            else:
+                self.streamed += 1
+                if self.watch is not None:
+                    image = event.before if event.op == "d" else event.after
+                    version = image.get("version") if isinstance(image, dict) else None
+                    if (event.key.get("id"), event.op, version) in self.watch:
+                        self.watch_seen += 1
+
+    def wait(self, condition, what, daemon, timeout=WAIT):
+        def check():
+            daemon.check_running(what)
+            self.poll()
+            return condition()
+        self.feed.collector.wait_for(check, timeout, what)
+
+
+def _read_checkpoint(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _attempt_lsn(daemon):
+    """The consistent point of the snapshot this run takes (None: this run does not snapshot)."""
+    match = _CREATED_SLOT.search(daemon.current_run_stderr())
+    return (int(match.group(1), 16) << 32 | int(match.group(2), 16)) if match else None
+
+
+def _plan(rng, iterations):
+    """Moment kinds per iteration: first 1-3 (10% of a long run) kills during the snapshot."""
+    snapshot_kills = min(iterations, max(rng.randint(1, 3), iterations // 10))
+    kinds = ["snapshot"] * snapshot_kills
+    for _ in range(iterations - snapshot_kills):
+        pick = rng.random()
+        kinds.append("startup" if pick < 0.15 else "streaming" if pick < 0.55 else "big_txn")
+    return kinds
+
+
+def test_kill9_at_random_moments_loses_and_duplicates_nothing(env):
+    seed = _env_int("TRIBUTARY_CRASH_SEED", random.SystemRandom().randrange(1, 2**31))
+    iterations = _env_int("TRIBUTARY_CRASH_ITERATIONS", 20)
+    rows = _env_int("TRIBUTARY_CRASH_ROWS", 20_000)
+    print(f"kill -9 test: seed {seed} (TRIBUTARY_CRASH_SEED), {iterations} iterations, {rows} rows",
+          flush=True)
+    rng = random.Random(seed)
+
+    db = env.database()
+    conn = env.connect(db)
+    create_items_table(conn)
+    initial = preload_items(conn, rows)
+
+    kafka = env.kafka(topics={ITEMS_TOPIC: 8, OFFSETS_TOPIC: 1}, backend="broker")
+    collector = env.collector(kafka, topics=[ITEMS_TOPIC, OFFSETS_TOPIC])
+    feed = EventFeed(collector, ITEMS_TOPIC, field_schemas=ITEMS_FIELD_SCHEMAS)
+    tracker = Tracker(feed)
+    config = env.config(db, kafka, name=PREFIX, max_events=MAX_EVENTS, max_ms=MAX_MS,
+                        pipeline={"envelope": {"schemas": False, "tombstones_on_delete": True}})
+    daemon = env.daemon(config)
+    checkpoint_path = os.path.join(env.workdir, "offsets", f"{PREFIX}.offsets")
+
+    workload = Workload(lambda: env.connect(db, autocommit=False), initial, seed=seed)
+    env.workloads.append(workload)
+    driver = Driver(workload, seed + 1).start()
+    moments = []
+    summary = {"seed": seed, "iterations": iterations, "events": 0, "lost": None, "duplicated": None}
+    try:
+        # The workload runs from before the first start: its early changes are folded into a snapshot.
+        wait_until(lambda: driver.check() and workload.last_seq >= 50, WAIT, "the workload to start")
+        daemon.start()
+        for iteration, kind in enumerate(_plan(rng, iterations)):
+            moments.append(_one_iteration(iteration, kind, rng, daemon, driver, tracker, checkpoint_path,
+                                          rows))
+            print(_describe(moments[-1]), flush=True)
+
+        # Catch up: no more changes, the last one collected, then a clean stop.
+        driver.pause()
+        driver.check()
+        last = workload.log[-1]
+        feed.wait_for(change_matcher(last), 300, f"the workload's last change (seq {last.seq})")
+        final = read_rows(conn)
+        code = daemon.sigterm(timeout=60)
+        assert code == 0, f"final SIGTERM: exit code {code}\n{daemon.stderr_tail(60)}"
+        collector.wait_caught_up(timeout=60)
+        feed.poll()
+
+        result = verify_exactly_once(feed.events, workload.log, initial, final, topic_prefix=PREFIX,
+                                     database=db, schemas=False, snapshot_attempts=True,
+                                     partitions=collector.partition_count(ITEMS_TOPIC))
+        stats = result.stats
+        summary.update(events=stats["streamed"] + stats["snapshot_rows"] + stats["earlier_snapshot_rows"],
+                       lost=stats["missing"] + stats["snapshot_missing"],
+                       duplicated=stats["problems"].get("duplicate", 0),
+                       problems=stats["problems"], streamed=stats["streamed"],
+                       snapshot_attempts=stats["snapshot_attempts"],
+                       stale_snapshot_keys=stats["stale_snapshot_keys"], s_star=stats["s_star"])
+        print("verification:", stats, flush=True)
+        result.raise_if_failed()
+    finally:
+        driver.stop()
+        summary["moments"] = collections.Counter(m["hit"] for m in moments)
+        _write_summary(summary, moments)
+
+    # The offsets topic holds committed records keyed by the pipeline name.
+    offsets = collector.records(OFFSETS_TOPIC)
+    assert offsets and {r.key for r in offsets} == {PREFIX.encode()}, {r.key for r in offsets}
+    assert daemon.exit_codes[:-1] == [-9] * (daemon.starts - 1), daemon.exit_codes
+    hits = summary["moments"]
+    print("moments hit:", dict(hits), flush=True)
+    if iterations >= 5:
+        for wanted in ("snapshot", "inside a source transaction"):
+            if not any(h.startswith(wanted) for h in hits):
+                warnings.warn(f"no kill landed {wanted!r} this time (seed {seed})")
+
+
+def _one_iteration(iteration, kind, rng, daemon, driver, tracker, checkpoint_path, rows):
+    """Waits for a moment of `kind`, kills the daemon, restarts it; returns what was hit."""
+    tracker.poll()
+    attempt = _attempt_lsn(daemon)
+    record = {"iteration": iteration, "kind": kind, "pid": daemon.pid}
+    streamed_at_start = tracker.streamed
+
+    def snapshot_done():
+        return attempt is None or attempt in tracker.last_marker_lsns
+
+    if kind == "snapshot" and attempt is not None and not snapshot_done():
+        target = rng.randint(1, int(rows * 0.6))
+        record["condition"] = f"{target} rows of the snapshot at lsn {attempt:X} collected"
+        tracker.wait(lambda: tracker.r_by_lsn[attempt] >= target or snapshot_done(),
+                     record["condition"], daemon)
+    else:
+        if kind == "snapshot":
+            kind = record["kind"] = "streaming"  # the snapshot was complete: nothing left to cut
+        tracker.wait(snapshot_done, "the end of the snapshot", daemon)
+        if kind == "startup":
+            target = rng.randint(0, 20)
+            record["condition"] = f"{target} streamed events after the restart"
+            tracker.wait(lambda: tracker.streamed - streamed_at_start >= target, record["condition"], daemon)
+        elif kind == "streaming":
+            target = rng.randint(1, 2500)
+            record["condition"] = f"{target} streamed events after the restart"
+            tracker.wait(lambda: tracker.streamed - streamed_at_start >= target, record["condition"], daemon)
+        else:  # big_txn: a source transaction of several Kafka batches, cut after M of its events
+            size = rng.randint(4 * MAX_EVENTS, 10 * MAX_EVENTS)
+            target = rng.randint(1, size - 1)
+            changes = driver.big(size)
+            tracker.watch = {(c.key, c.op, c.version) for c in changes}
+            tracker.watch_seen = 0
+            record["condition"] = (f"{target} of {len(changes)} events of the source transaction "
+                                   f"(seq {changes[0].seq}-{changes[-1].seq}) collected")
+            try:
+                tracker.wait(lambda: tracker.watch_seen >= target, record["condition"], daemon)
+            finally:
+                record["watch_seen"] = tracker.watch_seen
+                tracker.watch = None
+
+    record["r_seen"] = tracker.r_by_lsn[attempt] if attempt is not None else None
+    record["streamed_since_start"] = tracker.streamed - streamed_at_start
+    record["exit"] = daemon.kill9()
+    assert record["exit"] == -9, f"kill -9 of pid {record['pid']}: exit code {record['exit']}"
+    checkpoint = _read_checkpoint(checkpoint_path)
+    record["checkpoint"] = checkpoint and {k: checkpoint.get(k) for k in
+                                           ("snapshot_completed", "lsn", "partial_commit_lsn",
+                                            "partial_events")}
+    daemon.start()
+    # What was hit: the restart retakes the snapshot iff it was not complete; the checkpoint
+    # (Kafka's commit may be one batch further) says whether a source transaction was cut.
+    if _attempt_lsn(daemon) is not None:
+        record["hit"] = "snapshot (retaken on restart)"
+    elif kind == "snapshot":
+        record["hit"] = "snapshot end (completed before the kill)"
+    elif checkpoint and checkpoint.get("partial_events"):
+        record["hit"] = "inside a source transaction"
+    else:
+        record["hit"] = "streaming, between source transactions"
+    driver.check()
+    return record
+
+
+def _describe(m):
+    cp = m.get("checkpoint") or {}
+    partial = f", checkpoint partial {cp.get('partial_events')} events" if cp.get("partial_events") else ""
+    return (f"iteration {m['iteration']:3d} {m['kind']:9s} kill -9 after {m['condition']}: hit "
+            f"{m['hit']} (streamed since start {m['streamed_since_start']}{partial})")
+
+
+def _write_summary(summary, moments):
+    path = os.environ.get("TRIBUTARY_CRASH_SUMMARY")
+    if not path:
+        return
+    with open(path, "w") as f:
+        json.dump(dict(summary, moments=dict(summary["moments"]), log=[_describe(m) for m in moments
+                                                                    if "hit" in m]), f, indent=1)
