@@ -77,7 +77,7 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
     probe_.snapshot_rows(table, rows);
     probe_.snapshot_table_progress(table, done, estimate);
   };
-  callbacks.transaction_read = [this](uint64_t, int64_t) {};
+  callbacks.retained_wal = [this](uint64_t bytes) { probe_.retained_wal(bytes); };
   source_ = std::make_unique<source::postgres::PostgresSource>(io_, pipeline_, queue_,
                                                                 std::move(callbacks));
   source_->start(resume, first_start_);

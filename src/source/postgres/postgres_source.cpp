@@ -19,7 +19,11 @@ struct PostgresSource::Prepared {
 
 PostgresSource::PostgresSource(boost::asio::io_context& io, const config::PipelineConfig& pipeline,
                                event::EventQueue& queue, SourceCallbacks callbacks)
-    : io_(io), pipeline_(pipeline), queue_(queue), callbacks_(std::move(callbacks)) {}
+    : io_(io),
+      pipeline_(pipeline),
+      queue_(queue),
+      callbacks_(std::move(callbacks)),
+      wal_probe_timer_(io) {}
 
 PostgresSource::~PostgresSource() {
   stop_ = true;
@@ -33,6 +37,7 @@ void PostgresSource::start(std::optional<event::SourcePosition> resume, bool fir
 
 void PostgresSource::stop() {
   stop_ = true;
+  wal_probe_timer_.cancel();
   queue_.wake_all();
   if (stream_) stream_->stop();
 }
@@ -195,7 +200,6 @@ void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {
   observer.failed = [this](Error error) {
     if (callbacks_.failed) callbacks_.failed(std::move(error));
   };
-  observer.committed = callbacks_.transaction_read;
   stream_ = std::make_unique<ReplicationStream>(io_, std::move(prepared->replication), *catalog_,
                                                 queue_, std::move(options), std::move(observer));
   if (auto started = stream_->start(); !started.ok()) {
@@ -204,6 +208,21 @@ void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {
   }
   if (pending_ack_ > 0) stream_->acknowledge(pending_ack_);
   if (callbacks_.reading) callbacks_.reading(true);
+  schedule_wal_probe();
+}
+
+void PostgresSource::schedule_wal_probe() {
+  // A short catalog query on the loop every 15 s; the catalog connection is idle otherwise.
+  auto retained = retained_wal_bytes(catalog_->connection(), pipeline_.source.slot);
+  if (retained.ok()) {
+    if (callbacks_.retained_wal) callbacks_.retained_wal(*retained);
+  } else {
+    log::warn(pipeline_.name, "cannot read the slot's retained WAL: " + retained.error().message);
+  }
+  wal_probe_timer_.expires_after(std::chrono::seconds(15));
+  wal_probe_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && !stop_) schedule_wal_probe();
+  });
 }
 
 }  // namespace tributary::source::postgres

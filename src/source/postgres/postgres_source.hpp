@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,8 +28,8 @@ struct SourceCallbacks {
   std::function<void(bool streaming)> reading;
   /// any thread; snapshot rows read from a table (just now, so far, estimate).
   std::function<void(const std::string&, uint64_t, uint64_t, uint64_t)> snapshot_rows;
-  /// loop thread; a source transaction was read (end LSN, commit time).
-  std::function<void(uint64_t, int64_t)> transaction_read;
+  /// loop thread, every 15 s while streaming: WAL bytes the slot makes the server keep.
+  std::function<void(uint64_t)> retained_wal;
 };
 
 /// Lifecycle of one connection round to PostgreSQL. A failed source is destroyed and a new one
@@ -54,6 +55,7 @@ class PostgresSource {
   void setup(std::optional<event::SourcePosition> resume, bool first_start);
   void start_streaming(std::shared_ptr<Prepared> prepared);
   void post_failure(Error error);
+  void schedule_wal_probe();
 
   boost::asio::io_context& io_;
   const config::PipelineConfig& pipeline_;
@@ -64,6 +66,7 @@ class PostgresSource {
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<ReplicationStream> stream_;
   uint64_t pending_ack_ = 0;
+  boost::asio::steady_timer wal_probe_timer_;
 };
 
 }  // namespace tributary::source::postgres

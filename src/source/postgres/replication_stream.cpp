@@ -116,6 +116,16 @@ void ReplicationStream::pump() {
     }
     if (length == -1) {
       PgResult result(PQgetResult(connection_->raw()));
+      const auto status = PQresultStatus(result.get());
+      if (result.get() == nullptr || status == PGRES_COMMAND_OK || status == PGRES_COPY_BOTH ||
+          status == PGRES_COPY_OUT) {
+        // The server ended the COPY without an error: a walsender finishing on shutdown (a
+        // fast or smart stop of PostgreSQL sends CopyDone and CommandComplete), or a
+        // terminated walsender. Reconnecting from the committed position is the answer.
+        fail(Error::retriable("the server ended the replication stream (PostgreSQL shutting "
+                              "down or the walsender was stopped)"));
+        return;
+      }
       fail(connection_->classify("replication stream ended", result.get()));
       return;
     }
@@ -283,7 +293,6 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message,
             marker.position.snapshot_completed = true;
             marker.position.lsn = commit.end_lsn;
             queue_.push(std::move(marker));
-            if (observer_.committed) observer_.committed(commit.end_lsn, commit.commit_time_us);
             return {};
           },
           [&](const pgoutput::Relation& relation) -> Result<void> {

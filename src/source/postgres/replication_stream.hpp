@@ -31,8 +31,6 @@ struct StreamOptions {
 
 struct StreamObserver {
   std::function<void(Error)> failed;  ///< once; the stream stopped reading
-  /// After each source commit: its end LSN and the commit time (for lag).
-  std::function<void(uint64_t end_lsn, int64_t commit_time_us)> committed;
 };
 
 /// Reads pgoutput from a replication connection without blocking the loop: the socket is watched
