@@ -105,7 +105,13 @@ void Pipeline::on_source_failed(Error error) {
 
 void Pipeline::on_flushed(std::optional<event::SourcePosition> position) {
   if (!reconnecting_ || stopping_) return;
-  source_.reset();  // joins its worker threads; everything it queued is committed
+  source_.reset();  // joins its worker threads
+  if (!queue_.empty()) {
+    // A worker pushed after the flush began: commit that too, so the new source starts exactly
+    // after everything the old one produced.
+    committer_->request_flush();
+    return;
+  }
   reconnect_timer_.expires_after(backoff_);
   log::info(pipeline_.name, "reconnecting in " + std::to_string(backoff_.count()) + " ms");
   backoff_ = std::min(backoff_ * 2, kMaxBackoff);
