@@ -125,6 +125,7 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
   }
 
   auto from_file = store_.load();
+  std::optional<event::SourcePosition> file_position;
   if (!from_file.ok()) {
     if (!from_kafka) {
       return Error::config("checkpoint file " + store_.path() + " is unreadable (" +
@@ -136,16 +137,19 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
     log::warn(pipeline_.name, "checkpoint file " + store_.path() + " is unreadable (" +
                                   from_file.error().message +
                                   "); resuming from the offsets record in Kafka");
-    return from_kafka;
+    // Falls through: the position must become the committed one like any other resume point,
+    // or a source reconnect before the first commit would start over with a new snapshot.
+  } else {
+    file_position = *from_file;
   }
   std::optional<event::SourcePosition> resume;
-  if (*from_file && from_kafka) {
-    resume = checkpoint::further(**from_file, *from_kafka);
-  } else if (*from_file) {
-    resume = **from_file;
+  if (file_position && from_kafka) {
+    resume = checkpoint::further(*file_position, *from_kafka);
+  } else if (file_position) {
+    resume = file_position;
   } else {
     resume = from_kafka;
-    if (from_kafka) {
+    if (from_kafka && from_file.ok()) {
       log::warn(pipeline_.name, "checkpoint file " + store_.path() +
                                     " is missing; resuming from the offsets record in Kafka");
     }
@@ -201,6 +205,9 @@ void Committer::run() {
     }
     if (flushing) {
       flush_requested_ = false;
+      // The source is being replaced; a snapshot it did not finish is taken again from the start.
+      held_snapshot_row_.reset();
+      first_snapshot_row_emitted_ = false;
       if (callbacks_.flushed) {
         callbacks_.flushed(have_committed_position_ ? std::optional(committed_position_)
                                                     : std::nullopt);

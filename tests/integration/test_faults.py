@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tributary_testing.feed import EventFeed, change_matcher
-from tributary_testing.util import Deadline, wait_until
+from tributary_testing.util import wait_until
 from tributary_testing.verifier import ITEMS_FIELD_SCHEMAS, verify_exactly_once
 from tributary_testing.workload import Workload, create_items_table, preload_items, read_rows
 
@@ -193,6 +193,7 @@ def test_kafka_outage_keeps_the_process_and_readiness_follows(env, fault):
             wait_readyz(daemon, 503, 30, "Kafka is down")
             status, body = readyz(daemon)
             print("readyz during the outage:", status, body)
+            assert "kafka" in body.lower(), f"/readyz 503 does not name Kafka as the reason: {body!r}"
             # Several seconds of outage while the database keeps changing.
             wait_until(lambda: (time.monotonic() - started >= 5 and s.workload.last_seq >= seq_before + 300)
                        or s.workload.done.is_set(), 60, "the workload to go on during the outage")
