@@ -5,24 +5,35 @@ abandoned Kafka transaction must stay invisible, so every committed event counts
 
 A seeded workload commits mixed inserts/updates/deletes in transactions of varying size, some larger
 than `kafka.batch.max_events` (so Kafka transactions end inside source transactions), from before the
-first start to the end. Each iteration picks a moment, waits for a condition that marks it ("N rows of
-this snapshot attempt collected", "K streamed events since the restart", "M events of the large
-transaction collected"; the counts are random), kills the daemon with SIGKILL and restarts it. At the
-end the daemon catches up and the verifier checks, with several snapshot attempts allowed (a kill
-during the snapshot retakes it): every streamed change exactly once, per-key order, the last
-snapshot equals the state at the streaming boundary, the replay equals the table.
+first start to the end. Each iteration picks a moment, waits for a condition that marks it, with a
+random count, kills the daemon with SIGKILL and restarts it at once:
+
+- snapshot: N Kafka transactions of this snapshot attempt committed (the daemon's /metrics, polled
+  by a separate killer process: a 20k-row snapshot is over in well under a second);
+- startup / streaming: K streamed events collected since the restart;
+- big_txn: a source transaction of 4-10 batches committed, and a new checkpoint inside it with at
+  least M of its events emitted (the checkpoint file; Kafka transactions end inside it).
+
+What was hit is recorded per iteration from the facts: the restart retook the snapshot, or the
+checkpoint at the kill was inside a source transaction (partial_events), or between transactions.
+At the end the daemon catches up and the verifier checks, with several snapshot attempts allowed
+(a kill during the snapshot retakes it): every streamed change exactly once, per-key order, the
+last snapshot attempt equals the state at the streaming boundary, the replay equals the table.
 
 Environment: TRIBUTARY_CRASH_SEED (default: random, printed), TRIBUTARY_CRASH_ITERATIONS (default 20),
 TRIBUTARY_CRASH_ROWS (preloaded rows, default 20000), TRIBUTARY_CRASH_SUMMARY (a file that receives
-the JSON summary, for scripts/soak.sh).
+the JSON summary, for scripts/soak.sh), TRIBUTARY_CRASH_PLANT=duplicate|loss (plants one fault in
+the collected events before the check, to see the test fail).
 """
 
 import collections
+import dataclasses
 import json
 import os
 import queue
 import random
 import re
+import subprocess
 import threading
 import time
 import warnings
@@ -39,6 +50,7 @@ MAX_EVENTS = 500   # kafka.batch.max_events: many source transactions are larger
 MAX_MS = 20        # kafka.batch.max_ms
 RATE = 1200        # workload changes per second (pacing only)
 WAIT = 120         # deadline of each condition, seconds
+CATCH_UP = 120     # deadline of the final catch-up, seconds
 
 _CREATED_SLOT = re.compile(r"created replication slot \S+ at ([0-9A-Fa-f]+)/([0-9A-Fa-f]+), snapshot")
 
@@ -190,6 +202,75 @@ def _attempt_lsn(daemon):
     return (int(match.group(1), 16) << 32 | int(match.group(2), 16)) if match else None
 
 
+class Run:
+    """One start of the daemon: Kafka commits before it, and whether it snapshots (its slot's LSN)."""
+
+    def __init__(self, daemon, kafka):
+        self.commits_before = kafka.stats().get("txn_commit", 0)
+        # No wait for /readyz (polled with back-off): a snapshot may be over before it answers.
+        daemon.start(wait_ready=False)
+
+        def mode_known():
+            daemon.check_running("the snapshot or streaming log line")
+            text = daemon.current_run_stderr()
+            return "created replication slot" in text or "streaming from slot" in text
+
+        _poll_until(mode_known, WAIT, lambda: f"the daemon to snapshot or stream\n{daemon.stderr_tail(30)}")
+        self.attempt = _attempt_lsn(daemon)
+        _poll_until(lambda: daemon.check_running("/healthz") and daemon.http_get("/healthz")[0] == 200,
+                    WAIT, lambda: f"/healthz of the daemon\n{daemon.stderr_tail(30)}")
+
+
+# Kills a process when the daemon's committed-transactions counter reaches a target or its checkpoint
+# says the snapshot is complete. A separate process: the test process (collector thread decoding
+# thousands of records) answers too late for a snapshot that is over in a few hundred milliseconds.
+_KILLER = r"""
+import json, os, re, signal, sys, time, urllib.request
+pid, port, target, checkpoint, timeout = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], float(sys.argv[5])
+pattern = re.compile(r'^tributary_kafka_transactions_total\{[^}]*result="committed"[^}]*\} ([0-9.e+]+)$', re.M)
+deadline = time.monotonic() + timeout
+while time.monotonic() < deadline:
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        state = "gone"
+    if state in ("Z", "X", "gone"):
+        print("the daemon exited by itself")
+        sys.exit(4)
+    try:
+        body = urllib.request.urlopen("http://127.0.0.1:%s/metrics" % port, timeout=1).read().decode()
+    except Exception:
+        body = ""
+    match = pattern.search(body)
+    committed = int(float(match.group(1))) if match else 0
+    try:
+        with open(checkpoint) as f:
+            done = bool(json.load(f).get("snapshot_completed"))
+    except Exception:
+        done = False
+    if committed >= target or done:
+        os.kill(pid, signal.SIGKILL)
+        print("committed=%d snapshot_completed=%s" % (committed, done))
+        sys.exit(0)
+    time.sleep(0.002)
+sys.exit(3)
+"""
+
+
+def _kill_when_committed(daemon, target, checkpoint_path, timeout=WAIT):
+    """SIGKILLs the daemon once it committed `target` Kafka transactions (or ended its snapshot)."""
+    killer = subprocess.run(["/usr/bin/python3", "-c", _KILLER, str(daemon.pid), str(daemon.http_port),
+                             str(target), checkpoint_path, str(timeout)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            timeout=timeout + 30)
+    if killer.returncode != 0:
+        daemon.check_running(f"{target} committed Kafka transactions")
+        raise TimeoutError(f"the daemon did not commit {target} Kafka transactions within {timeout}s "
+                           f"({killer.stdout.strip()})\n{daemon.stderr_tail(30)}")
+    return killer.stdout.strip()
+
+
 def _plan(rng, iterations):
     """Moment kinds per iteration: first 1-3 (10% of a long run) kills during the snapshot."""
     snapshot_kills = min(iterations, max(rng.randint(1, 3), iterations // 10))
@@ -230,24 +311,33 @@ def test_kill9_at_random_moments_loses_and_duplicates_nothing(env):
     try:
         # The workload runs from before the first start: its early changes are folded into a snapshot.
         wait_until(lambda: driver.check() and workload.last_seq >= 50, WAIT, "the workload to start")
-        daemon.start()
+        run = Run(daemon, kafka)
         for iteration, kind in enumerate(_plan(rng, iterations)):
-            moments.append(_one_iteration(iteration, kind, rng, daemon, driver, tracker, checkpoint_path,
-                                          rows))
-            print(_describe(moments[-1]), flush=True)
+            record, run = _one_iteration(iteration, kind, rng, daemon, run, kafka, driver, tracker,
+                                         checkpoint_path, rows)
+            moments.append(record)
+            print(_describe(record), flush=True)
+        daemon.wait_ready()
 
         # Catch up: no more changes, the last one collected, then a clean stop.
         driver.pause()
         driver.check()
         last = workload.log[-1]
-        feed.wait_for(change_matcher(last), 300, f"the workload's last change (seq {last.seq})")
+        caught_up = None
+        try:
+            tracker.poll()  # the tracker polls the feed: look at what it has, then wait for more
+            if not any(change_matcher(last)(e) for e in feed.events):
+                feed.wait_for(change_matcher(last), CATCH_UP, f"the workload's last change (seq {last.seq})")
+        except TimeoutError as e:  # verified below anyway: the report says what is missing
+            caught_up = e
         final = read_rows(conn)
         code = daemon.sigterm(timeout=60)
         assert code == 0, f"final SIGTERM: exit code {code}\n{daemon.stderr_tail(60)}"
         collector.wait_caught_up(timeout=60)
         feed.poll()
 
-        result = verify_exactly_once(feed.events, workload.log, initial, final, topic_prefix=PREFIX,
+        events = _plant(feed.events, os.environ.get("TRIBUTARY_CRASH_PLANT", ""), rng)
+        result = verify_exactly_once(events, workload.log, initial, final, topic_prefix=PREFIX,
                                      database=db, schemas=False, snapshot_attempts=True,
                                      partitions=collector.partition_count(ITEMS_TOPIC))
         stats = result.stats
@@ -258,6 +348,8 @@ def test_kill9_at_random_moments_loses_and_duplicates_nothing(env):
                        snapshot_attempts=stats["snapshot_attempts"],
                        stale_snapshot_keys=stats["stale_snapshot_keys"], s_star=stats["s_star"])
         print("verification:", stats, flush=True)
+        if caught_up is not None and result.ok:
+            raise caught_up
         result.raise_if_failed()
     finally:
         driver.stop()
@@ -276,59 +368,85 @@ def test_kill9_at_random_moments_loses_and_duplicates_nothing(env):
                 warnings.warn(f"no kill landed {wanted!r} this time (seed {seed})")
 
 
-def _one_iteration(iteration, kind, rng, daemon, driver, tracker, checkpoint_path, rows):
-    """Waits for a moment of `kind`, kills the daemon, restarts it; returns what was hit."""
+def _poll_until(condition, timeout, what):
+    """A tight poll (a few ms) for moments that pass quickly; still a condition with a deadline."""
+    return wait_until(condition, timeout, what, interval=0.004, max_interval=0.004)
+
+
+def _one_iteration(iteration, kind, rng, daemon, run, kafka, driver, tracker, checkpoint_path, rows):
+    """Waits for a moment of `kind`, kills the daemon, restarts it; returns (what was hit, new Run).
+
+    Moments that pass in a fraction of a second (the snapshot, one large source transaction) are
+    taken from the daemon's commit counter and its checkpoint file, which have no consumer lag; the
+    others from what the collector has seen.
+    """
     tracker.poll()
-    attempt = _attempt_lsn(daemon)
+    attempt = run.attempt
     record = {"iteration": iteration, "kind": kind, "pid": daemon.pid}
     streamed_at_start = tracker.streamed
 
     def snapshot_done():
-        return attempt is None or attempt in tracker.last_marker_lsns
+        if attempt is None or attempt in tracker.last_marker_lsns:
+            return True
+        checkpoint = _read_checkpoint(checkpoint_path)
+        return bool(checkpoint and checkpoint.get("snapshot_completed"))
+
+    def running(what):
+        return daemon.check_running(what) and driver.check()
 
     if kind == "snapshot" and attempt is not None and not snapshot_done():
-        target = rng.randint(1, int(rows * 0.6))
-        record["condition"] = f"{target} rows of the snapshot at lsn {attempt:X} collected"
-        tracker.wait(lambda: tracker.r_by_lsn[attempt] >= target or snapshot_done(),
-                     record["condition"], daemon)
+        # The daemon's own counter, polled by a separate process that sends the SIGKILL.
+        target = rng.randint(1, max(1, rows // MAX_EVENTS - 2))
+        record["condition"] = f"{target} Kafka transactions of the snapshot at lsn {attempt:X} committed"
+        record["killer"] = _kill_when_committed(daemon, target, checkpoint_path)
     else:
         if kind == "snapshot":
             kind = record["kind"] = "streaming"  # the snapshot was complete: nothing left to cut
         tracker.wait(snapshot_done, "the end of the snapshot", daemon)
         if kind == "startup":
             target = rng.randint(0, 20)
-            record["condition"] = f"{target} streamed events after the restart"
+            record["condition"] = f"{target} streamed events collected after the restart"
             tracker.wait(lambda: tracker.streamed - streamed_at_start >= target, record["condition"], daemon)
         elif kind == "streaming":
             target = rng.randint(1, 2500)
-            record["condition"] = f"{target} streamed events after the restart"
+            record["condition"] = f"{target} streamed events collected after the restart"
             tracker.wait(lambda: tracker.streamed - streamed_at_start >= target, record["condition"], daemon)
         else:  # big_txn: a source transaction of several Kafka batches, cut after M of its events
             size = rng.randint(4 * MAX_EVENTS, 10 * MAX_EVENTS)
-            target = rng.randint(1, size - 1)
+            target = rng.randint(1, size - 2 * MAX_EVENTS)
+            stale = _read_checkpoint(checkpoint_path)
             changes = driver.big(size)
             tracker.watch = {(c.key, c.op, c.version) for c in changes}
             tracker.watch_seen = 0
-            record["condition"] = (f"{target} of {len(changes)} events of the source transaction "
-                                   f"(seq {changes[0].seq}-{changes[-1].seq}) collected")
+            record["condition"] = (f"a new checkpoint inside a source transaction with >= {target} events "
+                                   f"emitted (of {len(changes)}, seq {changes[0].seq}-{changes[-1].seq})")
+
+            def inside():
+                checkpoint = _read_checkpoint(checkpoint_path) or {}
+                if checkpoint != stale and checkpoint.get("partial_events", 0) >= target:
+                    return True
+                tracker.poll()  # fallback: the transaction went by entirely
+                return tracker.watch_seen >= len(changes)
+
             try:
-                tracker.wait(lambda: tracker.watch_seen >= target, record["condition"], daemon)
+                _poll_until(lambda: running(record["condition"]) and inside(), WAIT, record["condition"])
             finally:
                 record["watch_seen"] = tracker.watch_seen
                 tracker.watch = None
 
-    record["r_seen"] = tracker.r_by_lsn[attempt] if attempt is not None else None
+    tracker.poll()
     record["streamed_since_start"] = tracker.streamed - streamed_at_start
-    record["exit"] = daemon.kill9()
+    record["commits_since_start"] = kafka.stats().get("txn_commit", 0) - run.commits_before
+    record["exit"] = daemon.kill9()  # already dead if the killer process struck
     assert record["exit"] == -9, f"kill -9 of pid {record['pid']}: exit code {record['exit']}"
     checkpoint = _read_checkpoint(checkpoint_path)
     record["checkpoint"] = checkpoint and {k: checkpoint.get(k) for k in
                                            ("snapshot_completed", "lsn", "partial_commit_lsn",
                                             "partial_events")}
-    daemon.start()
+    run = Run(daemon, kafka)
     # What was hit: the restart retakes the snapshot iff it was not complete; the checkpoint
     # (Kafka's commit may be one batch further) says whether a source transaction was cut.
-    if _attempt_lsn(daemon) is not None:
+    if run.attempt is not None:
         record["hit"] = "snapshot (retaken on restart)"
     elif kind == "snapshot":
         record["hit"] = "snapshot end (completed before the kill)"
@@ -337,14 +455,35 @@ def _one_iteration(iteration, kind, rng, daemon, driver, tracker, checkpoint_pat
     else:
         record["hit"] = "streaming, between source transactions"
     driver.check()
-    return record
+    return record, run
+
+
+def _plant(events, what, rng):
+    """TRIBUTARY_CRASH_PLANT=duplicate|loss: a fault planted in the collected events, to see the
+    test fail (and the soak summary count it)."""
+    if not what:
+        return events
+    streamed = [i for i, e in enumerate(events) if not e.tombstone and e.op in ("c", "u")]
+    pick = streamed[rng.randrange(len(streamed))]
+    if what == "duplicate":
+        copy = dataclasses.replace(events[pick], offset=max(e.offset for e in events) + 1)
+        print(f"planted: a duplicate of {events[pick].where}", flush=True)
+        return events + [copy]
+    if what == "loss":
+        print(f"planted: the loss of {events[pick].where}", flush=True)
+        return events[:pick] + events[pick + 1:]
+    raise ValueError(f"TRIBUTARY_CRASH_PLANT={what!r}: expected duplicate or loss")
 
 
 def _describe(m):
     cp = m.get("checkpoint") or {}
     partial = f", checkpoint partial {cp.get('partial_events')} events" if cp.get("partial_events") else ""
+    snapshot = "" if cp.get("snapshot_completed", True) else ", checkpoint in the snapshot"
+    if m.get("killer"):
+        snapshot += f", killer saw {m['killer']}"
     return (f"iteration {m['iteration']:3d} {m['kind']:9s} kill -9 after {m['condition']}: hit "
-            f"{m['hit']} (streamed since start {m['streamed_since_start']}{partial})")
+            f"{m['hit']} (Kafka commits {m['commits_since_start']}, streamed events collected "
+            f"{m['streamed_since_start']}{partial}{snapshot})")
 
 
 def _write_summary(summary, moments):

@@ -366,3 +366,147 @@ def test_murmur2_matches_kafka():
              b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8": -58897971, b"abc": 479470107}
     for data, expected in cases.items():
         assert murmur2(data) == expected & 0xFFFFFFFF, data
+
+
+# ---- several snapshot attempts (a kill during the snapshot retakes it on a new slot) -----------------
+# The scenario's log: seq 1 u1, 2 c7 (txn 0); 3 d2 (txn 1); 4 u3, 5 u1 (txn 2, streamed from S* = 4);
+# 6 d7, 7 c8 (txn 3); 8 c2, 9 u3 (txn 4). Attempts are told apart by source.lsn (the consistent point).
+
+LAST_LSN = 300
+
+
+def with_lsn(value, lsn):
+    value = json.loads(json.dumps(value))
+    verifier.unwrap(value)[1]["source"]["lsn"] = lsn
+    return value
+
+
+def attempt_items(scenario, lsn, boundary, keys, state=None):
+    """r items of an (interrupted) attempt at `boundary` (changes with seq < boundary applied)."""
+    state = state or apply_changes(scenario.initial, scenario.log, before_seq=boundary)
+    present = [k for k in keys if k in state]
+    return [(k, envelope("r", None, state[k], snapshot="first" if i == 0 else "true", lsn=lsn,
+                         schemas=scenario.schemas))
+            for i, k in enumerate(present)]
+
+
+def multi_attempt_items(scenario, earlier):
+    """Earlier attempts [(lsn, boundary, keys)], then the scenario's items with the last attempt's lsn."""
+    items = []
+    for lsn, boundary, keys in earlier:
+        items += attempt_items(scenario, lsn, boundary, keys)
+    for key, value in scenario.items:
+        if value is not None and verifier.unwrap(value)[1]["op"] == "r":
+            value = with_lsn(value, LAST_LSN)
+        items.append((key, value))
+    return items
+
+
+EARLIER = [(100, 1, [1, 2, 3, 4]), (200, 3, [1, 2, 7, 5, 6])]
+
+
+@pytest.mark.parametrize("schemas", [False, True])
+def test_snapshot_attempts_clean_run_passes(schemas):
+    scenario = Scenario(schemas=schemas)
+    items = multi_attempt_items(scenario, EARLIER)
+    result = scenario.verify(items, snapshot_attempts=True)
+    assert result.ok, result.report()
+    assert result.stats["snapshot_attempts"] == 3
+    assert result.stats["earlier_snapshot_rows"] == 4 + 5
+    assert result.stats["snapshot_rows"] == 6
+    assert result.stats["streamed"] == 6
+    assert result.stats["stale_snapshot_keys"] == 0
+    # Without the option the repeated rows are duplicates.
+    strict = scenario.verify(items)
+    assert "duplicate" in kinds(strict), strict.report()
+
+
+def test_snapshot_attempts_single_attempt_passes():
+    scenario = Scenario()
+    result = scenario.verify(snapshot_attempts=True)
+    assert result.ok, result.report()
+    assert result.stats["snapshot_attempts"] == 1
+
+
+def test_snapshot_attempts_count_a_key_deleted_between_attempts_as_stale():
+    # Key 2 is deleted at seq 3 (before S*) and never streamed if its re-insert (seq 8) is cut off.
+    scenario = Scenario()
+    scenario.log = scenario.log[:7]
+    scenario.items = [(k, v) for k, v in scenario.items
+                      if not (v is not None and verifier.unwrap(v)[1]["op"] != "r"
+                              and verifier.unwrap(v)[1]["after"] is not None
+                              and verifier.unwrap(v)[1]["after"]["version"] >= 8)]
+    items = multi_attempt_items(scenario, [(100, 1, [2])])
+    result = scenario.verify(items, snapshot_attempts=True)
+    assert result.ok, result.report()
+    assert result.stats["stale_snapshot_keys"] == 1
+
+
+def test_snapshot_attempts_detect_a_planted_duplicate():
+    scenario = Scenario()
+    items = multi_attempt_items(scenario, EARLIER)
+    items.append(items[[i for i, (k, v) in enumerate(items)
+                        if k == 8 and v is not None and verifier.unwrap(v)[1]["op"] == "c"][0]])
+    result = scenario.verify(items, snapshot_attempts=True)
+    assert "duplicate" in kinds(result), result.report()
+    assert result.stats["problems"]["duplicate"] == 1
+
+
+def test_snapshot_attempts_detect_a_planted_loss():
+    scenario = Scenario()
+    items = multi_attempt_items(scenario, EARLIER)
+    del items[[i for i, (k, v) in enumerate(items)
+               if k == 1 and v is not None and verifier.unwrap(v)[1]["op"] == "u"][0]]  # seq 5
+    result = scenario.verify(items, snapshot_attempts=True)
+    assert "missing" in kinds(result), result.report()
+    assert any("seq 5 " in p for p in result.problems), result.report()
+
+
+def test_snapshot_attempts_detect_a_repeated_row_within_one_attempt():
+    scenario = Scenario()
+    items = multi_attempt_items(scenario, EARLIER)
+    items.insert(0, attempt_items(scenario, 200, 3, [5])[0])
+    result = scenario.verify(items, snapshot_attempts=True)
+    assert "duplicate" in kinds(result), result.report()
+    assert any("key 5" in p and "lsn 200" in p for p in result.problems), result.report()
+
+
+def test_snapshot_attempts_detect_a_row_missing_from_the_last_attempt():
+    scenario = Scenario()
+    items = multi_attempt_items(scenario, EARLIER)
+    del items[[i for i, (k, v) in enumerate(items)
+               if k == 6 and v is not None and verifier.unwrap(v)[1]["source"]["lsn"] == LAST_LSN][0]]
+    result = scenario.verify(items, snapshot_attempts=True)
+    assert any("key 6: no snapshot row" in p for p in result.problems), result.report()
+
+
+def test_snapshot_attempts_detect_an_inconsistent_earlier_attempt():
+    scenario = Scenario()
+    # Key 1 at version 0 (replaced at seq 1) with key 7 (created at seq 2): no single state.
+    mixed = attempt_items(scenario, 100, 1, [1]) + attempt_items(scenario, 100, 3, [7])
+    result = scenario.verify(mixed + multi_attempt_items(scenario, []), snapshot_attempts=True)
+    assert any("not one consistent state" in p for p in result.problems), result.report()
+
+
+def test_snapshot_attempts_detect_an_earlier_attempt_that_saw_streamed_changes():
+    scenario = Scenario()
+    items = multi_attempt_items(scenario, [(100, 5, [3])])  # key 3 at seq 4's version: after S*
+    result = scenario.verify(items, snapshot_attempts=True)
+    assert any("after streaming started" in p for p in result.problems), result.report()
+
+
+def test_snapshot_attempts_detect_attempts_going_back_in_time():
+    scenario = Scenario()
+    items = multi_attempt_items(scenario, [(100, 3, [7]), (200, 1, [1])])
+    result = scenario.verify(items, snapshot_attempts=True)
+    assert any("older than the attempt" in p for p in result.problems), result.report()
+
+
+def test_snapshot_attempts_detect_a_wrong_earlier_row_and_out_of_order_attempts():
+    scenario = Scenario()
+    items = multi_attempt_items(scenario, [(100, 1, [4])])
+    items[0] = (4, envelope("r", None, row(4, 0, amount="9.99"), snapshot="first", lsn=100))
+    late = attempt_items(scenario, 50, 1, [5])  # an older attempt's row after the newer ones
+    result = scenario.verify(items[:1] + items[1:] + late, snapshot_attempts=True)
+    assert any("key 4" in p and "amount" in p for p in result.problems), result.report()
+    assert any("key 5" in p and "lsn 50 after" in p for p in result.problems), result.report()

@@ -12,6 +12,19 @@ increasing workload sequence number `seq` (delete: identified by the deleted row
    each at that version and with those values; `first` and `last` markers appear once each.
 4. Replaying r, then c/u/d, per key gives the table's final content (all columns).
 5. Every envelope has Debezium's fields, in Debezium's order, with consistent source metadata.
+
+With `snapshot_attempts=True` (a daemon killed during its initial snapshot takes it again from the
+start on restart, on a new slot), the `r` events are grouped into attempts by `source.lsn` (the
+slot's consistent point; a later attempt has a higher one). Checks 2-4 then read:
+
+2'. Per key: `r` events before any streamed event, at most one per attempt, attempts in order.
+3'. The LAST attempt holds exactly the rows that existed before S*, with `first`/`last` once each.
+    Each earlier attempt (possibly partial, as it was cut off) holds rows of one consistent state:
+    some boundary B (changes with seq < B applied) such that every row it emitted is that key's
+    row at B, and the attempts' boundaries do not decrease up to S*. A key deleted between two
+    attempts keeps the earlier attempt's `r` and gets no delete (counted in stats as
+    `stale_snapshot_keys`, not a problem: that is the documented behaviour).
+4'. Replaying the last attempt's `r`, then c/u/d, per key gives the table's final content.
 """
 
 import base64
@@ -398,13 +411,17 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
                         version_column="version", connector="postgresql", topic_prefix=None,
                         schema="public", table="items", database=None, schemas=None,
                         tombstones=True, check_snapshot_markers=True, require_streaming=True,
-                        full_before_image=True, partitions=None, columns=None):
+                        full_before_image=True, partitions=None, columns=None,
+                        snapshot_attempts=False):
     """Checks the events of one table topic against the workload log. Returns a VerifyResult.
 
     events: decoded Events of the topic (any order; per-partition offset order is what counts).
     log: workload Changes in seq order. initial_rows / final_rows: {key: row} before the workload
     and at the end (final_rows None skips check 4). partitions: the topic's partition count (checks
     Kafka's default murmur2 partitioning of keys). columns: the columns to compare (default all).
+    snapshot_attempts: accept several snapshot attempts told apart by `source.lsn` (see the module
+    docstring, checks 2'-4'); stats then has `snapshot_attempts`, `earlier_snapshot_rows` and
+    `stale_snapshot_keys`.
     """
     problems = _Problems()
     events = sorted(events, key=lambda e: (e.partition, e.offset))
@@ -438,7 +455,12 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
 
     by_identity = {(c.key, c.op, c.version): c for c in log}
     seen = {}            # seq -> event
-    snapshot_events = {}  # key -> r event
+    snapshot_events = {}  # key -> r event (with snapshot_attempts: of the last attempt)
+    attempt_of = _snapshot_attempt
+    attempts = sorted({attempt_of(e) for e in events if not e.tombstone and e.op == "r"},
+                      key=_attempt_order) if snapshot_attempts else []
+    last_attempt = attempts[-1] if attempts else None
+    earlier_snapshot = collections.defaultdict(list)  # attempt -> [r event] (not the last attempt)
     streamed = collections.defaultdict(list)  # key -> [(change, event)] in partition order
 
     for key, sequence in per_key.items():
@@ -452,7 +474,26 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
                     problems.add("tombstone", f"key {key}: delete {event.where} not followed by a tombstone")
         data = [e for e in sequence if not e.tombstone]
         # 2. at most one r, before every streamed event.
+        key_attempts = {}  # attempt -> r event of this key
         for i, event in enumerate(data):
+            if event.op == "r" and snapshot_attempts:
+                attempt = attempt_of(event)
+                if attempt in key_attempts:
+                    problems.add("duplicate", f"key {key}: second snapshot row {event.where} of the "
+                                 f"attempt at lsn {attempt} (first {key_attempts[attempt].where})")
+                    continue
+                later = [a for a in key_attempts if _attempt_order(a) > _attempt_order(attempt)]
+                if later:
+                    problems.add("order", f"key {key}: snapshot row {event.where} of the attempt at lsn "
+                                 f"{attempt} after the row of the later attempt at lsn {later[0]}")
+                key_attempts[attempt] = event
+                if any(e.op != "r" for e in data[:i]):
+                    problems.add("order", f"key {key}: snapshot row {event.where} after streamed events")
+                if attempt == last_attempt:
+                    snapshot_events[key] = event
+                else:
+                    earlier_snapshot[attempt].append((key, event))
+                continue
             if event.op == "r":
                 if key in snapshot_events:
                     problems.add("duplicate", f"key {key}: second snapshot row {event.where} "
@@ -543,9 +584,11 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
 
     # 3. the snapshot is the state just before S*.
     expected_snapshot = apply_changes(initial_rows, log, before_seq=s_star)
+    stats["snapshot_missing"] = 0
     for key, row in expected_snapshot.items():
         event = snapshot_events.get(key)
         if event is None:
+            stats["snapshot_missing"] += 1
             problems.add("snapshot", f"key {key}: no snapshot row (expected version {row.get(version_column)})")
             continue
         diffs = row_diff(row, event.after, columns)
@@ -561,6 +604,22 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
             if len(snapshot_events) >= 2 and markers[marker] != 1:
                 problems.add("snapshot", f"source.snapshot={marker!r} on {markers[marker]} rows, expected 1")
         stats["snapshot_markers"] = dict(markers)
+
+    # 3'. each earlier attempt is one consistent state, at a boundary that does not decrease up to S*.
+    if snapshot_attempts:
+        stats["snapshot_attempts"] = len(attempts)
+        stats["earlier_snapshot_rows"] = sum(len(v) for v in earlier_snapshot.values())
+        _check_earlier_attempts(problems, attempts[:-1], earlier_snapshot, log, initial_rows, s_star,
+                                version_column, columns)
+        for attempt, pairs in earlier_snapshot.items():
+            markers = collections.Counter(event.snapshot for _, event in pairs)
+            for marker in ("first", "last"):
+                if markers[marker] > 1:
+                    problems.add("snapshot", f"source.snapshot={marker!r} on {markers[marker]} rows of the "
+                                 f"earlier attempt at lsn {attempt}, expected at most 1")
+        earlier_keys = {key for pairs in earlier_snapshot.values() for key, _ in pairs}
+        stats["stale_snapshot_keys"] = sum(1 for key in earlier_keys
+                                           if key not in snapshot_events and key not in streamed)
 
     # 4. replay equals the final table.
     if final_rows is not None:
@@ -585,3 +644,70 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
 
     stats["problems"] = problems.summary()
     return VerifyResult(list(problems), stats)
+
+
+def _snapshot_attempt(event):
+    """The attempt an `r` event belongs to: its `source.lsn` (the slot's consistent point)."""
+    lsn = (event.source or {}).get("lsn")
+    return lsn if isinstance(lsn, int) and not isinstance(lsn, bool) else None
+
+
+def _attempt_order(attempt):
+    return -1 if attempt is None else attempt
+
+
+def _version_intervals(log, initial_rows, version_column):
+    """{(key, version): (row, lo, hi)}: the row was the key's state for boundaries lo <= B <= hi."""
+    intervals = {}
+    current = {}  # key -> (version, row, lo)
+    for key, row in initial_rows.items():
+        current[key] = (row.get(version_column), row, 1)
+    for change in log:
+        if change.key in current:
+            version, row, lo = current.pop(change.key)
+            intervals[(change.key, version)] = (row, lo, change.seq)
+        if change.op != "d":
+            current[change.key] = (change.version, change.row, change.seq + 1)
+    for key, (version, row, lo) in current.items():
+        intervals[(key, version)] = (row, lo, None)  # still the state at the end
+    return intervals
+
+
+def _check_earlier_attempts(problems, attempts, earlier_snapshot, log, initial_rows, s_star,
+                            version_column, columns):
+    intervals = _version_intervals(log, initial_rows, version_column)
+    floor, floor_attempt = 1, None
+    for attempt in attempts:
+        lo, hi, lo_event, hi_event = 1, None, None, None
+        for key, event in earlier_snapshot.get(attempt, ()):
+            after = event.after if isinstance(event.after, dict) else {}
+            version = after.get(version_column)
+            found = intervals.get((key, version))
+            if found is None:
+                problems.add("snapshot", f"key {key}: snapshot row {event.where} of the earlier attempt at "
+                             f"lsn {attempt} has version {version!r}, which the key never had")
+                continue
+            row, row_lo, row_hi = found
+            diffs = row_diff(row, event.after, columns)
+            if diffs:
+                problems.add("snapshot", f"key {key}: snapshot row {event.where} of the earlier attempt at "
+                             f"lsn {attempt} differs from version {version}: {_fmt_diff(diffs)}")
+            if row_lo > lo:
+                lo, lo_event = row_lo, event
+            if row_hi is not None and (hi is None or row_hi < hi):
+                hi, hi_event = row_hi, event
+        if hi is not None and lo > hi:
+            problems.add("snapshot", f"the earlier snapshot attempt at lsn {attempt} is not one consistent "
+                         f"state: {lo_event.where} holds a version written at seq {lo - 1}, "
+                         f"{hi_event.where} one replaced at seq {hi}")
+            continue
+        if hi is not None and hi < floor:
+            problems.add("snapshot", f"the earlier snapshot attempt at lsn {attempt} shows a state older than "
+                         f"the attempt at lsn {floor_attempt} before it ({hi_event.where})")
+            continue
+        if lo > s_star:
+            problems.add("snapshot", f"the earlier snapshot attempt at lsn {attempt} shows changes up to seq "
+                         f"{lo - 1} ({lo_event.where}), after streaming started at seq {s_star}")
+            continue
+        if lo > floor:
+            floor, floor_attempt = lo, attempt
