@@ -129,8 +129,11 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume, bool fir
 
   if (snapshot) {
     if (slot->exists) {
-      log::info(name, "dropping replication slot " + source.slot +
-                          " to take a new snapshot (the previous one did not complete)");
+      log::warn(name, "the previous snapshot did not complete: dropping replication slot " +
+                          source.slot +
+                          " and taking the snapshot again from the start; its rows are emitted "
+                          "again (op r), and rows deleted since the earlier attempt keep that "
+                          "attempt's record in Kafka");
       if (auto ok = drop_slot(catalog->connection(), source.slot); !ok.ok()) {
         return post_failure(ok.error());
       }
