@@ -48,6 +48,11 @@ Committer::~Committer() {
 
 void Committer::start() { thread_ = std::thread([this] { run(); }); }
 
+bool Committer::kafka_healthy() const {
+  const sink::TransactionalProducer* producer = producer_view_.load();
+  return producer != nullptr && producer->transport_ok() && !kafka_failing_.load();
+}
+
 void Committer::request_flush() {
   flush_requested_ = true;
   queue_.wake_all();
@@ -94,14 +99,15 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
     auto initialized = producer_->init_transactions(kCommitTimeout);
     if (initialized.ok()) break;
     if (initialized.error().kind != ErrorKind::kRetriable) return initialized.error();
-    if (callbacks_.kafka_connected) callbacks_.kafka_connected(false);
+    kafka_failing_ = true;
     log::warn(pipeline_.name, "Kafka init_transactions failed, retrying: " +
                                   initialized.error().message);
     if (stop_requested_) return Error::retriable("stopped while waiting for Kafka");
     pause(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
-  if (callbacks_.kafka_connected) callbacks_.kafka_connected(true);
+  kafka_failing_ = false;
+  producer_view_ = producer_.get();
 
   std::optional<event::SourcePosition> from_kafka;
   while (true) {
@@ -187,11 +193,6 @@ void Committer::run() {
       }
     }
     producer_->poll();
-    // Readiness follows the transport even while idle: no commit is needed to notice an outage.
-    if (producer_->transport_ok() != kafka_reported_up_ && callbacks_.kafka_connected) {
-      kafka_reported_up_ = producer_->transport_ok();
-      callbacks_.kafka_connected(kafka_reported_up_);
-    }
     const bool drained = queue_.empty();
     const bool stopping = stop_requested_.load() && drained;
     const bool flushing = flush_requested_.load() && drained;
@@ -319,7 +320,7 @@ Result<void> Committer::commit_batch() {
     auto committed = producer_->commit(offsets, kCommitTimeout);
     if (committed.ok()) break;
     const Error& error = committed.error();
-    if (callbacks_.kafka_connected) callbacks_.kafka_connected(false);
+    kafka_failing_ = true;
     if (give_up()) {
       return Error::retriable("shutdown deadline passed with a Kafka transaction not committed (" +
                               error.message + "); it is resent on restart");
@@ -347,7 +348,7 @@ Result<void> Committer::commit_batch() {
     }
     return error;
   }
-  if (callbacks_.kafka_connected) callbacks_.kafka_connected(true);
+  kafka_failing_ = false;
   probe_.transaction_committed(batch_.events, batch_.bytes,
                                std::chrono::duration<double>(Clock::now() - started).count());
   log::debug(pipeline_.name, "committed Kafka transaction of " + std::to_string(batch_.events) +

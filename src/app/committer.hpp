@@ -29,8 +29,6 @@ struct CommitterCallbacks {
   std::function<void(std::optional<event::SourcePosition> position)> flushed;
   /// sink thread: the committer stopped for good (after request_stop, or on a fatal error).
   std::function<void(Result<void> outcome)> stopped;
-  /// sink thread: Kafka reachable or not (for /readyz).
-  std::function<void(bool)> kafka_connected;
 };
 
 /// Owns the transactional producer and the checkpoint store of one pipeline and runs the
@@ -52,6 +50,10 @@ class Committer {
   void request_stop();
   /// Gives up waiting for Kafka during shutdown after this long (the batch is resent on restart).
   void set_shutdown_deadline(std::chrono::steady_clock::time_point deadline);
+  /// Any thread: the producer is initialized, its brokers are up, and the last commit (or init)
+  /// did not fail. librdkafka updates the transport state while a commit blocks, so an outage is
+  /// seen without waiting for the commit's timeout.
+  bool kafka_healthy() const;
 
  private:
   struct Batch {
@@ -93,7 +95,8 @@ class Committer {
   bool first_snapshot_row_emitted_ = false;
   event::SourcePosition committed_position_;
   bool have_committed_position_ = false;
-  bool kafka_reported_up_ = true;
+  std::atomic<const sink::TransactionalProducer*> producer_view_{nullptr};
+  std::atomic<bool> kafka_failing_{false};
 };
 
 }  // namespace tributary::app

@@ -21,7 +21,8 @@ Pipeline::Pipeline(boost::asio::io_context& io, const config::Config& config,
       health_(health),
       stopped_(std::move(stopped)),
       queue_(kQueueCapacity),
-      reconnect_timer_(io) {}
+      reconnect_timer_(io),
+      kafka_timer_(io) {}
 
 Pipeline::~Pipeline() {
   source_.reset();
@@ -45,18 +46,32 @@ void Pipeline::start() {
   callbacks.stopped = [this](Result<void> outcome) {
     boost::asio::post(io_, [this, outcome] { on_committer_stopped(outcome); });
   };
-  callbacks.kafka_connected = [this](bool connected) {
-    health_.set_kafka_connected(pipeline_.name, connected);
-    if (!connected) probe_.reconnect("kafka");
-  };
   committer_ = std::make_unique<Committer>(config_, pipeline_, queue_, probe_, std::move(callbacks));
   committer_->start();
 }
 
 void Pipeline::on_ready(std::optional<event::SourcePosition> resume) {
   if (stopping_) return;
-  health_.set_kafka_connected(pipeline_.name, true);
+  watch_kafka();
   start_source(resume);
+}
+
+void Pipeline::watch_kafka() {
+  const bool healthy = committer_->kafka_healthy();
+  if (healthy != kafka_healthy_) {
+    kafka_healthy_ = healthy;
+    health_.set_kafka_connected(pipeline_.name, healthy);
+    if (!healthy) {
+      probe_.reconnect("kafka");
+      log::warn(pipeline_.name, "Kafka is unreachable or failing; retrying");
+    } else {
+      log::info(pipeline_.name, "Kafka is reachable");
+    }
+  }
+  kafka_timer_.expires_after(std::chrono::milliseconds(250));
+  kafka_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && !stopping_) watch_kafka();
+  });
 }
 
 void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
@@ -126,6 +141,7 @@ void Pipeline::stop() {
   if (stopping_) return;
   stopping_ = true;
   reconnect_timer_.cancel();
+  kafka_timer_.cancel();
   health_.set_streaming(pipeline_.name, false);
   if (source_) source_->stop();
   if (committer_) {

@@ -33,6 +33,8 @@ class Pipeline {
 
  private:
   void on_ready(std::optional<event::SourcePosition> resume);
+  /// Every 250 ms: mirror the committer's Kafka health into /readyz and the reconnect metric.
+  void watch_kafka();
   void start_source(std::optional<event::SourcePosition> resume);
   void on_source_failed(Error error);
   void on_flushed(std::optional<event::SourcePosition> position);
@@ -49,6 +51,8 @@ class Pipeline {
   std::unique_ptr<Committer> committer_;
   std::unique_ptr<source::postgres::PostgresSource> source_;
   boost::asio::steady_timer reconnect_timer_;
+  boost::asio::steady_timer kafka_timer_;
+  bool kafka_healthy_ = false;
   std::chrono::milliseconds backoff_{500};
   bool stopping_ = false;
   bool reconnecting_ = false;
