@@ -1,8 +1,8 @@
 // tributary's command line: wires the modules, nothing else.
 #include <cstdio>
-#include <optional>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 

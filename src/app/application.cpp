@@ -70,8 +70,8 @@ int run(const config::Config& config) {
     });
   };
   for (const auto& pipeline_config : config.pipelines) {
-    pipelines.push_back(std::make_unique<Pipeline>(
-        io, config, pipeline_config, metrics, health, [&](int code) {
+    pipelines.push_back(
+        std::make_unique<Pipeline>(io, config, pipeline_config, metrics, health, [&](int code) {
           exit_code = std::max(exit_code, code);
           if (code != 0) stop_all("a pipeline failed");
           if (--running == 0) {

@@ -46,7 +46,9 @@ Committer::~Committer() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Committer::start() { thread_ = std::thread([this] { run(); }); }
+void Committer::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 bool Committer::kafka_healthy() const {
   const sink::TransactionalProducer* producer = producer_view_.load();
@@ -100,8 +102,8 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
     if (initialized.ok()) break;
     if (initialized.error().kind != ErrorKind::kRetriable) return initialized.error();
     kafka_failing_ = true;
-    log::warn(pipeline_.name, "Kafka init_transactions failed, retrying: " +
-                                  initialized.error().message);
+    log::warn(pipeline_.name,
+              "Kafka init_transactions failed, retrying: " + initialized.error().message);
     if (stop_requested_) return Error::retriable("stopped while waiting for Kafka");
     pause(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
@@ -125,8 +127,8 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
       break;
     }
     if (record.error().kind != ErrorKind::kRetriable || stop_requested_) return record.error();
-    log::warn(pipeline_.name, "reading the offsets record failed, retrying: " +
-                                  record.error().message);
+    log::warn(pipeline_.name,
+              "reading the offsets record failed, retrying: " + record.error().message);
     pause(backoff);
   }
 
@@ -163,7 +165,8 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
   if (resume) {
     committed_position_ = *resume;
     have_committed_position_ = true;
-    log::info(pipeline_.name, "resuming from " + checkpoint::position_to_json(pipeline_.name, *resume));
+    log::info(pipeline_.name,
+              "resuming from " + checkpoint::position_to_json(pipeline_.name, *resume));
   } else {
     log::info(pipeline_.name, "no checkpoint: starting from the beginning");
   }
@@ -182,7 +185,8 @@ void Committer::run() {
   items.reserve(1024);
   const auto max_wait = std::chrono::milliseconds(config_.kafka.batch.max_ms);
   while (true) {
-    auto deadline = batch_.open ? batch_.started + max_wait : Clock::now() + std::chrono::milliseconds(100);
+    auto deadline =
+        batch_.open ? batch_.started + max_wait : Clock::now() + std::chrono::milliseconds(100);
     items.clear();
     queue_.pop(items, 1024, deadline);
     for (auto& item : items) {
@@ -227,9 +231,9 @@ Result<void> Committer::handle(event::QueueItem& item) {
     // Hold one snapshot row back: only the snapshot's end tells which row is the last.
     Result<void> emitted;
     if (held_snapshot_row_) {
-      emitted = emit(*held_snapshot_row_, first_snapshot_row_emitted_
-                                              ? event::SnapshotMarker::kTrue
-                                              : event::SnapshotMarker::kFirst);
+      emitted =
+          emit(*held_snapshot_row_, first_snapshot_row_emitted_ ? event::SnapshotMarker::kTrue
+                                                                : event::SnapshotMarker::kFirst);
     }
     held_snapshot_row_ = std::move(*change);
     return emitted;
@@ -337,7 +341,8 @@ Result<void> Committer::commit_batch() {
                                     std::to_string(batch_.messages.size()) + " records again");
       auto resent = resend_batch();
       if (!resent.ok()) {
-        if (resent.error().kind == ErrorKind::kRetriable || resent.error().kind == ErrorKind::kAbortTransaction) {
+        if (resent.error().kind == ErrorKind::kRetriable ||
+            resent.error().kind == ErrorKind::kAbortTransaction) {
           pause(backoff);
           backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
           continue;
@@ -352,8 +357,7 @@ Result<void> Committer::commit_batch() {
   probe_.transaction_committed(batch_.events, batch_.bytes,
                                std::chrono::duration<double>(Clock::now() - started).count());
   log::debug(pipeline_.name, "committed Kafka transaction of " + std::to_string(batch_.events) +
-                                 " events at " +
-                                 event::format_lsn(batch_.position.lsn));
+                                 " events at " + event::format_lsn(batch_.position.lsn));
   batch_.open = false;
   batch_.messages.clear();
   batch_.events = 0;

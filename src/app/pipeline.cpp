@@ -46,7 +46,8 @@ void Pipeline::start() {
   callbacks.stopped = [this](Result<void> outcome) {
     boost::asio::post(io_, [this, outcome] { on_committer_stopped(outcome); });
   };
-  committer_ = std::make_unique<Committer>(config_, pipeline_, queue_, probe_, std::move(callbacks));
+  committer_ =
+      std::make_unique<Committer>(config_, pipeline_, queue_, probe_, std::move(callbacks));
   committer_->start();
 }
 
@@ -94,7 +95,7 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
   };
   callbacks.retained_wal = [this](uint64_t bytes) { probe_.retained_wal(bytes); };
   source_ = std::make_unique<source::postgres::PostgresSource>(io_, pipeline_, queue_,
-                                                                std::move(callbacks));
+                                                               std::move(callbacks));
   source_->start(resume, first_start_);
   first_start_ = false;
 }
@@ -110,8 +111,8 @@ void Pipeline::on_source_failed(Error error) {
     stop();
     return;
   }
-  log::warn(pipeline_.name, "source failed, reconnecting after the queue is committed: " +
-                                error.message);
+  log::warn(pipeline_.name,
+            "source failed, reconnecting after the queue is committed: " + error.message);
   probe_.reconnect("source");
   reconnecting_ = true;
   source_->stop();

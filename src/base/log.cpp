@@ -36,10 +36,15 @@ bool parse_level(std::string_view text, Level& out) {
   return false;
 }
 
-void set_level(Level level) { g_level.store(static_cast<int>(level)); }
-bool enabled(Level level) { return static_cast<int>(level) >= g_level.load(); }
+void set_level(Level level) {
+  g_level.store(static_cast<int>(level));
+}
+bool enabled(Level level) {
+  return static_cast<int>(level) >= g_level.load();
+}
 
-void write(Level level, std::string_view pipeline, std::string_view table, std::string_view message) {
+void write(Level level, std::string_view pipeline, std::string_view table,
+           std::string_view message) {
   if (!enabled(level)) return;
   auto now = std::chrono::system_clock::now();
   auto micros =

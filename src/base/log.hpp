@@ -16,12 +16,23 @@ bool enabled(Level level);
 
 /// Writes one line atomically (single write(2)); newlines in `message` are escaped so one event
 /// stays one line. `pipeline`/`table` may be empty. Thread-safe.
-void write(Level level, std::string_view pipeline, std::string_view table, std::string_view message);
+void write(Level level, std::string_view pipeline, std::string_view table,
+           std::string_view message);
 
-inline void trace(std::string_view p, std::string_view m) { write(Level::kTrace, p, {}, m); }
-inline void debug(std::string_view p, std::string_view m) { write(Level::kDebug, p, {}, m); }
-inline void info(std::string_view p, std::string_view m) { write(Level::kInfo, p, {}, m); }
-inline void warn(std::string_view p, std::string_view m) { write(Level::kWarn, p, {}, m); }
-inline void error(std::string_view p, std::string_view m) { write(Level::kError, p, {}, m); }
+inline void trace(std::string_view p, std::string_view m) {
+  write(Level::kTrace, p, {}, m);
+}
+inline void debug(std::string_view p, std::string_view m) {
+  write(Level::kDebug, p, {}, m);
+}
+inline void info(std::string_view p, std::string_view m) {
+  write(Level::kInfo, p, {}, m);
+}
+inline void warn(std::string_view p, std::string_view m) {
+  write(Level::kWarn, p, {}, m);
+}
+inline void error(std::string_view p, std::string_view m) {
+  write(Level::kError, p, {}, m);
+}
 
 }  // namespace tributary::log

@@ -15,7 +15,8 @@ struct SourcePosition {
   /// PostgreSQL: end LSN of the last fully emitted source transaction (or the slot's consistent
   /// point right after the snapshot). Streaming resumes after it.
   uint64_t lsn = 0;
-  /// PostgreSQL: commit LSN (Begin's final_lsn) of the source transaction emitted in part, 0 if none.
+  /// PostgreSQL: commit LSN (Begin's final_lsn) of the source transaction emitted in part, 0 if
+  /// none.
   uint64_t partial_commit_lsn = 0;
   /// events of that partial transaction already emitted (to skip on resume).
   uint64_t partial_events = 0;

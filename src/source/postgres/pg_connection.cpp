@@ -23,12 +23,12 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const config::Source
   static const char* kSessionOptions =
       "-c DateStyle=ISO,MDY -c bytea_output=hex -c TimeZone=UTC -c extra_float_digits=3 "
       "-c IntervalStyle=postgres";
-  std::vector<const char*> keys = {"host",    "port",           "dbname",           "user",
-                                   "sslmode", "connect_timeout", "application_name", "options"};
-  std::vector<const char*> values = {source.host.c_str(),    port.c_str(),
-                                     source.database.c_str(), source.user.c_str(),
-                                     source.sslmode.c_str(),  timeout.c_str(),
-                                     application_name.c_str(), kSessionOptions};
+  std::vector<const char*> keys = {
+      "host",   "port", "dbname", "user", "sslmode", "connect_timeout", "application_name",
+      "options"};
+  std::vector<const char*> values = {
+      source.host.c_str(),    port.c_str(),    source.database.c_str(),  source.user.c_str(),
+      source.sslmode.c_str(), timeout.c_str(), application_name.c_str(), kSessionOptions};
   if (!source.password.empty()) {
     keys.push_back("password");
     values.push_back(source.password.c_str());
@@ -52,9 +52,10 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const config::Source
          message.find("does not exist") != std::string::npos) ||
         (message.find("role \"") != std::string::npos &&
          message.find("does not exist") != std::string::npos)) {
-      std::string fix = message.find("pg_hba.conf") != std::string::npos && mode == Mode::kReplication
-                            ? " (fix: allow replication connections for this user in pg_hba.conf)"
-                            : " (fix: check source.user, source.password and source.database)";
+      std::string fix =
+          message.find("pg_hba.conf") != std::string::npos && mode == Mode::kReplication
+              ? " (fix: allow replication connections for this user in pg_hba.conf)"
+              : " (fix: check source.user, source.password and source.database)";
       return Error::config("cannot connect to " + where + ": " + message + fix);
     }
     return Error::retriable("cannot connect to " + where + ": " + message);
@@ -62,7 +63,9 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const config::Source
   return std::unique_ptr<PgConnection>(new PgConnection(conn));
 }
 
-PgConnection::~PgConnection() { PQfinish(conn_); }
+PgConnection::~PgConnection() {
+  PQfinish(conn_);
+}
 
 Error PgConnection::classify(const std::string& what, const PGresult* result) const {
   std::string message = trim(result ? PQresultErrorMessage(result) : PQerrorMessage(conn_));
@@ -71,8 +74,9 @@ Error PgConnection::classify(const std::string& what, const PGresult* result) co
   std::string sqlstate = state ? state : "";
   std::string text = what + ": " + message;
   if (PQstatus(conn_) != CONNECTION_OK) return Error::retriable(text);
-  // 42501 insufficient_privilege, 28000 invalid authorization, 55000 object_not_in_prerequisite_state
-  // (wal_level), 42704 undefined_object: all need the operator to change something.
+  // 42501 insufficient_privilege, 28000 invalid authorization, 55000
+  // object_not_in_prerequisite_state (wal_level), 42704 undefined_object: all need the operator to
+  // change something.
   if (sqlstate == "42501" || sqlstate == "28000" || sqlstate == "55000" || sqlstate == "42704" ||
       sqlstate == "42P01") {
     return Error::config(text);

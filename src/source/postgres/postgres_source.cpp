@@ -66,7 +66,8 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume, bool fir
   if (auto ok = check_prerequisites(catalog->connection(), source.user); !ok.ok()) {
     return post_failure(ok.error());
   }
-  auto filter = std::make_shared<const TableFilter>(pipeline_.tables.include, pipeline_.tables.exclude);
+  auto filter =
+      std::make_shared<const TableFilter>(pipeline_.tables.include, pipeline_.tables.exclude);
   auto tables = catalog->list_tables(*filter);
   if (!tables.ok()) return post_failure(tables.error());
   if (tables->empty()) {
@@ -101,11 +102,19 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume, bool fir
   const bool completed = resume && resume->snapshot_completed;
   bool snapshot = false;
   switch (pipeline_.snapshot.mode) {
-    case config::SnapshotMode::kNever: snapshot = false; break;
+    case config::SnapshotMode::kNever:
+      snapshot = false;
+      break;
     case config::SnapshotMode::kInitial:
-    case config::SnapshotMode::kInitialOnly: snapshot = !completed; break;
-    case config::SnapshotMode::kWhenNeeded: snapshot = !completed || !slot->exists; break;
-    case config::SnapshotMode::kAlways: snapshot = first_start || !completed; break;
+    case config::SnapshotMode::kInitialOnly:
+      snapshot = !completed;
+      break;
+    case config::SnapshotMode::kWhenNeeded:
+      snapshot = !completed || !slot->exists;
+      break;
+    case config::SnapshotMode::kAlways:
+      snapshot = first_start || !completed;
+      break;
   }
   if (pipeline_.snapshot.mode == config::SnapshotMode::kInitialOnly && completed) {
     boost::asio::post(io_, [this] {
@@ -176,8 +185,8 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume, bool fir
     log::info(name, "created replication slot " + source.slot + " at " +
                         event::format_lsn(created->consistent_point) + " (no snapshot)");
     prepared->resume.snapshot_completed = true;
-    prepared->resume.lsn = resume ? std::max(resume->lsn, created->consistent_point)
-                                  : created->consistent_point;
+    prepared->resume.lsn =
+        resume ? std::max(resume->lsn, created->consistent_point) : created->consistent_point;
   } else {
     prepared->resume = resume ? *resume : event::SourcePosition{};
     prepared->resume.snapshot_completed = true;

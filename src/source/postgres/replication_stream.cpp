@@ -122,8 +122,9 @@ void ReplicationStream::pump() {
         // The server ended the COPY without an error: a walsender finishing on shutdown (a
         // fast or smart stop of PostgreSQL sends CopyDone and CommandComplete), or a
         // terminated walsender. Reconnecting from the committed position is the answer.
-        fail(Error::retriable("the server ended the replication stream (PostgreSQL shutting "
-                              "down or the walsender was stopped)"));
+        fail(
+            Error::retriable("the server ended the replication stream (PostgreSQL shutting "
+                             "down or the walsender was stopped)"));
         return;
       }
       fail(connection_->classify("replication stream ended", result.get()));
@@ -192,9 +193,15 @@ Result<event::Row> ReplicationStream::to_row(pgoutput::Tuple& tuple,
   row.reserve(tuple.size());
   for (auto& column : tuple) {
     switch (column.kind) {
-      case pgoutput::TupleColumn::Kind::kNull: row.emplace_back(event::Null{}); break;
-      case pgoutput::TupleColumn::Kind::kUnchanged: row.emplace_back(event::Unchanged{}); break;
-      case pgoutput::TupleColumn::Kind::kText: row.emplace_back(std::move(column.data)); break;
+      case pgoutput::TupleColumn::Kind::kNull:
+        row.emplace_back(event::Null{});
+        break;
+      case pgoutput::TupleColumn::Kind::kUnchanged:
+        row.emplace_back(event::Unchanged{});
+        break;
+      case pgoutput::TupleColumn::Kind::kText:
+        row.emplace_back(std::move(column.data));
+        break;
       case pgoutput::TupleColumn::Kind::kBinary:
         return Error::corrupt("pgoutput sent a binary column value, which was not requested");
     }
@@ -257,8 +264,7 @@ void ReplicationStream::emit(event::ChangeEvent&& change) {
   queue_.push(std::move(change));
 }
 
-Result<void> ReplicationStream::handle_message(pgoutput::Message& message,
-                                               uint64_t wal_start) {
+Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint64_t wal_start) {
   auto schema_of = [this](uint32_t oid) -> Result<std::shared_ptr<const event::TableSchema>> {
     auto it = relations_.find(oid);
     if (it == relations_.end()) {
@@ -373,9 +379,9 @@ void ReplicationStream::acknowledge(uint64_t lsn) {
 
 void ReplicationStream::send_status(bool reply_requested) {
   if (failed_) return;
-  std::string message = encode_standby_status(std::max(received_lsn_, acknowledged_lsn_),
-                                              acknowledged_lsn_, acknowledged_lsn_, now_us(),
-                                              reply_requested);
+  std::string message =
+      encode_standby_status(std::max(received_lsn_, acknowledged_lsn_), acknowledged_lsn_,
+                            acknowledged_lsn_, now_us(), reply_requested);
   if (PQputCopyData(connection_->raw(), message.data(), static_cast<int>(message.size())) < 0) {
     fail(Error::retriable(std::string("cannot send standby status: ") +
                           PQerrorMessage(connection_->raw())));

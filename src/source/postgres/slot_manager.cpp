@@ -12,9 +12,10 @@ Result<void> check_prerequisites(PgConnection& connection, const std::string& us
   if (!wal.ok()) return wal.error();
   std::string level = PQgetvalue(wal->get(), 0, 0);
   if (level != "logical") {
-    return Error::config("PostgreSQL wal_level is '" + level +
-                         "', logical replication needs 'logical' (fix: ALTER SYSTEM SET wal_level = "
-                         "logical; then restart PostgreSQL)");
+    return Error::config(
+        "PostgreSQL wal_level is '" + level +
+        "', logical replication needs 'logical' (fix: ALTER SYSTEM SET wal_level = "
+        "logical; then restart PostgreSQL)");
   }
   auto role = connection.exec_params(
       "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = $1", {user});
@@ -60,7 +61,8 @@ Result<void> ensure_publication(PgConnection& connection, const std::string& pub
     }
     return {};
   }
-  std::string sql = "CREATE PUBLICATION " + connection.quote_identifier(publication) + " FOR TABLE ";
+  std::string sql =
+      "CREATE PUBLICATION " + connection.quote_identifier(publication) + " FOR TABLE ";
   for (std::size_t i = 0; i < tables.size(); ++i) {
     if (i > 0) sql += ", ";
     sql += connection.quote_identifier(tables[i].schema) + "." +
@@ -107,7 +109,8 @@ Result<void> drop_slot(PgConnection& connection, const std::string& slot) {
 Result<CreatedSlot> create_slot(PgConnection& replication, const std::string& slot,
                                 bool export_snapshot) {
   std::string sql = "CREATE_REPLICATION_SLOT " + replication.quote_identifier(slot) +
-                    " LOGICAL pgoutput " + (export_snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT");
+                    " LOGICAL pgoutput " +
+                    (export_snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT");
   auto result = replication.exec(sql);
   if (!result.ok()) return result.error();
   CreatedSlot created;

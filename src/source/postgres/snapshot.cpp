@@ -40,7 +40,8 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
   uint64_t estimate = 0;
   auto count = connection.exec("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = " +
                                std::to_string(schema->source_oid));
-  if (count.ok() && PQntuples(count->get()) == 1) estimate = std::stoull(PQgetvalue(count->get(), 0, 0));
+  if (count.ok() && PQntuples(count->get()) == 1)
+    estimate = std::stoull(PQgetvalue(count->get(), 0, 0));
 
   std::string columns;
   for (std::size_t i = 0; i < schema->columns.size(); ++i) {
@@ -54,8 +55,8 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
 
   log::write(log::Level::kInfo, options.pipeline, table_name,
              "snapshot of table started, about " + std::to_string(estimate) + " rows");
-  const std::string fetch = "FETCH FORWARD " + std::to_string(options.fetch_size) +
-                            " FROM tributary_snapshot";
+  const std::string fetch =
+      "FETCH FORWARD " + std::to_string(options.fetch_size) + " FROM tributary_snapshot";
   uint64_t done = 0;
   auto started = std::chrono::steady_clock::now();
   auto last_report = started;
@@ -93,13 +94,15 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
     }
     if (!queue.push_wait(batch, stop)) break;
     done += static_cast<uint64_t>(row_count);
-    if (progress.rows_read) progress.rows_read(table_name, static_cast<uint64_t>(row_count), done, estimate);
+    if (progress.rows_read)
+      progress.rows_read(table_name, static_cast<uint64_t>(row_count), done, estimate);
     auto now = std::chrono::steady_clock::now();
     if (now - last_report >= std::chrono::seconds(10)) {
       last_report = now;
       std::string percent =
-          estimate > 0 ? " (" + std::to_string(std::min<uint64_t>(100, done * 100 / estimate)) + "%)"
-                       : "";
+          estimate > 0
+              ? " (" + std::to_string(std::min<uint64_t>(100, done * 100 / estimate)) + "%)"
+              : "";
       log::write(log::Level::kInfo, options.pipeline, table_name,
                  "snapshot progress: " + std::to_string(done) + " of about " +
                      std::to_string(estimate) + " rows" + percent);
@@ -152,8 +155,9 @@ Result<void> run_snapshot(const SnapshotOptions& options,
     if (!connection.ok()) return connection.error();
     auto begin = (*connection)->exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     if (!begin.ok()) return begin.error();
-    auto imported = (*connection)->exec("SET TRANSACTION SNAPSHOT " +
-                                        (*connection)->quote_literal(options.snapshot_name));
+    auto imported = (*connection)
+                        ->exec("SET TRANSACTION SNAPSHOT " +
+                               (*connection)->quote_literal(options.snapshot_name));
     if (!imported.ok()) return imported.error();
     connections.push_back(std::move(connection.value()));
   }
