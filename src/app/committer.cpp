@@ -1,6 +1,7 @@
 // The exactly-once loop: Kafka transaction per batch, offsets record last, then checkpoint.
 #include "app/committer.hpp"
 
+#include "base/clock.hpp"
 #include "base/log.hpp"
 #include "checkpoint/position_json.hpp"
 
@@ -9,12 +10,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kCommitTimeout = std::chrono::seconds(30);
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 envelope::Options envelope_options(const config::PipelineConfig& pipeline) {
   envelope::Options options;
@@ -254,7 +249,7 @@ Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker m
   change.source.snapshot = marker;
   if (marker == event::SnapshotMarker::kFirst) first_snapshot_row_emitted_ = true;
   scratch_.clear();
-  auto serialized = serializer_.serialize(change, now_us(), scratch_);
+  auto serialized = serializer_.serialize(change, unix_now_us(), scratch_);
   if (!serialized.ok()) {
     return Error::fatal("cannot write the event of table " + change.schema->id.qualified() +
                         " as an envelope: " + serialized.error().message);
@@ -280,7 +275,7 @@ Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker m
   const std::string& table = change.schema->id.table;
   probe_.event_emitted(table, static_cast<char>(change.op));
   if (change.op != event::Op::kRead) {
-    probe_.source_lag(static_cast<double>(now_us() - change.source.commit_time_us) / 1e6);
+    probe_.source_lag(static_cast<double>(unix_now_us() - change.source.commit_time_us) / 1e6);
   }
   if (batch_.events >= static_cast<std::size_t>(config_.kafka.batch.max_events) ||
       batch_.bytes >= static_cast<std::size_t>(config_.kafka.batch.max_bytes)) {
@@ -371,7 +366,7 @@ Result<void> Committer::save_checkpoint(const event::SourcePosition& position) {
   if (!saved.ok()) return Error::fatal(saved.error().message);
   committed_position_ = position;
   have_committed_position_ = true;
-  probe_.checkpoint_written(now_us() / 1000000);
+  probe_.checkpoint_written(unix_now_us() / 1000000);
   if (position.snapshot_completed) probe_.source_position(position.lsn);
   if (callbacks_.committed) callbacks_.committed(position);
   return {};

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 
+#include "base/clock.hpp"
 #include "base/log.hpp"
 #include "source/postgres/replication_protocol.hpp"
 
@@ -13,12 +14,6 @@ namespace tributary::source::postgres {
 namespace {
 
 constexpr int kMessagesPerTurn = 2000;
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 template <class... F>
 struct Overloaded : F... {
@@ -381,7 +376,7 @@ void ReplicationStream::send_status(bool reply_requested) {
   if (failed_) return;
   std::string message =
       encode_standby_status(std::max(received_lsn_, acknowledged_lsn_), acknowledged_lsn_,
-                            acknowledged_lsn_, now_us(), reply_requested);
+                            acknowledged_lsn_, unix_now_us(), reply_requested);
   if (PQputCopyData(connection_->raw(), message.data(), static_cast<int>(message.size())) < 0) {
     fail(Error::retriable(std::string("cannot send standby status: ") +
                           PQerrorMessage(connection_->raw())));

@@ -5,17 +5,12 @@
 #include <mutex>
 #include <thread>
 
+#include "base/clock.hpp"
 #include "base/log.hpp"
 #include "source/postgres/pg_connection.hpp"
 
 namespace tributary::source::postgres {
 namespace {
-
-int64_t now_us() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 struct SharedState {
   std::mutex mutex;
@@ -68,7 +63,7 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
     const int row_count = PQntuples(r);
     if (row_count == 0) break;
     const int column_count = PQnfields(r);
-    const int64_t read_time = now_us();
+    const int64_t read_time = unix_now_us();
     batch.reserve(static_cast<std::size_t>(row_count));
     for (int row = 0; row < row_count; ++row) {
       event::ChangeEvent change;
