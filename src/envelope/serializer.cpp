@@ -49,6 +49,7 @@ enum class Conversion : uint8_t {
   kTimestampMillis,
   kTimestampMicros,
   kZonedTimestamp,
+  kMicroDuration,
   kArray,
 };
 
@@ -95,6 +96,8 @@ std::string_view kind_name(TypeKind kind) {
       return "kTimestamp";
     case TypeKind::kTimestampTz:
       return "kTimestampTz";
+    case TypeKind::kInterval:
+      return "kInterval";
     case TypeKind::kUuid:
       return "kUuid";
     case TypeKind::kJson:
@@ -133,6 +136,7 @@ std::string unsupported_reason(const ColumnType& type, bool is_element) {
     case TypeKind::kString:
     case TypeKind::kBytes:
     case TypeKind::kDate:
+    case TypeKind::kInterval:
     case TypeKind::kUuid:
     case TypeKind::kJson:
     case TypeKind::kXml:
@@ -212,6 +216,9 @@ ValuePlan make_value_plan(const ColumnType& type) {
     case TypeKind::kTimestampTz:
       plan.conversion = Conversion::kZonedTimestamp;
       plan.fraction_digits = type.precision < 0 ? 6 : type.precision;
+      break;
+    case TypeKind::kInterval:
+      plan.conversion = Conversion::kMicroDuration;
       break;
     case TypeKind::kArray:
       plan.conversion = Conversion::kArray;
@@ -316,6 +323,10 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
     case TypeKind::kTimestampTz:
       schema_type = "string";
       name = "io.debezium.time.ZonedTimestamp";
+      break;
+    case TypeKind::kInterval:
+      schema_type = "int64";
+      name = "io.debezium.time.MicroDuration";
       break;
     case TypeKind::kUuid:
       schema_type = "string";
@@ -1032,6 +1043,12 @@ class Serializer::Writer {
         auto result = codec::timestamptz_to_iso(text, how.fraction_digits, text_);
         if (!result.ok()) return result;
         write_string(text_);
+        return {};
+      }
+      case Conversion::kMicroDuration: {
+        auto micros = codec::interval_micros_from_text(text);
+        if (!micros.ok()) return micros.error();
+        json_.Int64(*micros);
         return {};
       }
       case Conversion::kArray: {

@@ -65,14 +65,16 @@ std::string sanitize_topic_name(std::string_view name);
 ///   bytea -> kBytes; date -> kDate;
 ///   time(p) -> kTime, timestamp(p) -> kTimestamp, timestamptz(p) -> kTimestampTz, with
 ///     precision = typmod (0-6) or -1 when the typmod is -1;
+///   interval -> kInterval (text in IntervalStyle postgres);
 ///   uuid -> kUuid; json, jsonb -> kJson; xml -> kXml;
 ///   enum types (typtype 'e') -> kEnum, enum_values = labels in enumsortorder;
 ///   arrays (typelem != 0, typcategory 'A') of any of these -> kArray, element = the element's
 ///     ColumnType, with the column's typmod applied to it (numeric(5,2)[] -> element kDecimal 5,2);
 ///   a domain -> its base type.
-/// Not mapped (no TypeKind yet): interval (MicroDuration), timetz (ZonedTime), money, bit/varbit,
+/// Not mapped (no TypeKind yet): timetz (ZonedTime), money, bit/varbit,
 /// geometric types, hstore, tsvector, ltree, pgvector types.
-/// Values must be in the text forms of DateStyle ISO and bytea_output hex (see text_codec.hpp).
+/// Values must be in the text forms of DateStyle ISO, bytea_output hex and IntervalStyle postgres
+/// (see text_codec.hpp).
 Result<void> check_supported(const event::TableSchema& schema);
 
 /// Serializes change events; keeps a cache of each table version's schema JSON and conversion

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <cstring>
+#include <utility>
 
 namespace tributary::envelope::codec {
 namespace {
@@ -128,6 +129,27 @@ bool read_timestamp(std::string_view text, std::size_t& pos, int64_t& micros, in
 
 bool days_in_timestamp_range(int64_t days) {
   return days >= -kMaxTimestampDays && days <= kMaxTimestampDays;
+}
+
+/// "[+-]digits" at `pos`: one interval field. At most 10 digits, enough for any field PostgreSQL
+/// prints (years, months and days are int32; hours are at most 2562047788).
+bool read_interval_field(std::string_view text, std::size_t& pos, bool& negative, int64_t& value) {
+  negative = false;
+  if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+    negative = text[pos] == '-';
+    ++pos;
+  }
+  if (!read_number(text, pos, 1, 10, value)) return false;
+  if (negative) value = -value;
+  return true;
+}
+
+/// The unit word after an interval field: 0 year, 1 month, 2 day; -1 for anything else.
+int interval_unit(std::string_view word) {
+  if (word == "year" || word == "years") return 0;
+  if (word == "mon" || word == "mons") return 1;
+  if (word == "day" || word == "days") return 2;
+  return -1;
 }
 
 // --- big integers for decimals ---------------------------------------------------------------
@@ -420,6 +442,86 @@ Result<int64_t> time_from_text(std::string_view text) {
     return corrupt("not a time (HH:MM:SS[.ffffff])");
   }
   return micros;
+}
+
+Result<int64_t> interval_micros_from_text(std::string_view text) {
+  static constexpr const char* kForm =
+      "not an interval in IntervalStyle postgres ([N year[s]] [N mon[s]] [N day[s]] "
+      "[[+-]HH:MM:SS[.ffffff]])";
+  int64_t years = 0, months = 0, days = 0, hours = 0, minutes = 0, seconds = 0, fraction = 0;
+  int next_field = 0;  // fields come in the order year, mon, day, time, each at most once
+  std::size_t pos = 0;
+  while (pos < text.size() || next_field == 0) {
+    if (pos > 0 && !expect(text, pos, ' ')) return corrupt(kForm);
+    bool negative = false;
+    int64_t number = 0;
+    if (!read_interval_field(text, pos, negative, number)) return corrupt(kForm);
+    if (pos < text.size() && text[pos] == ':') {  // the time part, always last
+      if (next_field > 3) return corrupt(kForm);
+      ++pos;
+      if (!read_number(text, pos, 2, 2, minutes) || !expect(text, pos, ':') ||
+          !read_number(text, pos, 2, 2, seconds)) {
+        return corrupt(kForm);
+      }
+      if (pos < text.size() && text[pos] == '.') {
+        ++pos;
+        const std::size_t start = pos;
+        if (!read_number(text, pos, 1, 6, fraction)) return corrupt(kForm);
+        for (std::size_t digits = pos - start; digits < 6; ++digits) fraction *= 10;
+      }
+      if (minutes > 59 || seconds > 59 || pos != text.size()) return corrupt(kForm);
+      hours = number;  // already signed
+      if (negative) {  // "-00:00:01.5": the sign covers every part, as in pgjdbc's PGInterval
+        minutes = -minutes;
+        seconds = -seconds;
+        fraction = -fraction;
+      }
+      next_field = 4;
+      break;
+    }
+    if (!expect(text, pos, ' ')) return corrupt(kForm);
+    const std::size_t word_start = pos;
+    while (pos < text.size() && text[pos] >= 'a' && text[pos] <= 'z') ++pos;
+    const int unit = interval_unit(text.substr(word_start, pos - word_start));
+    if (unit < next_field) return corrupt(kForm);
+    (unit == 0 ? years : unit == 1 ? months : days) = number;
+    next_field = unit + 1;
+  }
+  // Whether the interval fits is decided on the exact sum (an average month is exactly 2629800 s).
+  int64_t exact = 0;
+  bool overflow = false;
+  for (auto [count, unit] :
+       {std::pair{years, 12 * 2'629'800 * kMicrosPerSecond},
+        std::pair{months, 2'629'800 * kMicrosPerSecond}, std::pair{days, kMicrosPerDay},
+        std::pair{hours, 3600 * kMicrosPerSecond}, std::pair{minutes, 60 * kMicrosPerSecond},
+        std::pair{seconds, kMicrosPerSecond}, std::pair{fraction, int64_t{1}}}) {
+    int64_t product = 0;
+    overflow = overflow || __builtin_mul_overflow(count, unit, &product) ||
+               __builtin_add_overflow(exact, product, &exact);
+  }
+  if (overflow) {
+    return corrupt(
+        "interval out of range for io.debezium.time.MicroDuration (int64 microseconds, about "
+        "292271 years either way)");
+  }
+  // The value is Debezium's: pgjdbc's PGInterval gives int fields and seconds as the double
+  // whole + micros / 1e6; MicroDuration.durationMicros(years, months, days, hours, minutes,
+  // seconds, DAYS_PER_MONTH_AVG = 365.25 / 12) sums them in double in this order and casts to long.
+  // The same IEEE operations in the same order give the same bits (ISO C++ mode: GCC fuses no
+  // multiply-add).
+  const double days_per_month = 365.25 / 12.0;
+  const double second_part = static_cast<double>(seconds) + static_cast<double>(fraction) / 1e6;
+  const double total_days =
+      static_cast<double>(years * 12 + months) * days_per_month + static_cast<double>(days);
+  const double total_seconds =
+      ((total_days * 24 + static_cast<double>(hours)) * 60 + static_cast<double>(minutes)) * 60 +
+      second_part;
+  const double micros = total_seconds * 1e6;
+  // Java's (long) truncates toward zero and saturates; the exact sum fits, so saturation can only
+  // come from rounding at the very ends of the range.
+  if (micros >= 9223372036854775808.0) return INT64_MAX;
+  if (micros < -9223372036854775808.0) return INT64_MIN;
+  return static_cast<int64_t>(micros);
 }
 
 Result<int64_t> timestamp_from_text(std::string_view text) {

@@ -3,7 +3,7 @@
 // Every parser takes untrusted text (it came over the wire) and returns an Error of kind kCorrupt
 // with a short reason when the text is not in the expected form; the caller adds the column name.
 // Expected server settings (the source sets them on its connection): DateStyle ISO,
-// bytea_output hex (escape is also read), extra_float_digits >= 1.
+// bytea_output hex (escape is also read), extra_float_digits >= 1, IntervalStyle postgres.
 #pragma once
 
 #include <cstddef>
@@ -64,6 +64,17 @@ Result<void> timestamptz_to_iso(std::string_view text, int fraction_digits, std:
 
 /// Microseconds since the epoch -> "YYYY-MM-DDTHH:MM:SS[.f]Z" appended to `out` (see above).
 void append_iso_utc(int64_t micros, int fraction_digits, std::string& out);
+
+/// interval text in IntervalStyle postgres ("1 year 2 mons 3 days 04:05:06.789",
+/// "-1 years -2 mons +3 days -04:05:06", "3 days", "00:00:00", "-00:00:00.000001") ->
+/// io.debezium.time.MicroDuration: microseconds, counting a month as the average 365.25 / 12 days
+/// (30.4375) and a day as 24 hours. Computed as Debezium does (MicroDuration.durationMicros over
+/// pgjdbc's PGInterval fields, in double precision, truncated toward zero), so the value matches
+/// Debezium's even where the double arithmetic is one microsecond off the exact sum
+/// ("00:00:01.000001" -> 1000000). An interval whose exact length does not fit int64 microseconds
+/// (about 292271 years) is an error: Debezium would saturate at Long.MIN/MAX_VALUE. So is any
+/// other IntervalStyle's form, and "infinity" (PostgreSQL 17+).
+Result<int64_t> interval_micros_from_text(std::string_view text);
 
 /// Days since 1970-01-01 of a proleptic Gregorian date; `year` is astronomical (1 BC = 0).
 int64_t days_from_civil(int64_t year, unsigned month, unsigned day);

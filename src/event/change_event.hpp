@@ -29,6 +29,7 @@ enum class TypeKind {
   kTime,         ///< time without zone; precision = fractional digits (0-6), -1 = default (6)
   kTimestamp,    ///< timestamp without zone; precision as for kTime
   kTimestampTz,  ///< timestamp with zone -> ZonedTimestamp (UTC ISO-8601)
+  kInterval,     ///< interval -> MicroDuration (int64 µs, a month counted as 365.25/12 days)
   kUuid,
   kJson,  ///< json and jsonb
   kXml,
@@ -95,8 +96,8 @@ enum class SnapshotMarker { kFalse, kFirst, kTrue, kLast };
 
 /// Where an event came from, for the envelope's `source` block.
 struct SourceInfo {
-  std::string db;             ///< database name
-  int64_t commit_time_us = 0; ///< source commit timestamp (snapshot: read time), µs since epoch
+  std::string db;              ///< database name
+  int64_t commit_time_us = 0;  ///< source commit timestamp (snapshot: read time), µs since epoch
   std::optional<int64_t> txid;
   std::optional<uint64_t> lsn;              ///< PostgreSQL: LSN of this change
   std::optional<uint64_t> last_commit_lsn;  ///< PostgreSQL: commit LSN of the previous txn

@@ -19,17 +19,31 @@ ColumnType simple(TypeKind kind, std::string name) {
 }
 
 /// Fractional-second precision from a time/timestamp typmod (-1: default, 6 digits).
-int time_precision(int32_t typmod) { return typmod < 0 ? -1 : typmod; }
+int time_precision(int32_t typmod) {
+  return typmod < 0 ? -1 : typmod;
+}
 
 /// Built-in scalar types by OID (pg_type.dat). Arrays and user types go through the catalog.
 bool builtin_type(uint32_t oid, int32_t typmod, ColumnType& out) {
   switch (oid) {
-    case 16: out = simple(TypeKind::kBool, "bool"); return true;
-    case 21: out = simple(TypeKind::kInt16, "int2"); return true;
-    case 23: out = simple(TypeKind::kInt32, "int4"); return true;
-    case 20: out = simple(TypeKind::kInt64, "int8"); return true;
-    case 700: out = simple(TypeKind::kFloat32, "float4"); return true;
-    case 701: out = simple(TypeKind::kFloat64, "float8"); return true;
+    case 16:
+      out = simple(TypeKind::kBool, "bool");
+      return true;
+    case 21:
+      out = simple(TypeKind::kInt16, "int2");
+      return true;
+    case 23:
+      out = simple(TypeKind::kInt32, "int4");
+      return true;
+    case 20:
+      out = simple(TypeKind::kInt64, "int8");
+      return true;
+    case 700:
+      out = simple(TypeKind::kFloat32, "float4");
+      return true;
+    case 701:
+      out = simple(TypeKind::kFloat64, "float8");
+      return true;
     case 1700:
       if (typmod < 4) {
         out = simple(TypeKind::kVariableDecimal, "numeric");
@@ -37,20 +51,40 @@ bool builtin_type(uint32_t oid, int32_t typmod, ColumnType& out) {
         out = simple(TypeKind::kDecimal, "numeric");
         out.precision = ((typmod - 4) >> 16) & 0xffff;
         out.scale = (typmod - 4) & 0xffff;
-        out.source_name = "numeric(" + std::to_string(out.precision) + "," +
-                          std::to_string(out.scale) + ")";
+        out.source_name =
+            "numeric(" + std::to_string(out.precision) + "," + std::to_string(out.scale) + ")";
       }
       return true;
-    case 25: out = simple(TypeKind::kString, "text"); return true;
-    case 1043: out = simple(TypeKind::kString, "varchar"); return true;
-    case 1042: out = simple(TypeKind::kString, "bpchar"); return true;
-    case 18: out = simple(TypeKind::kString, "char"); return true;
-    case 19: out = simple(TypeKind::kString, "name"); return true;
-    case 869: out = simple(TypeKind::kString, "inet"); return true;
-    case 650: out = simple(TypeKind::kString, "cidr"); return true;
-    case 829: out = simple(TypeKind::kString, "macaddr"); return true;
-    case 17: out = simple(TypeKind::kBytes, "bytea"); return true;
-    case 1082: out = simple(TypeKind::kDate, "date"); return true;
+    case 25:
+      out = simple(TypeKind::kString, "text");
+      return true;
+    case 1043:
+      out = simple(TypeKind::kString, "varchar");
+      return true;
+    case 1042:
+      out = simple(TypeKind::kString, "bpchar");
+      return true;
+    case 18:
+      out = simple(TypeKind::kString, "char");
+      return true;
+    case 19:
+      out = simple(TypeKind::kString, "name");
+      return true;
+    case 869:
+      out = simple(TypeKind::kString, "inet");
+      return true;
+    case 650:
+      out = simple(TypeKind::kString, "cidr");
+      return true;
+    case 829:
+      out = simple(TypeKind::kString, "macaddr");
+      return true;
+    case 17:
+      out = simple(TypeKind::kBytes, "bytea");
+      return true;
+    case 1082:
+      out = simple(TypeKind::kDate, "date");
+      return true;
     case 1083:
       out = simple(TypeKind::kTime, "time");
       out.precision = time_precision(typmod);
@@ -63,11 +97,23 @@ bool builtin_type(uint32_t oid, int32_t typmod, ColumnType& out) {
       out = simple(TypeKind::kTimestampTz, "timestamptz");
       out.precision = time_precision(typmod);
       return true;
-    case 2950: out = simple(TypeKind::kUuid, "uuid"); return true;
-    case 114: out = simple(TypeKind::kJson, "json"); return true;
-    case 3802: out = simple(TypeKind::kJson, "jsonb"); return true;
-    case 142: out = simple(TypeKind::kXml, "xml"); return true;
-    default: return false;
+    case 1186:
+      out = simple(TypeKind::kInterval, "interval");
+      return true;
+    case 2950:
+      out = simple(TypeKind::kUuid, "uuid");
+      return true;
+    case 114:
+      out = simple(TypeKind::kJson, "json");
+      return true;
+    case 3802:
+      out = simple(TypeKind::kJson, "jsonb");
+      return true;
+    case 142:
+      out = simple(TypeKind::kXml, "xml");
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -132,7 +178,8 @@ Result<std::vector<std::string>> Catalog::primary_key(uint32_t relation_oid) {
       {std::to_string(relation_oid)});
   if (!result.ok()) return result.error();
   std::vector<std::string> names;
-  for (int i = 0; i < PQntuples(result->get()); ++i) names.emplace_back(PQgetvalue(result->get(), i, 0));
+  for (int i = 0; i < PQntuples(result->get()); ++i)
+    names.emplace_back(PQgetvalue(result->get(), i, 0));
   return names;
 }
 
@@ -185,7 +232,8 @@ Result<event::ColumnType> Catalog::resolve_type(uint32_t oid, int32_t typmod,
           {std::to_string(oid)});
       if (!labels.ok()) return labels.error();
       std::vector<std::string> values;
-      for (int i = 0; i < PQntuples(labels->get()); ++i) values.emplace_back(PQgetvalue(labels->get(), i, 0));
+      for (int i = 0; i < PQntuples(labels->get()); ++i)
+        values.emplace_back(PQgetvalue(labels->get(), i, 0));
       it = enum_cache_.emplace(oid, std::move(values)).first;
     }
     type.kind = TypeKind::kEnum;

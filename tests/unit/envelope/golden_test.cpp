@@ -196,6 +196,26 @@ std::vector<event::ChangeEvent> arrays() {
           row({text("3"), kNull, kNull, kNull, kNull, kNull, kNull, kNull, kNull, kNull, kNull})});
 }
 
+std::vector<event::ChangeEvent> interval() {
+  auto t = table("public", "durations",
+                 {column("id", type(TypeKind::kInt32, "int4"), false),
+                  column("span", type(TypeKind::kInterval, "interval")),
+                  column("spans", array_of(type(TypeKind::kInterval, "interval"), "_interval"))},
+                 {0});
+  auto span = [](int id, const char* value) {
+    return row({text(std::to_string(id)), text(value), kNull});
+  };
+  return inserts(
+      t, {row({text("1"), text("1 year 2 mons 3 days 04:05:06.789"),
+               text(R"({"1 day",NULL,"-1 years -2 mons +3 days -04:05:06",00:00:00})")}),
+          row({text("2"), text("-1 years -2 mons +3 days -04:05:06"), text("{}")}),
+          row({text("3"), text("3 days"), text(R"({"1 mon",-00:00:00.000001})")}),
+          span(4, "00:00:00"), span(5, "-00:00:00.000001"), span(6, "1 day -00:00:00.000001"),
+          span(7, "25:00:00.5"), span(8, "00:00:01.000001"), span(9, "2562047788:00:54.775807"),
+          span(10, "-2562047788:00:54.775808"), span(11, "292271 years"),
+          row({text("12"), kNull, kNull})});
+}
+
 std::vector<event::ChangeEvent> snapshot_read() {
   auto t = customers();
   event::SourceInfo source = streaming_source();
@@ -241,6 +261,7 @@ const std::map<std::string, GoldenCase>& golden_cases() {
       {"temporal", {temporal}},
       {"text_like", {text_like}},
       {"arrays", {arrays}},
+      {"interval", {interval}},
       {"snapshot_read", {snapshot_read}},
       {"insert",
        {[] { return std::vector{change(Op::kCreate, customers(), std::nullopt, anne())}; }}},
@@ -410,6 +431,7 @@ TRIBUTARY_GOLDEN(bytea)
 TRIBUTARY_GOLDEN(temporal)
 TRIBUTARY_GOLDEN(text_like)
 TRIBUTARY_GOLDEN(arrays)
+TRIBUTARY_GOLDEN(interval)
 TRIBUTARY_GOLDEN(snapshot_read)
 TRIBUTARY_GOLDEN(insert)
 TRIBUTARY_GOLDEN(update_default_identity)

@@ -88,6 +88,8 @@ TEST_CASE("unparseable values are errors naming table, column, type and value", 
         {type(TypeKind::kTime, "time"), "25:00:00"},
         {type(TypeKind::kTimestamp, "timestamp"), "2020-01-01T00:00:00"},
         {type(TypeKind::kTimestampTz, "timestamptz"), "2020-01-01 00:00:00"},
+        {type(TypeKind::kInterval, "interval"), "1 day ago"},
+        {type(TypeKind::kInterval, "interval"), "178000000 years"},
         {array_of(type(TypeKind::kInt32, "int4"), "_int4"), "{1,x}"},
         {array_of(type(TypeKind::kInt32, "int4"), "_int4"), "{{1},{2}}"},
         {type(TypeKind::kString, "text"), "bad \xff utf-8"},
@@ -119,6 +121,40 @@ TEST_CASE("unparseable values are errors naming table, column, type and value", 
     CHECK_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::kCorrupt);
     CHECK(out.size() == 1);
+  }
+}
+
+TEST_CASE("intervals are io.debezium.time.MicroDuration", "[envelope]") {
+  const auto interval = type(TypeKind::kInterval, "interval");
+  CHECK(after_value(interval, text("1 year 2 mons 3 days 04:05:06.789")) == "37091106789000");
+  CHECK(after_value(interval, text("-1 years -2 mons +3 days -04:05:06")) == "-36572706000000");
+  CHECK(after_value(interval, text("-00:00:00.000001")) == "-1");
+  CHECK(after_value(interval, kNull) == "null");
+  CHECK(after_value(array_of(interval, "_interval"), text(R"({"1 mon",NULL,-00:00:01})")) ==
+        "[2629800000000,null,-1000000]");
+  SECTION("overflow is an error naming the column, not a saturated value") {
+    std::string message = after_value(interval, text("178000000 years"));
+    CHECK(starts_with(message,
+                      "error: cannot convert value '178000000 years' of public.t.c "
+                      "(interval (kInterval)): interval out of range"));
+    message = after_value(array_of(interval, "_interval"), text(R"({"1 day","-178000000 years"})"));
+    CHECK(message.find("public.t.c") != std::string::npos);
+    CHECK(message.find("element 2 '-178000000 years': interval out of range") != std::string::npos);
+  }
+  SECTION("schema") {
+    Serializer serializer(options(true));
+    std::vector<sink::Message> out;
+    REQUIRE(serializer
+                .serialize(change(Op::kCreate, one_column(interval), std::nullopt,
+                                  row({text("1"), text("3 days")})),
+                           kNowUs, out)
+                .ok());
+    CHECK(out.at(0).value->find(R"({"type":"int64","optional":true,)"
+                                R"("name":"io.debezium.time.MicroDuration","version":1,)"
+                                R"("field":"c"})") != std::string::npos);
+  }
+  SECTION("a fixed-size type is never unchanged TOAST; if it came, there is no placeholder") {
+    CHECK(after_value(interval, kUnchanged).find("REPLICA IDENTITY FULL") != std::string::npos);
   }
 }
 

@@ -175,6 +175,85 @@ TEST_CASE("times are microseconds past midnight", "[envelope][codec]") {
   }
 }
 
+TEST_CASE("intervals are Debezium's MicroDuration microseconds", "[envelope][codec]") {
+  constexpr int64_t kSecond = 1'000'000;
+  constexpr int64_t kDay = 86'400 * kSecond;
+  constexpr int64_t kMonth = 2'629'800 * kSecond;  // 365.25 / 12 days
+  SECTION("IntervalStyle postgres forms, as PostgreSQL 15 prints them") {
+    CHECK(*interval_micros_from_text("00:00:00") == 0);
+    CHECK(*interval_micros_from_text("3 days") == 3 * kDay);
+    CHECK(*interval_micros_from_text("1 year 2 mons 3 days 04:05:06.789") ==
+          14 * kMonth + 3 * kDay + (4 * 3600 + 5 * 60 + 6) * kSecond + 789'000);
+    CHECK(*interval_micros_from_text("1 year 2 mons 3 days 04:05:06.789") == 37091106789000);
+    CHECK(*interval_micros_from_text("1 year") == 12 * kMonth);
+    CHECK(*interval_micros_from_text("1 mon") == kMonth);
+    CHECK(*interval_micros_from_text("1 year 00:00:01") == 12 * kMonth + kSecond);
+    CHECK(*interval_micros_from_text("25:00:00.5") == 25 * 3600 * kSecond + 500'000);
+  }
+  SECTION("negative and mixed-sign fields") {
+    CHECK(*interval_micros_from_text("-1 years -2 mons +3 days -04:05:06") ==
+          -14 * kMonth + 3 * kDay - (4 * 3600 + 5 * 60 + 6) * kSecond);
+    CHECK(*interval_micros_from_text("-1 mons") == -kMonth);
+    CHECK(*interval_micros_from_text("1 mon -1 days") == kMonth - kDay);
+    CHECK(*interval_micros_from_text("-1 days +00:00:01") == -kDay + kSecond);
+    CHECK(*interval_micros_from_text("-00:00:00.000001") == -1);
+    CHECK(*interval_micros_from_text("1 day -00:00:00.000001") == kDay - 1);
+    CHECK(*interval_micros_from_text("-00:00:01.5") == -1'500'000);
+  }
+  SECTION("Debezium's double arithmetic, truncated toward zero, is kept") {
+    CHECK(*interval_micros_from_text("00:00:00.000001") == 1);
+    CHECK(*interval_micros_from_text("00:00:00.000249") == 248);  // 248.99999999999997
+    CHECK(*interval_micros_from_text("00:00:01.000001") == 1'000'000);
+    CHECK(*interval_micros_from_text("-00:00:01.000001") == -1'000'000);
+  }
+  SECTION("the ends of int64") {
+    CHECK(*interval_micros_from_text("2562047788:00:54.775807") == INT64_MAX);
+    CHECK(*interval_micros_from_text("-2562047788:00:54.775808") == INT64_MIN);
+    CHECK(*interval_micros_from_text("292271 years") == 9223371309600000000);
+    for (const char* big : {"178000000 years", "-178000000 years", "292272 years",
+                            "178956970 years 7 mons", "2147483647 days", "-2147483648 days",
+                            "2562047788:00:54.775808", "106751992 days 04:00:54.775808"}) {
+      INFO(big);
+      auto result = interval_micros_from_text(big);
+      REQUIRE_FALSE(result.ok());
+      CHECK(result.error().message.find("interval out of range") == 0);
+    }
+  }
+  SECTION("other forms are errors, never a guess") {
+    for (const char* bad : {"",
+                            " ",
+                            "3 days ",
+                            " 3 days",
+                            "3  days",
+                            "3",
+                            "3 fortnights",
+                            "1 day 1 year",
+                            "1 year 2 years",
+                            "00:00:00 1 day",
+                            "00:00:00 00:00:00",
+                            "1 days,",
+                            "12:60:00",
+                            "12:00:60",
+                            "12:00",
+                            "00:00:00.1234567",
+                            "00:00:00.",
+                            "12345678901 days",
+                            "@ 1 day",
+                            "1 day ago",
+                            "P1Y2M3DT4H5M6S",
+                            "1-2",
+                            "3 4:05:06",
+                            "infinity",
+                            "-infinity",
+                            "1 hour",
+                            "1 Day",
+                            "+-1 day"}) {
+      INFO(bad);
+      CHECK_FALSE(interval_micros_from_text(bad).ok());
+    }
+  }
+}
+
 TEST_CASE("timestamps without zone are wall-clock microseconds as UTC", "[envelope][codec]") {
   CHECK(*timestamp_from_text("1970-01-01 00:00:00") == 0);
   CHECK(*timestamp_from_text("1969-12-31 23:59:59.5") == -500000);
