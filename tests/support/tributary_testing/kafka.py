@@ -53,11 +53,66 @@ def start_kafka(topics=None, brokers=1, partitions=16, logdir=None, backend=None
     return kafka
 
 
-class MockKafka:
+class _KafkaProcess:
+    """A Kafka backend subprocess: stdout read line by line on a thread, stderr to a log file."""
+
+    #: Name used in error messages.
+    label = "kafka"
+
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _spawn(self, args, logname):
+        logdir = self.logdir or tempfile.mkdtemp(prefix="tributary-kafka-")
+        self.logfile = os.path.join(logdir, logname)
+        self._lines = queue.Queue()
+        with open(self.logfile, "ab") as log:
+            # stdin stays a pipe: both backends also exit when it closes (this process died).
+            self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                          stderr=log, start_new_session=True)
+        self._reader = threading.Thread(target=self._read_stdout, name=f"{self.label}-stdout",
+                                        daemon=True)
+        self._reader.start()
+
+    def _read_stdout(self):
+        for raw in self._proc.stdout:
+            self._lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
+        self._lines.put(None)
+
+    def _next_line(self, timeout, what):
+        try:
+            line = self._lines.get(timeout=max(0.001, timeout))
+        except queue.Empty:
+            raise TimeoutError(f"{self.label}: no {what} within {timeout:.1f}s\n{self.log_tail()}")
+        if line is None:
+            raise RuntimeError(f"{self.label} exited ({self._proc.poll()}) before {what}\n"
+                               f"{self.log_tail()}")
+        return line
+
+    def stop(self):
+        if self._proc is None:
+            return
+        try:
+            self._proc.stdin.close()
+        except (BrokenPipeError, OSError):
+            pass
+        stop_process(self._proc, timeout=10)
+        self._proc = None
+
+    def log_tail(self, lines=50):
+        return tail(self.logfile, lines) if self.logfile else ""
+
+
+class MockKafka(_KafkaProcess):
     """`tributary-mock-kafka` as a subprocess: prints `BOOTSTRAP=...`, serves until stdin EOF/SIGTERM."""
 
     #: The mock keeps aborted transactions visible to read_committed consumers.
     filters_aborted_transactions = False
+    label = "tributary-mock-kafka"
 
     def __init__(self, binary=None, brokers=1, partitions=16, topics=None, logdir=None,
                  start_timeout=30.0):
@@ -72,19 +127,9 @@ class MockKafka:
         self.bootstrap_servers = None
         self.logfile = None
         self._proc = None
-        self._lines = queue.Queue()
         self._reader = None
 
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-
     def start(self):
-        logdir = self.logdir or tempfile.mkdtemp(prefix="tributary-kafka-")
-        self.logfile = os.path.join(logdir, "mock-kafka.log")
         # The mock auto-creates unknown topics with 4 partitions (librdkafka 2.0.2 cannot change
         # that); --partitions is the default for --topic entries and needs at least one of them.
         args = [self.binary, "--brokers", str(self.brokers)]
@@ -92,31 +137,12 @@ class MockKafka:
             args += ["--partitions", str(self.partitions)]
         for topic, count in self.topics.items():
             args += ["--topic", f"{topic}:{count}" if count else topic]
-        with open(self.logfile, "ab") as log:
-            self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=log, start_new_session=True)
-        self._reader = threading.Thread(target=self._read_stdout, name="mock-kafka-stdout", daemon=True)
-        self._reader.start()
+        self._spawn(args, "mock-kafka.log")
         line = self._next_line(self.start_timeout, "the BOOTSTRAP= line")
         if not line.startswith("BOOTSTRAP="):
             raise RuntimeError(f"tributary-mock-kafka printed {line!r}, expected BOOTSTRAP=host:port")
         self.bootstrap_servers = line[len("BOOTSTRAP="):].strip()
         return self
-
-    def _read_stdout(self):
-        for raw in self._proc.stdout:
-            self._lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
-        self._lines.put(None)
-
-    def _next_line(self, timeout, what):
-        try:
-            line = self._lines.get(timeout=timeout)
-        except queue.Empty:
-            raise TimeoutError(f"tributary-mock-kafka: no {what} within {timeout}s\n{self.log_tail()}")
-        if line is None:
-            raise RuntimeError(f"tributary-mock-kafka exited ({self._proc.poll()}) before {what}\n"
-                               f"{self.log_tail()}")
-        return line
 
     def command(self, text, timeout=10.0):
         """Sends one stdin command (`down 1`, `up 1`); returns its answer line (expects `ok`)."""
@@ -133,25 +159,12 @@ class MockKafka:
     def broker_up(self, broker_id):
         self.command(f"up {broker_id}")
 
-    def stop(self):
-        if self._proc is None:
-            return
-        try:
-            self._proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-        stop_process(self._proc, timeout=10)
-        self._proc = None
-
-    def log_tail(self, lines=50):
-        return tail(self.logfile, lines) if self.logfile else ""
-
 
 _BROKER_SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                               "kafka_broker", "broker.py")
 
 
-class BrokerKafka:
+class BrokerKafka(_KafkaProcess):
     """The Python test broker (tests/support/kafka_broker/broker.py) as a subprocess.
 
     It prints `BOOTSTRAP=host:port` and `ADMIN=host:port`, serves until stdin EOF (`--stdin`) or
@@ -160,6 +173,7 @@ class BrokerKafka:
 
     #: The broker honours transactions: read_committed consumers never see aborted records.
     filters_aborted_transactions = True
+    label = "kafka broker"
 
     def __init__(self, partitions=16, topics=None, logdir=None, transaction_timeout_ms=None,
                  verbose=False, python=None, script=None, start_timeout=30.0):
@@ -175,34 +189,19 @@ class BrokerKafka:
         self.admin_address = None
         self.logfile = None
         self._proc = None
-        self._lines = queue.Queue()
         self._reader = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
 
     @property
     def running(self):
         return self._proc is not None and self._proc.poll() is None
 
     def start(self):
-        logdir = self.logdir or tempfile.mkdtemp(prefix="tributary-kafka-")
-        self.logfile = os.path.join(logdir, "kafka-broker.log")
         args = [self.python, self.script, "--port", "0", "--partitions", str(self.partitions), "--stdin"]
         if self.transaction_timeout_ms is not None:
             args += ["--transaction-timeout-ms", str(int(self.transaction_timeout_ms))]
         if self.verbose:
             args.append("--verbose")
-        with open(self.logfile, "ab") as log:
-            # --stdin: the broker also exits when this process dies and the pipe closes.
-            self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                          stderr=log, start_new_session=True)
-        self._reader = threading.Thread(target=self._read_stdout, name="kafka-broker-stdout", daemon=True)
-        self._reader.start()
+        self._spawn(args, "kafka-broker.log")
         deadline = Deadline(self.start_timeout)
         info = {}
         try:
@@ -220,20 +219,6 @@ class BrokerKafka:
             self.stop()
             raise
         return self
-
-    def _read_stdout(self):
-        for raw in self._proc.stdout:
-            self._lines.put(raw.decode("utf-8", "replace").rstrip("\n"))
-        self._lines.put(None)
-
-    def _next_line(self, timeout, what):
-        try:
-            line = self._lines.get(timeout=max(0.001, timeout))
-        except queue.Empty:
-            raise TimeoutError(f"kafka broker: no {what} within {self.start_timeout}s\n{self.log_tail()}")
-        if line is None:
-            raise RuntimeError(f"kafka broker exited ({self._proc.poll()}) before {what}\n{self.log_tail()}")
-        return line
 
     # ---- admin interface ---------------------------------------------------------------------------
 
@@ -287,21 +272,6 @@ class BrokerKafka:
 
     def stats(self):
         return {k: int(v) for k, v in self.admin_kv("stats").items()}
-
-    # ---- shutdown and logs -------------------------------------------------------------------------
-
-    def stop(self):
-        if self._proc is None:
-            return
-        try:
-            self._proc.stdin.close()
-        except (BrokenPipeError, OSError):
-            pass
-        stop_process(self._proc, timeout=10)
-        self._proc = None
-
-    def log_tail(self, lines=50):
-        return tail(self.logfile, lines) if self.logfile else ""
 
 
 class CollectorError(RuntimeError):
