@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/application.hpp"
+#include "app/preflight.hpp"
 #include "checkpoint/checkpoint_store.hpp"
 #include "checkpoint/position_json.hpp"
 #include "config/config.hpp"
@@ -15,7 +16,10 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: tributary run --config FILE      stream changes to Kafka (foreground)\n"
-    "       tributary check --config FILE    validate the configuration, list every problem\n"
+    "       tributary check --config FILE [--offline]\n"
+    "                                        validate the configuration, then (unless --offline)\n"
+    "                                        connect to every source and Kafka; list every "
+    "problem\n"
     "       tributary offsets show --config FILE   print each pipeline's checkpoint\n"
     "       tributary config-reference       print the configuration reference (Markdown)\n"
     "       tributary --version\n";
@@ -85,9 +89,22 @@ int main(int argc, char** argv) {
   if (config_path.empty()) return usage_error("missing --config FILE");
   auto config = load(config_path);
   if (!config) return 2;
-  if (command == std::vector<std::string>{"check"}) {
+  const bool offline = command == std::vector<std::string>{"check", "--offline"};
+  if (command == std::vector<std::string>{"check"} || offline) {
     std::cout << "configuration " << config_path << " is valid (" << config->pipelines.size()
               << " pipeline(s))\n";
+    if (offline) return 0;
+    int problems = 0;
+    for (const auto& finding : tributary::app::preflight(*config)) {
+      std::cout << (finding.problem ? "PROBLEM " : "ok      ") << finding.scope << ": "
+                << finding.text << "\n";
+      problems += finding.problem ? 1 : 0;
+    }
+    if (problems > 0) {
+      std::cout << problems << " problem(s) found\n";
+      return 1;
+    }
+    std::cout << "no problems found\n";
     return 0;
   }
   if (command == std::vector<std::string>{"run"}) return tributary::app::run(*config);

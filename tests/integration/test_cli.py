@@ -106,3 +106,23 @@ def test_unsupported_column_type_is_a_startup_error_naming_the_column(env):
     assert "public.places.spot" in output and "point" in output, \
         f"the error does not name the column and its type:\n{output}"
     assert "tables.exclude" in output, f"the error does not say how to fix it:\n{output}"
+
+
+def test_check_connects_and_lists_every_problem_with_its_fix(env):
+    server = env.pg_server(wal_level="replica")
+    server.execute("CREATE TABLE places (id int PRIMARY KEY, spot point, box box)", superuser=False)
+    config = env.config(server.database, None, pg=server)  # Kafka at 127.0.0.1:9: nothing listens
+    daemon = env.daemon(config)
+    result = daemon.check(timeout=90)
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, f"check exited {result.returncode}, expected 1:\n{output}"
+    for expected in ("wal_level", "public.places.spot", "public.places.box", "cannot reach Kafka",
+                     "fix:"):
+        assert expected in output, f"check does not report {expected!r}:\n{output}"
+
+
+def test_check_offline_validates_only_the_file(env):
+    config = env.config("nowhere", None)
+    daemon = env.daemon(config)
+    result = run_cli(["check", "--offline", "-c", daemon.config_path], timeout=30)
+    assert result.returncode == 0, result.stdout + result.stderr

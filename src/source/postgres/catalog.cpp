@@ -281,15 +281,22 @@ Result<std::shared_ptr<const event::TableSchema>> build_table_schema(
   schema->source_oid = relation_oid;
   schema->version = ++g_schema_version;
   schema->columns.reserve(columns.size());
+  // Every unsupported column is named in one error, so one look at it fixes the table.
+  std::string unsupported;
   for (const auto& raw : columns) {
     auto type = catalog.resolve_type(raw.type_oid, raw.typmod, id.qualified() + "." + raw.name);
-    if (!type.ok()) return type.error();
+    if (!type.ok()) {
+      if (type.error().kind != ErrorKind::kConfig) return type.error();
+      unsupported += (unsupported.empty() ? "" : "; ") + type.error().message;
+      continue;
+    }
     event::Column column;
     column.name = raw.name;
     column.type = std::move(type.value());
     column.optional = raw.optional;
     schema->columns.push_back(std::move(column));
   }
+  if (!unsupported.empty()) return Error::config(unsupported);
   for (const auto& key : key_names) {
     for (std::size_t i = 0; i < schema->columns.size(); ++i) {
       if (schema->columns[i].name == key) {

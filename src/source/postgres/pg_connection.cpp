@@ -6,8 +6,13 @@
 namespace tributary::source::postgres {
 namespace {
 
+/// libpq messages span lines ("...failed: Connection refused\n\tIs the server running...");
+/// one log event stays one line.
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  for (auto& c : text) {
+    if (c == '\n' || c == '\t') c = ' ';
+  }
   return text;
 }
 

@@ -76,11 +76,17 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume, bool fir
         " matches tables.include (anchored regexes on schema.table, e.g. \"public\\\\..*\")"));
   }
   std::vector<std::shared_ptr<const event::TableSchema>> schemas;
+  std::string unsupported;  // every table's problems at once, not one per restart
   for (const auto& table : *tables) {
     auto schema = catalog->load_table_schema(table);
-    if (!schema.ok()) return post_failure(schema.error());
+    if (!schema.ok()) {
+      if (schema.error().kind != ErrorKind::kConfig) return post_failure(schema.error());
+      unsupported += (unsupported.empty() ? "" : "; ") + schema.error().message;
+      continue;
+    }
     schemas.push_back(std::move(schema.value()));
   }
+  if (!unsupported.empty()) return post_failure(Error::config(unsupported));
   if (auto ok = ensure_publication(catalog->connection(), source.publication, *tables, name);
       !ok.ok()) {
     return post_failure(ok.error());

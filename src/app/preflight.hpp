@@ -1,0 +1,23 @@
+// `tributary check`: everything `run` would trip over, found up front, each with its fix.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+
+namespace tributary::app {
+
+struct Finding {
+  bool problem = false;  ///< false: a fact worth telling (e.g. "slot will be created")
+  std::string scope;     ///< pipeline name, or "kafka"
+  std::string text;
+};
+
+/// Connects to every source (normal and replication connections) and to Kafka and checks:
+/// wal_level, the REPLICATION privilege, slot capacity, the included tables and their column
+/// types, the publication, the slot (plugin, in use), the checkpoint file, and Kafka's
+/// reachability. Read-only: creates nothing, fences nothing.
+std::vector<Finding> preflight(const config::Config& config);
+
+}  // namespace tributary::app
