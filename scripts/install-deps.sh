@@ -14,6 +14,7 @@ TEST_PACKAGES=(
   postgresql postgresql-15-wal2json postgresql-client
   python3 python3-confluent-kafka python3-psycopg2 python3-pytest
   kcat curl
+  openjdk-17-jre-headless maven
 )
 
 wanted=("${BUILD_PACKAGES[@]}")

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+tests/support/kafka/fetch.sh >/dev/null   # Apache Kafka's jars from Maven Central (cached)
 scripts/build.sh
 cd "${BUILD_DIR:-build}"
 ctest --output-on-failure --timeout 1200 "$@"

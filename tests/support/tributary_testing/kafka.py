@@ -1,7 +1,9 @@
 """Kafka for tests: the backend process (selected by TRIBUTARY_TEST_KAFKA) and a read_committed Collector.
 
 Backends:
-- `mock` (default): `tributary-mock-kafka` (librdkafka's mock cluster). It does NOT filter aborted
+- `kafka` (default): a real Apache Kafka in KRaft mode (`RealKafka`, tributary_testing.kafka_server),
+  from the jars tests/support/kafka/fetch.sh caches; one node, or a cluster with `brokers=3`.
+- `mock`: `tributary-mock-kafka` (librdkafka's mock cluster). It does NOT filter aborted
   transactions for read_committed consumers, does not fence, and keeps only ~5 MiB or 100k message
   sets per partition: start a Collector before the daemon produces and keep it running.
 - `broker`: the transaction-honouring Python broker in tests/support/kafka_broker/ (`BrokerKafka`):
@@ -27,19 +29,24 @@ Record = collections.namedtuple("Record", "topic partition offset key value head
 
 
 def backend_name():
-    return os.environ.get("TRIBUTARY_TEST_KAFKA", "mock")
+    return os.environ.get("TRIBUTARY_TEST_KAFKA", "kafka")
 
 
 def start_kafka(topics=None, brokers=1, partitions=16, logdir=None, backend=None, **broker_options):
     """Starts a Kafka backend with `topics` ({name: partitions}) created up front.
 
-    `backend` ("mock" or "broker") forces one regardless of TRIBUTARY_TEST_KAFKA (for tests that need
-    real transaction semantics). Topics not listed are auto-created on first use with the backend's
-    default partition count (`partitions` where the backend supports setting it). `broker_options`
-    go to BrokerKafka (e.g. `transaction_timeout_ms=2000`, `verbose=True`); the mock takes none.
+    `backend` ("kafka", "mock" or "broker") forces one regardless of TRIBUTARY_TEST_KAFKA. Topics not
+    listed: the real Kafka creates none unless `auto_create_topics=True`; the mock and the Python broker
+    auto-create them. `broker_options` go to RealKafka (`broker_config={...}`, `proxied=True`,
+    `auto_create_topics=True`, ...) or BrokerKafka (e.g. `transaction_timeout_ms=2000`).
     """
     name = backend or backend_name()
-    if name == "mock":
+    if name == "kafka":
+        from tributary_testing.kafka_server import RealKafka
+
+        kafka = RealKafka(nodes=brokers, topics=topics, partitions=partitions, logdir=logdir,
+                          **broker_options)
+    elif name == "mock":
         if broker_options:
             raise TypeError(f"the mock backend takes no options {sorted(broker_options)}")
         kafka = MockKafka(brokers=brokers, partitions=partitions, topics=topics, logdir=logdir)
@@ -48,7 +55,7 @@ def start_kafka(topics=None, brokers=1, partitions=16, logdir=None, backend=None
             raise ValueError("the Python test broker is a single broker (brokers=1)")
         kafka = BrokerKafka(partitions=partitions, topics=topics, logdir=logdir, **broker_options)
     else:
-        raise ValueError(f"Kafka backend {name!r}: expected 'mock' or 'broker'")
+        raise ValueError(f"Kafka backend {name!r}: expected 'kafka', 'mock' or 'broker'")
     kafka.start()
     return kafka
 
