@@ -420,7 +420,8 @@ class RealKafka:
         return self.metadata().topics[topic].partitions[partition].leader
 
     def transaction_coordinator(self, transactional_id):
-        """The node id leading the __transaction_state partition of `transactional_id`."""
+        """The node id leading the __transaction_state partition of `transactional_id` (the topic exists
+        once some transactional producer has called InitProducerId)."""
         h = java_string_hash(transactional_id)
         partition = (0 if h == -(1 << 31) else abs(h)) % INTERNAL_TOPIC_PARTITIONS  # Kafka's Utils.abs
         return self.partition_leader("__transaction_state", partition)
