@@ -6,8 +6,10 @@
   streaming: M changes decoded from the same WAL, vs. `pg_recvlogical` (pgoutput, to /dev/null)
             on a second slot created at the same point.
 
-Kafka is librdkafka's mock cluster (in-process broker, loopback), so the figures measure tributary,
-not a network. Usage: bench/pg_throughput.py [--rows N] [--changes M] [--schemas true|false]
+Kafka: a real single-node Apache Kafka (KRaft, from tests/support/kafka/fetch.sh) by default;
+`--kafka mock` uses librdkafka's mock cluster instead, which takes the broker's JVM off the 2 cores
+so the figures measure tributary alone. The output says which one ran.
+Usage: bench/pg_throughput.py [--rows N] [--changes M] [--schemas true|false] [--kafka real|mock]
 Needs a build (BUILD_DIR, default ./build) with the tests enabled (for tributary-mock-kafka).
 """
 
@@ -25,6 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 
 from tributary_testing.kafka import MockKafka  # noqa: E402
+from tributary_testing.kafka_server import RealKafka  # noqa: E402
 from tributary_testing.pgserver import PgServer  # noqa: E402
 
 BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
@@ -78,9 +81,18 @@ def main():
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--changes", type=int, default=200_000)
     parser.add_argument("--schemas", default="false")
+    parser.add_argument("--kafka", choices=("real", "mock"), default="real")
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="tributary-bench-")
-    with PgServer(database="bench") as pg, MockKafka(binary=MOCK_KAFKA, partitions=16) as kafka:
+    if args.kafka == "mock":
+        kafka_server = MockKafka(binary=MOCK_KAFKA, partitions=16)
+    else:
+        kafka_server = RealKafka(logdir=work, heap="1g", topics={"bench.public.items": 16},
+                                 auto_create_topics=True)
+    with PgServer(database="bench") as pg, kafka_server as kafka:
+        kafka_label = ("librdkafka mock cluster" if args.kafka == "mock"
+                       else f"Apache Kafka {kafka.version} (1 node, KRaft)")
+        print(f"kafka: {kafka_label} at {kafka.bootstrap_servers}", flush=True)
         pg.execute("""
             CREATE TABLE items (id bigint PRIMARY KEY, qty int NOT NULL, name text NOT NULL,
                                 price numeric(12,2) NOT NULL, updated_at timestamptz NOT NULL);
@@ -163,6 +175,7 @@ log: {{level: warn}}
             daemon.wait(timeout=60)
 
     changes = args.changes + 1
+    print(f"kafka    : {kafka_label}")
     print(f"snapshot : {args.rows} rows in {snapshot_seconds:.2f} s = "
           f"{args.rows / snapshot_seconds:,.0f} rows/s (schemas={args.schemas})")
     print(f"  baseline COPY TO STDOUT: {copy_seconds:.2f} s = {args.rows / copy_seconds:,.0f} rows/s;"

@@ -1,9 +1,10 @@
 #!/usr/bin/python3
-"""The README's demo: a throwaway PostgreSQL, a local Kafka (librdkafka's mock cluster), the
-daemon, a sample workload, and every envelope printed as it arrives (read_committed).
+"""The README's demo: a throwaway PostgreSQL, a local single-node Apache Kafka (KRaft, the jars
+from Maven Central cached by tests/support/kafka/fetch.sh), the daemon, a sample workload, and
+every envelope printed as it arrives (read_committed).
 
 Run through scripts/demo.sh, which installs and builds first. DEMO_SECONDS (default 30) sets how
-long the workload runs; Ctrl-C ends it early. Everything is removed afterwards.
+long the workload runs; Ctrl-C ends it early. Both servers are stopped afterwards.
 """
 
 import json
@@ -21,12 +22,11 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 
 from confluent_kafka import Consumer, TopicPartition  # noqa: E402
 
-from tributary_testing.kafka import MockKafka  # noqa: E402
+from tributary_testing.kafka_server import RealKafka  # noqa: E402
 from tributary_testing.pgserver import PgServer  # noqa: E402
 
 BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
 TRIBUTARY = os.path.join(BUILD, "tributary")
-MOCK_KAFKA = os.path.join(BUILD, "tests", "support", "mock_kafka", "tributary-mock-kafka")
 
 
 def printer(bootstrap, stop):
@@ -77,7 +77,8 @@ def main():
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     workdir = tempfile.mkdtemp(prefix="tributary-demo-")
-    with PgServer(database="shop") as pg, MockKafka(binary=MOCK_KAFKA, partitions=4) as kafka:
+    print("== starting PostgreSQL and Apache Kafka (KRaft, one node) ...", flush=True)
+    with PgServer(database="shop") as pg, RealKafka(logdir=workdir) as kafka:
         pg.execute("""
             CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL, email text);
             CREATE TABLE orders (id serial PRIMARY KEY, customer_id int NOT NULL,
@@ -103,8 +104,11 @@ offsets: {{directory: {workdir}/offsets}}
 http: {{listen: "127.0.0.1:0"}}
 log: {{level: info}}
 """)
-        print(f"== tributary demo: PostgreSQL on 127.0.0.1:{pg.port}, Kafka (mock) on "
-              f"{kafka.bootstrap_servers}, config {config}", flush=True)
+        print(f"== tributary demo: PostgreSQL on 127.0.0.1:{pg.port}, Apache Kafka {kafka.version} on "
+              f"{kafka.bootstrap_servers} (data and logs in {kafka.workdir}), config {config}\n"
+              f"== read the topics yourself while it runs (committed records only):\n"
+              f"   kcat -b {kafka.bootstrap_servers} -X isolation.level=read_committed -C -t "
+              f"shop.public.orders -o beginning -f '%t [%p@%o] key=%k %s\\n'", flush=True)
         env = dict(os.environ, DEMO_PG_PASSWORD=pg.password)
         daemon = subprocess.Popen([TRIBUTARY, "run", "--config", config], env=env)
         reader = threading.Thread(target=printer, args=(kafka.bootstrap_servers, stop), daemon=True)
