@@ -61,12 +61,31 @@ struct BatchConfig {
   int64_t max_ms = 50;
 };
 
+/// Settings for the topics whose name `match` matches; 0 and an empty map: not set here, the
+/// `kafka.topics` value applies.
+struct TopicOverride {
+  std::string match;           ///< ECMAScript regex on the whole topic name
+  int partitions = 0;          ///< -1: the broker's default; 0: kafka.topics.partitions
+  int replication_factor = 0;  ///< -1: the broker's default; 0: kafka.topics.replication_factor
+  std::map<std::string, std::string> config;  ///< merged over kafka.topics.config
+};
+
+/// Topics tributary creates before producing to them (Debezium's topic.creation.default.*).
+struct TopicsConfig {
+  bool create = true;
+  int partitions = 1;                         ///< -1: the broker's num.partitions
+  int replication_factor = -1;                ///< -1: the broker's default.replication.factor
+  std::map<std::string, std::string> config;  ///< topic configs, e.g. retention.ms
+  std::vector<TopicOverride> overrides;       ///< the first whose match matches applies
+};
+
 struct KafkaConfig {
   std::string bootstrap_servers;
   std::map<std::string, std::string> properties;  ///< passed to rd_kafka_conf_set as is
   BatchConfig batch;
   std::string transactional_id_prefix = "tributary-";  ///< transactional.id = prefix + pipeline
   int transaction_timeout_ms = 60000;
+  TopicsConfig topics;
 };
 
 struct OffsetsConfig {

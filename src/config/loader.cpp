@@ -127,6 +127,7 @@ class Loader {
   std::map<std::string, YAML::Mark> marks_;  ///< concrete key path -> where its value is
   Scope root_;
   std::vector<Scope> pipelines_;  ///< one per element of `pipelines`, same order
+  std::vector<Scope> overrides_;  ///< one per element of `kafka.topics.overrides`, same order
 };
 
 void Loader::error(const std::string& path, std::string message) {
@@ -269,29 +270,52 @@ void Loader::walk_list(const Option& option, const YAML::Node& node, const std::
     root_.rejected.insert(std::string(option.path));
     return;
   }
-  auto& list = std::get<std::vector<PipelineConfig>& (*)(Target)>(option.bind)(target);
-  list.reserve(node.size());
   const std::string element_pattern = std::string(option.path) + "[]";
+  // "each pipeline must be a map of keys (name, source, tables, ...)": the noun is the list's
+  // name in the singular, the keys its first three.
+  std::string noun(detail::leaf_name(option.path));
+  if (!noun.empty() && noun.back() == 's') noun.pop_back();
+  std::string keys;
+  int listed = 0;
+  for (const auto& child : detail::options()) {
+    if (detail::parent_path(child.path) != element_pattern || listed == 3) continue;
+    keys += (listed++ == 0 ? "" : ", ") + std::string(detail::leaf_name(child.path));
+  }
+  auto* pipelines = std::get_if<std::vector<PipelineConfig>& (*)(Target)>(&option.bind);
+  auto* overrides = std::get_if<std::vector<TopicOverride>& (*)(Target)>(&option.bind);
+  if (pipelines == nullptr && overrides == nullptr) {
+    throw std::logic_error("config option table: list " + std::string(option.path) +
+                           " has no list binding");
+  }
+  // Reserved up front: element targets point into the list while it grows.
+  if (pipelines != nullptr) (*pipelines)(target).reserve(node.size());
+  if (overrides != nullptr) (*overrides)(target).reserve(node.size());
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node element = node[i];
     const std::string element_path = path + "[" + std::to_string(i) + "]";
     marks_[element_path] = element.Mark();
-    PipelineConfig& pipeline = list.emplace_back();
-    Scope& scope = pipelines_.emplace_back();
-    scope.pattern = element_pattern;
-    scope.path = element_path;
-    const Target element_target{target.config, &pipeline};
+    Target element_target{target.config, nullptr, nullptr};
+    Scope* scope = nullptr;
+    if (pipelines != nullptr) {
+      element_target.pipeline = &(*pipelines)(target).emplace_back();
+      scope = &pipelines_.emplace_back();
+    } else {
+      element_target.topic_override = &(*overrides)(target).emplace_back();
+      scope = &overrides_.emplace_back();
+    }
+    scope->pattern = element_pattern;
+    scope->path = element_path;
     apply_static_defaults(element_pattern, element_target);
     if (element.IsMap()) {
-      walk_section(element, element_pattern, element_path, element_target, scope);
+      walk_section(element, element_pattern, element_path, element_target, *scope);
     } else {
       error_at(element_path, element,
-               "each pipeline must be a map of keys (name, source, tables, ...), got " +
+               "each " + noun + " must be a map of keys (" + keys + ", ...), got " +
                    describe_kind(element));
-      scope.rejected.insert(element_pattern);
+      scope->rejected.insert(element_pattern);
       continue;
     }
-    finish_scope(element_target, scope);
+    finish_scope(element_target, *scope);
   }
 }
 
@@ -440,7 +464,14 @@ bool Loader::store_scalar(const Option& option, const std::string& text, const Y
     }
     case Type::kInteger: {
       int64_t value = 0;
-      if (!detail::parse_integer(text, value) || value < option.min || value > option.max) {
+      const bool parsed = detail::parse_integer(text, value);
+      if (parsed && option.validate != nullptr) {
+        if (auto problem = option.validate(text)) {
+          error_at(path, node, *problem + got);
+          return false;
+        }
+      }
+      if (!parsed || value < option.min || value > option.max) {
         error_at(path, node, integer_rule(option) + got);
         return false;
       }

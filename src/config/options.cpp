@@ -123,6 +123,15 @@ std::optional<std::string> regular_expression(const std::string& value) {
   return std::nullopt;
 }
 
+/// Partition counts and replication factors: -1 asks the broker for its default.
+std::optional<std::string> broker_default_or_positive(const std::string& value) {
+  int64_t number = 0;
+  if (parse_integer(value, number) && number != -1 && number < 1) {
+    return "must be -1 (the broker's default) or an integer of at least 1";
+  }
+  return std::nullopt;
+}
+
 /// Default slot and publication: "tributary_" + the name, lowercased, '-' and '.' as '_'.
 std::string default_identifier(const std::string& pipeline_name) {
   std::string out = "tributary_";
@@ -392,6 +401,87 @@ const std::vector<Option> kOptions = {
      .min = 1000,
      .max = 900000,
      .bind = FIELD(config->kafka.transaction_timeout_ms)},
+    {.path = "kafka.topics",
+     .type = Type::kSection,
+     .description =
+         "Topics tributary creates through Kafka's Admin API before it produces to them, for "
+         "clusters that run with `auto.create.topics.enable=false`: each pipeline's data topics "
+         "(`<topic_prefix>.<schema>.<table>`, also of a table first seen while streaming) and "
+         "`offsets.topic`. Topics that exist are used as they are, never altered. The offsets "
+         "topic "
+         "is always created with `cleanup.policy=compact` and 1 partition, whatever the keys below "
+         "say. The defaults are Debezium's `topic.creation.default.*`."},
+    {.path = "kafka.topics.create",
+     .type = Type::kBoolean,
+     .description = "Create missing topics. `false`: a missing topic stops the pipeline with an "
+                    "error naming it (exit code 2); create the topics beforehand.",
+     .default_value = "true",
+     .bind = FIELD(config->kafka.topics.create)},
+    {.path = "kafka.topics.partitions",
+     .type = Type::kInteger,
+     .description = "Partitions of a created topic; `-1`: the broker's `num.partitions` (`0` is "
+                    "not allowed). Records are placed by key, so more partitions spread a table's "
+                    "rows while keeping each key's changes in order.",
+     .default_value = "1",
+     .min = -1,
+     .max = 2147483647,
+     .validate = broker_default_or_positive,
+     .bind = FIELD(config->kafka.topics.partitions)},
+    {.path = "kafka.topics.replication_factor",
+     .type = Type::kInteger,
+     .description = "Replicas of each partition of a created topic; `-1`: the broker's "
+                    "`default.replication.factor` (`0` is not allowed). At most the number of "
+                    "brokers.",
+     .default_value = "-1",
+     .min = -1,
+     .max = 32767,
+     .validate = broker_default_or_positive,
+     .bind = FIELD(config->kafka.topics.replication_factor)},
+    {.path = "kafka.topics.config",
+     .type = Type::kStringMap,
+     .description = "Topic configuration of a created topic, Kafka's topic-level keys "
+                    "(`cleanup.policy`, `retention.ms`, `min.insync.replicas`, ...); numbers and "
+                    "booleans become text. Keys not given take the broker's defaults.",
+     .default_value = "{}",
+     .bind = FIELD(config->kafka.topics.config)},
+    {.path = "kafka.topics.overrides",
+     .type = Type::kList,
+     .description =
+         "Other settings for the topics whose name matches a pattern, e.g. `overrides: [{match: "
+         "\"shop\\\\.public\\\\.orders\", partitions: 12}]`. A topic takes the first override, in "
+         "list order, whose `match` matches its whole name, and no other; what that override "
+         "leaves out comes from `kafka.topics`.",
+     .bind = FIELD(config->kafka.topics.overrides)},
+    {.path = "kafka.topics.overrides[].match",
+     .type = Type::kString,
+     .description = "ECMAScript regular expression matched against the whole topic name (no "
+                    "`^`/`$` needed); escape a literal `.` as `\\.`.",
+     .required = true,
+     .example = "match: \"shop\\\\.public\\\\..*\"",
+     .validate = regular_expression,
+     .bind = FIELD(topic_override->match)},
+    {.path = "kafka.topics.overrides[].partitions",
+     .type = Type::kInteger,
+     .description = "Partitions of a matching topic; `-1`: the broker's default.",
+     .default_doc = "`kafka.topics.partitions`",
+     .min = -1,
+     .max = 2147483647,
+     .validate = broker_default_or_positive,
+     .bind = FIELD(topic_override->partitions)},
+    {.path = "kafka.topics.overrides[].replication_factor",
+     .type = Type::kInteger,
+     .description = "Replication factor of a matching topic; `-1`: the broker's default.",
+     .default_doc = "`kafka.topics.replication_factor`",
+     .min = -1,
+     .max = 32767,
+     .validate = broker_default_or_positive,
+     .bind = FIELD(topic_override->replication_factor)},
+    {.path = "kafka.topics.overrides[].config",
+     .type = Type::kStringMap,
+     .description = "Topic configuration of a matching topic, merged over `kafka.topics.config` "
+                    "(a key given in both takes this value).",
+     .default_value = "{}",
+     .bind = FIELD(topic_override->config)},
     // ----------------------------------------------------------------- offsets
     {.path = "offsets",
      .type = Type::kSection,
@@ -404,7 +494,9 @@ const std::vector<Option> kOptions = {
      .bind = FIELD(config->offsets.directory)},
     {.path = "offsets.topic",
      .type = Type::kString,
-     .description = "Kafka topic of the offsets records (key: the pipeline name).",
+     .description = "Kafka topic of the offsets records (key: the pipeline name). Created when "
+                    "missing (see `kafka.topics`), always with `cleanup.policy=compact` and 1 "
+                    "partition, so Kafka keeps each pipeline's last record.",
      .default_value = "tributary.offsets",
      .validate = topic_name,
      .bind = FIELD(config->offsets.topic)},

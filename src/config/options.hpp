@@ -15,11 +15,13 @@
 
 namespace tributary::config::detail {
 
-/// Where a parsed value is stored: the whole configuration, and the pipeline being parsed
-/// (null outside `pipelines[]`).
+/// Where a parsed value is stored: the whole configuration, and the list element being parsed
+/// (`pipeline` inside `pipelines[]`, `topic_override` inside `kafka.topics.overrides[]`, else
+/// null).
 struct Target {
   Config* config = nullptr;
   PipelineConfig* pipeline = nullptr;
+  TopicOverride* topic_override = nullptr;
 };
 
 enum class Type {
@@ -38,7 +40,7 @@ using Binding =
     std::variant<std::monostate, std::string& (*)(Target), int& (*)(Target), int64_t& (*)(Target),
                  bool& (*)(Target), std::vector<std::string>& (*)(Target),
                  std::map<std::string, std::string>& (*)(Target), void (*)(Target, std::size_t),
-                 std::vector<PipelineConfig>& (*)(Target)>;
+                 std::vector<PipelineConfig>& (*)(Target), std::vector<TopicOverride>& (*)(Target)>;
 
 /// Checks one value (after ${ENV} expansion). Returns what is wrong and how to fix it, phrased
 /// to be followed by ", got '<value>'", or nothing when the value is fine.
@@ -56,7 +58,8 @@ struct Option {
   std::vector<std::string_view> allowed;              ///< enums: the values, in enum order
   bool secret = false;                                ///< the value never appears in a message
   std::string_view example;      ///< "key: value" shown when a required key is missing
-  Validator validate = nullptr;  ///< extra check on each scalar (each element of a list)
+  Validator validate = nullptr;  ///< extra check on each scalar (each element of a list); on an
+                                 ///< integer, it runs before the bounds and its message wins
   Binding bind;
   void (*derive)(Target) = nullptr;  ///< computes the default when the key is absent
   std::string_view derived_from;     ///< key `derive` reads; its failure skips the check

@@ -318,6 +318,9 @@ TEST_CASE("the example config/tributary.yaml loads", "[config][example]") {
   CHECK(config.pipelines[0].source.password == "example-password");
   CHECK(config.pipelines[0].tables.include == std::vector<std::string>{"public\\..*"});
   CHECK(config.kafka.properties.at("linger.ms") == "5");
+  REQUIRE(config.kafka.topics.overrides.size() == 1);
+  CHECK(config.kafka.topics.overrides[0].match == "shop\\.public\\.orders");
+  CHECK(config.kafka.topics.overrides[0].partitions == 12);
 }
 
 TEST_CASE("the example needs its environment variable", "[config][example]") {
