@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command: install what is needed, build, run every test (ctest labels:
-# unit, kafka, broker, integration). Extra arguments go to ctest (e.g. -L unit).
+# unit, kafka, integration, crash). Extra arguments go to ctest (e.g. -L unit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh

@@ -2,7 +2,9 @@
 
 Run through ctest (`ctest -L integration`), which sets TRIBUTARY_BIN, MOCK_KAFKA_BIN and PYTHONPATH;
 or by hand: `/usr/bin/python3 -m pytest -q tests/integration/...` with those variables set (the
-binaries are also looked up in <repo>/build*/ when the variables are missing).
+binaries are also looked up in <repo>/build*/ when the variables are missing). Kafka is a real
+Apache Kafka (tributary_testing.kafka_server, jars from tests/support/kafka/fetch.sh) unless
+TRIBUTARY_TEST_KAFKA=mock selects librdkafka's mock cluster (then MOCK_KAFKA_BIN is needed).
 """
 
 import glob
@@ -18,7 +20,7 @@ if SUPPORT not in sys.path:
     sys.path.insert(0, SUPPORT)
 
 from tributary_testing import daemon as daemon_mod  # noqa: E402
-from tributary_testing.kafka import Collector, start_kafka  # noqa: E402
+from tributary_testing.kafka import Collector, backend_name, start_kafka  # noqa: E402
 from tributary_testing.pgserver import PgServer  # noqa: E402
 
 
@@ -36,11 +38,14 @@ def _find_binary(env_name, pattern):
 def binaries():
     tributary = _find_binary("TRIBUTARY_BIN", "build*/tributary")
     mock = _find_binary("MOCK_KAFKA_BIN", "build*/tests/support/mock_kafka/tributary-mock-kafka")
-    missing = [name for name, path in (("TRIBUTARY_BIN", tributary), ("MOCK_KAFKA_BIN", mock))
-               if not path or not os.access(path, os.X_OK)]
+    needed = [("TRIBUTARY_BIN", tributary)]
+    if backend_name() == "mock":  # the real Kafka needs no binary of ours
+        needed.append(("MOCK_KAFKA_BIN", mock))
+    missing = [name for name, path in needed if not path or not os.access(path, os.X_OK)]
     if missing:
-        pytest.fail(f"{', '.join(missing)} not set or not executable: build the `tributary` and "
-                    "`tributary-mock-kafka` targets and run through ctest (-L integration)")
+        pytest.fail(f"{', '.join(missing)} not set or not executable: build the `tributary` (and for "
+                    "TRIBUTARY_TEST_KAFKA=mock `tributary-mock-kafka`) targets and run through ctest "
+                    "(-L integration)")
     return tributary, mock
 
 
@@ -89,9 +94,11 @@ class TestEnv:
     # ---- kafka -----------------------------------------------------------------------------------
 
     def kafka(self, topics=None, brokers=1, partitions=16, backend=None, **broker_options):
-        """The Kafka backend of TRIBUTARY_TEST_KAFKA, or `backend` ("mock"/"broker") if given.
+        """The Kafka backend of TRIBUTARY_TEST_KAFKA (default: a real Kafka), or `backend` if given.
 
-        `broker_options` go to BrokerKafka (e.g. `transaction_timeout_ms=2000`).
+        `topics` ({name: partitions}) are created up front: the real broker auto-creates nothing
+        unless `auto_create_topics=True`. `broker_options` go to RealKafka (`broker_config={...}`,
+        `proxied=True`, `auto_create_topics=True`, ...).
         """
         kafka = start_kafka(topics=topics, brokers=brokers, partitions=partitions, logdir=self.workdir,
                             backend=backend, **broker_options)
@@ -99,7 +106,9 @@ class TestEnv:
         return kafka
 
     def collector(self, kafka, topics=(), pattern=None):
-        collector = Collector(kafka.bootstrap_servers, topics=topics, pattern=pattern).start()
+        """A read_committed Collector; it bypasses a RealKafka's proxies (faults are the daemon's)."""
+        servers = getattr(kafka, "direct_bootstrap_servers", kafka.bootstrap_servers)
+        collector = Collector(servers, topics=topics, pattern=pattern).start()
         self.collectors.append(collector)
         return collector
 

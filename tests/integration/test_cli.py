@@ -48,7 +48,7 @@ def test_check_on_a_bad_config_exits_2_naming_every_problem(tmp_path, binaries):
 def test_check_on_a_good_config_exits_0(env):
     db = env.database()
     env.sql(db, "CREATE TABLE items (id int PRIMARY KEY, v text)")
-    kafka = env.kafka()
+    kafka = env.kafka(topics={"shop.public.items": 1, "tributary.offsets": 1})
     daemon = env.daemon(env.config(db, kafka))
     result = daemon.check()
     assert result.returncode == 0, f"check exited {result.returncode}:\n{result.stdout}{result.stderr}"

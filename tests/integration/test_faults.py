@@ -1,9 +1,10 @@
-"""Faults while streaming, against the transaction-honouring Kafka test broker and a real PostgreSQL.
+"""Faults while streaming, against a real Apache Kafka (KRaft, one node) and a real PostgreSQL.
 
 Every test ends with the exactly-once check (every workload change once, per-key order, replay equals
 the table) on what a read_committed consumer sees:
 - a second instance with the same config (fencing / the slot held by the first);
-- a Kafka outage (admin stop ... start) and dropped connections: same process, /readyz follows;
+- a Kafka outage (the broker stopped, then started again on its data and port) and dropped
+  connections (cut by a TCP proxy between the daemon and the broker): same process, /readyz follows;
 - a PostgreSQL restart: the daemon reconnects on its own;
 - a checkpoint file that is missing or corrupt at start: resume from Kafka's offsets record, or
   refuse to start (exit 2) when Kafka has none, never a silent new snapshot.
@@ -15,6 +16,7 @@ import time
 
 import pytest
 
+from tributary_testing.daemon import DaemonError
 from tributary_testing.feed import EventFeed, change_matcher
 from tributary_testing.util import wait_until
 from tributary_testing.verifier import ITEMS_FIELD_SCHEMAS, verify_exactly_once
@@ -23,6 +25,7 @@ from tributary_testing.workload import Workload, create_items_table, preload_ite
 PREFIX = "shop"
 ITEMS_TOPIC = f"{PREFIX}.public.items"
 OFFSETS_TOPIC = "tributary.offsets"
+FRESH_OFFSETS_TOPIC = "tributary.offsets.fresh"  # an offsets topic without any record
 ITEMS_PARTITIONS = 4
 ROWS = 2000
 
@@ -31,15 +34,20 @@ SLOT_IN_USE = re.compile(r"replication slot \S+ is in use|is active for PID|obje
 
 
 class Scenario:
-    """One pipeline on a fresh database with the `items` table, the broker, a collector, a workload."""
+    """One pipeline on a fresh database with the `items` table, the broker, a collector, a workload.
 
-    def __init__(self, env, seed, rows=ROWS, max_events=200, **config_overrides):
+    `proxied`: the daemon reaches the broker through a TcpProxy (`self.kafka.proxy(1)`); the
+    collector and the test's admin client always connect directly.
+    """
+
+    def __init__(self, env, seed, rows=ROWS, max_events=200, proxied=False, **config_overrides):
         self.env = env
         self.db = env.database()
         self.conn = env.connect(self.db)
         create_items_table(self.conn)
         self.initial = preload_items(self.conn, rows)
-        self.kafka = env.kafka(topics={ITEMS_TOPIC: ITEMS_PARTITIONS, OFFSETS_TOPIC: 1}, backend="broker")
+        self.kafka = env.kafka(topics={ITEMS_TOPIC: ITEMS_PARTITIONS, OFFSETS_TOPIC: 1,
+                                       FRESH_OFFSETS_TOPIC: 1}, proxied=proxied)
         assert self.kafka.filters_aborted_transactions
         self.collector = env.collector(self.kafka, topics=[ITEMS_TOPIC, OFFSETS_TOPIC])
         self.feed = EventFeed(self.collector, ITEMS_TOPIC, field_schemas=ITEMS_FIELD_SCHEMAS)
@@ -89,7 +97,8 @@ class Scenario:
         return result
 
     def items_end_offsets(self):
-        return {p: self.kafka.offsets(ITEMS_TOPIC, p)["hwm"] for p in range(ITEMS_PARTITIONS)}
+        """{partition: high watermark}: aborted records and transaction markers move it too."""
+        return self.kafka.high_watermarks(ITEMS_TOPIC)
 
 
 def readyz(daemon):
@@ -111,20 +120,16 @@ def wait_readyz(daemon, status, timeout, what):
 
 
 def metric(daemon, name, **labels):
-    """Sum of the samples of `name` whose labels include `labels` (0 when none)."""
-    status, body = daemon.http_get("/metrics")
-    assert status == 200, f"GET /metrics: {status} {body[:200]}"
-    total = 0.0
-    for line in body.splitlines():
-        if not line.startswith(name):
-            continue
-        match = re.match(r"([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)", line)
-        if not match or match.group(1) != name:
-            continue
-        have = dict(re.findall(r'(\w+)="([^"]*)"', match.group(3) or ""))
-        if all(have.get(k) == v for k, v in labels.items()):
-            total += float(match.group(4))
-    return total
+    return daemon.metric(name, **labels)
+
+
+def kafka_transactions(daemon):
+    """{committed, aborted} Kafka transactions of the daemon's current run (its /metrics)."""
+    try:
+        return {result: int(metric(daemon, "tributary_kafka_transactions_total", result=result))
+                for result in ("committed", "aborted")}
+    except DaemonError as e:
+        return str(e)
 
 
 # ---- 1. a second instance with the same config -------------------------------------------------------
@@ -168,8 +173,8 @@ def test_second_instance_is_fenced_or_refused_the_slot(env):
     first.start()
     s.wait_emitted(s.workload.log[-1], 120, "after the catch-up start")
     final = s.read_final()
+    print("kafka transactions of the catch-up run:", kafka_transactions(first))
     assert first.sigterm(timeout=60) == 0
-    print("broker stats:", s.kafka.stats())
     s.verify(final)
 
 
@@ -177,7 +182,10 @@ def test_second_instance_is_fenced_or_refused_the_slot(env):
 
 @pytest.mark.parametrize("fault", ["outage", "drop"])
 def test_kafka_outage_keeps_the_process_and_readiness_follows(env, fault):
-    s = Scenario(env, seed=202 if fault == "outage" else 203)
+    # outage: the broker itself is stopped (SIGTERM) and started again on its data dir and port;
+    # drop: the proxy between the daemon and the broker closes every connection (the broker keeps
+    # running and accepts the reconnects).
+    s = Scenario(env, seed=202 if fault == "outage" else 203, proxied=fault == "drop")
     daemon = s.daemon()
     daemon.start()
     pid = daemon.pid
@@ -188,7 +196,7 @@ def test_kafka_outage_keeps_the_process_and_readiness_follows(env, fault):
     if fault == "outage":
         seq_before = s.workload.last_seq
         started = time.monotonic()
-        s.kafka.stop_listener()
+        s.kafka.stop(1)
         try:
             wait_readyz(daemon, 503, 30, "Kafka is down")
             status, body = readyz(daemon)
@@ -200,12 +208,16 @@ def test_kafka_outage_keeps_the_process_and_readiness_follows(env, fault):
             assert daemon.running and daemon.pid == pid
             wait_readyz(daemon, 503, 1, "Kafka is still down")
         finally:
-            s.kafka.start_listener()
+            s.kafka.start_node(1)  # same port and data dir; waits until it answers metadata
         wait_readyz(daemon, 200, 60, "Kafka is back")
     else:
+        proxy = s.kafka.proxy(1)
         for round_number in range(3):
-            s.kafka.drop_connections()
+            wait_until(lambda: proxy.connections > 0, 30, "the daemon's connections through the proxy")
+            accepted = proxy.accepted
+            proxy.cut()
             s.wait_progress(200, 60, f"after dropped connections (round {round_number})")
+            assert proxy.accepted > accepted, "the daemon did not reconnect through the proxy"
             assert daemon.running and daemon.pid == pid
         wait_readyz(daemon, 200, 60, "after dropped connections")
 
@@ -214,7 +226,7 @@ def test_kafka_outage_keeps_the_process_and_readiness_follows(env, fault):
     assert daemon.running and daemon.pid == pid, f"the daemon was restarted or exited: {daemon}"
     assert daemon.starts == 1
     reconnects = metric(daemon, "tributary_reconnects_total", target="kafka")
-    print("kafka reconnects:", reconnects, "broker stats:", s.kafka.stats())
+    print("kafka reconnects:", reconnects, "kafka transactions:", kafka_transactions(daemon))
     if fault == "outage":
         assert reconnects >= 1, "tributary_reconnects_total{target=\"kafka\"} did not count the outage"
     final = s.read_final()
@@ -304,7 +316,7 @@ def test_checkpoint_file_missing_or_corrupt(env):
     slot_before = env.pg.slot_info(s.slot)[1:]  # (restart_lsn, confirmed_flush_lsn)
     with open(s.checkpoint_path, "wb") as f:
         f.write(b"\xff\xfe garbage \x00\x01")
-    daemon.config = dict(s.config, offsets=dict(s.config["offsets"], topic="tributary.offsets.fresh"))
+    daemon.config = dict(s.config, offsets=dict(s.config["offsets"], topic=FRESH_OFFSETS_TOPIC))
     daemon.start(wait_ready=False)
     code = daemon.wait(timeout=90)
     log = daemon.current_run_stderr()

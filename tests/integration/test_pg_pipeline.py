@@ -20,7 +20,8 @@ def test_snapshot_with_concurrent_workload_is_exactly_once(env, pg):
     create_items_table(conn)
     initial = preload_items(conn, rows)
 
-    # 32 partitions: the mock keeps only ~5 MiB per partition; ~110k events with schemas are far more.
+    # 32 partitions: each Kafka transaction spans many partitions (and, on the mock backend, which
+    # keeps only ~5 MiB per partition, ~110k events with schemas fit).
     kafka = env.kafka(topics={ITEMS_TOPIC: 32, OFFSETS_TOPIC: 1})
     collector = env.collector(kafka, topics=[ITEMS_TOPIC])
     feed = EventFeed(collector, ITEMS_TOPIC)

@@ -62,7 +62,8 @@ def test_sigterm_restarts_lose_and_duplicate_nothing(env):
     create_items_table(conn)
     initial = preload_items(conn, rows)
 
-    # 32 partitions: the mock keeps only ~5 MiB per partition; ~130k events are far more.
+    # 32 partitions: each Kafka transaction spans many partitions (and, on the mock backend, which
+    # keeps only ~5 MiB per partition, ~130k events fit).
     kafka = env.kafka(topics={ITEMS_TOPIC: 32, OFFSETS_TOPIC: 1})
     collector = env.collector(kafka, topics=[ITEMS_TOPIC, OFFSETS_TOPIC])
     feed = EventFeed(collector, ITEMS_TOPIC, field_schemas=ITEMS_FIELD_SCHEMAS)

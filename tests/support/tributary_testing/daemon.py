@@ -103,6 +103,24 @@ class DaemonError(RuntimeError):
     pass
 
 
+_SAMPLE = re.compile(r"([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)")
+
+
+def parse_metric(body, name, **labels):
+    """Sum of the samples of `name` in Prometheus text `body` whose labels include `labels`."""
+    total = 0.0
+    for line in body.splitlines():
+        if not line.startswith(name):
+            continue
+        match = _SAMPLE.match(line)
+        if not match or match.group(1) != name:
+            continue
+        have = dict(re.findall(r'(\w+)="([^"]*)"', match.group(3) or ""))
+        if all(have.get(k) == v for k, v in labels.items()):
+            total += float(match.group(4))
+    return total
+
+
 _running_daemons = weakref.WeakSet()
 
 
@@ -270,6 +288,14 @@ class Daemon:
             return e.code, e.read().decode("utf-8", "replace")
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as e:
             return None, str(e)
+
+    def metric(self, name, **labels):
+        """Sum of the /metrics samples of `name` whose labels include `labels` (0 when none), e.g.
+        `metric("tributary_kafka_transactions_total", result="committed")`: counters of this run."""
+        status, body = self.http_get("/metrics")
+        if status != 200:
+            raise DaemonError(f"GET /metrics: {status} {body[:200]}")
+        return parse_metric(body, name, **labels)
 
     # ---- CLI subcommands on the same config ------------------------------------------------------
 

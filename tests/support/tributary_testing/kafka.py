@@ -3,12 +3,10 @@
 Backends:
 - `kafka` (default): a real Apache Kafka in KRaft mode (`RealKafka`, tributary_testing.kafka_server),
   from the jars tests/support/kafka/fetch.sh caches; one node, or a cluster with `brokers=3`.
-- `mock`: `tributary-mock-kafka` (librdkafka's mock cluster). It does NOT filter aborted
-  transactions for read_committed consumers, does not fence, and keeps only ~5 MiB or 100k message
-  sets per partition: start a Collector before the daemon produces and keep it running.
-- `broker`: the transaction-honouring Python broker in tests/support/kafka_broker/ (`BrokerKafka`):
-  read_committed filtering, LSO, fencing, transaction timeouts; in-memory log (kept across the
-  admin `stop`/`start`/`drop` outage hooks, lost when the process exits).
+- `mock`: `tributary-mock-kafka` (librdkafka's mock cluster, MOCK_KAFKA_BIN). It does NOT filter
+  aborted transactions for read_committed consumers, does not fence, and keeps only ~5 MiB or 100k
+  message sets per partition: start a Collector before the daemon produces and keep it running.
+  (The `kafka` ctest tier uses the mock cluster directly, for injected protocol errors.)
 """
 
 import collections
@@ -16,7 +14,6 @@ import logging
 import os
 import queue
 import re
-import socket
 import subprocess
 import tempfile
 import threading
@@ -35,10 +32,10 @@ def backend_name():
 def start_kafka(topics=None, brokers=1, partitions=16, logdir=None, backend=None, **broker_options):
     """Starts a Kafka backend with `topics` ({name: partitions}) created up front.
 
-    `backend` ("kafka", "mock" or "broker") forces one regardless of TRIBUTARY_TEST_KAFKA. Topics not
-    listed: the real Kafka creates none unless `auto_create_topics=True`; the mock and the Python broker
-    auto-create them. `broker_options` go to RealKafka (`broker_config={...}`, `proxied=True`,
-    `auto_create_topics=True`, ...) or BrokerKafka (e.g. `transaction_timeout_ms=2000`).
+    `backend` ("kafka" or "mock") forces one regardless of TRIBUTARY_TEST_KAFKA. Topics not listed:
+    the real Kafka creates none unless `auto_create_topics=True`; the mock auto-creates them.
+    `broker_options` go to RealKafka (`broker_config={...}`, `proxied=True`,
+    `auto_create_topics=True`, ...).
     """
     name = backend or backend_name()
     if name == "kafka":
@@ -50,12 +47,8 @@ def start_kafka(topics=None, brokers=1, partitions=16, logdir=None, backend=None
         if broker_options:
             raise TypeError(f"the mock backend takes no options {sorted(broker_options)}")
         kafka = MockKafka(brokers=brokers, partitions=partitions, topics=topics, logdir=logdir)
-    elif name == "broker":
-        if brokers != 1:
-            raise ValueError("the Python test broker is a single broker (brokers=1)")
-        kafka = BrokerKafka(partitions=partitions, topics=topics, logdir=logdir, **broker_options)
     else:
-        raise ValueError(f"Kafka backend {name!r}: expected 'kafka', 'mock' or 'broker'")
+        raise ValueError(f"Kafka backend {name!r}: expected 'kafka' or 'mock'")
     kafka.start()
     return kafka
 
@@ -78,7 +71,7 @@ class _KafkaProcess:
         self.logfile = os.path.join(logdir, logname)
         self._lines = queue.Queue()
         with open(self.logfile, "ab") as log:
-            # stdin stays a pipe: both backends also exit when it closes (this process died).
+            # stdin stays a pipe: the backend also exits when it closes (this process died).
             self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                           stderr=log, start_new_session=True)
         self._reader = threading.Thread(target=self._read_stdout, name=f"{self.label}-stdout",
@@ -165,120 +158,6 @@ class MockKafka(_KafkaProcess):
 
     def broker_up(self, broker_id):
         self.command(f"up {broker_id}")
-
-
-_BROKER_SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                              "kafka_broker", "broker.py")
-
-
-class BrokerKafka(_KafkaProcess):
-    """The Python test broker (tests/support/kafka_broker/broker.py) as a subprocess.
-
-    It prints `BOOTSTRAP=host:port` and `ADMIN=host:port`, serves until stdin EOF (`--stdin`) or
-    SIGTERM. Admin commands (one line, answered `ok ...`/`error ...`) go over the admin port.
-    """
-
-    #: The broker honours transactions: read_committed consumers never see aborted records.
-    filters_aborted_transactions = True
-    label = "kafka broker"
-
-    def __init__(self, partitions=16, topics=None, logdir=None, transaction_timeout_ms=None,
-                 verbose=False, python=None, script=None, start_timeout=30.0):
-        self.python = python or os.environ.get("TRIBUTARY_TEST_BROKER_PYTHON", "/usr/bin/python3")
-        self.script = script or _BROKER_SCRIPT
-        self.partitions = partitions
-        self.topics = dict(topics or {})
-        self.logdir = logdir
-        self.transaction_timeout_ms = transaction_timeout_ms
-        self.verbose = verbose
-        self.start_timeout = start_timeout
-        self.bootstrap_servers = None
-        self.admin_address = None
-        self.logfile = None
-        self._proc = None
-        self._reader = None
-
-    @property
-    def running(self):
-        return self._proc is not None and self._proc.poll() is None
-
-    def start(self):
-        args = [self.python, self.script, "--port", "0", "--partitions", str(self.partitions), "--stdin"]
-        if self.transaction_timeout_ms is not None:
-            args += ["--transaction-timeout-ms", str(int(self.transaction_timeout_ms))]
-        if self.verbose:
-            args.append("--verbose")
-        self._spawn(args, "kafka-broker.log")
-        deadline = Deadline(self.start_timeout)
-        info = {}
-        try:
-            while "BOOTSTRAP" not in info or "ADMIN" not in info:
-                line = self._next_line(deadline.remaining(), "the BOOTSTRAP=/ADMIN= lines")
-                key, sep, value = line.partition("=")
-                if not sep or key not in ("BOOTSTRAP", "ADMIN"):
-                    raise RuntimeError(f"kafka broker printed {line!r}, expected BOOTSTRAP=/ADMIN=")
-                info[key] = value.strip()
-            self.bootstrap_servers = info["BOOTSTRAP"]
-            self.admin_address = info["ADMIN"]
-            for topic, count in self.topics.items():
-                self.admin(f"create {topic} {int(count)}" if count else f"create {topic}")
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    # ---- admin interface ---------------------------------------------------------------------------
-
-    def admin(self, command, timeout=10.0, check=True):
-        """Sends one admin command over the admin port; returns the answer line.
-
-        Raises RuntimeError on an `error ...` answer unless `check=False`.
-        """
-        if self.admin_address is None:
-            raise RuntimeError("kafka broker not started")
-        host, _, port = self.admin_address.rpartition(":")
-        with socket.create_connection((host, int(port)), timeout=timeout) as sock:
-            sock.sendall((command.strip() + "\n").encode())
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = sock.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-        answer = data.decode("utf-8", "replace").strip()
-        if check and not answer.startswith("ok"):
-            raise RuntimeError(f"kafka broker: admin {command!r} answered {answer!r}")
-        return answer
-
-    def admin_kv(self, command):
-        """`key=value` pairs of an `ok k=v ...` answer as a dict of str."""
-        return dict(word.split("=", 1) for word in self.admin(command).split()[1:] if "=" in word)
-
-    def stop_listener(self):
-        """Outage: closes the listener and every client connection; new connections are refused."""
-        self.admin("stop")
-
-    def start_listener(self):
-        """Ends an outage: listens again on the same port (the log and transactions are kept)."""
-        self.admin("start")
-
-    def drop_connections(self):
-        """Closes every client connection; keeps listening."""
-        self.admin("drop")
-
-    def create_topic(self, topic, partitions=None):
-        self.admin(f"create {topic} {int(partitions)}" if partitions else f"create {topic}")
-
-    def offsets(self, topic, partition):
-        """{'log_start', 'lso', 'hwm'} of one partition."""
-        return {k: int(v) for k, v in self.admin_kv(f"offsets {topic} {int(partition)}").items()}
-
-    def txn(self, transactional_id):
-        """{'pid', 'epoch', 'state', 'partitions'} of a transactional id (RuntimeError if unknown)."""
-        return self.admin_kv(f"txn {transactional_id}")
-
-    def stats(self):
-        return {k: int(v) for k, v in self.admin_kv("stats").items()}
 
 
 class CollectorError(RuntimeError):
