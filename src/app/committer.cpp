@@ -1,6 +1,7 @@
 // The exactly-once loop: Kafka transaction per batch, offsets record last, then checkpoint.
 #include "app/committer.hpp"
 
+#include "app/topics.hpp"
 #include "base/clock.hpp"
 #include "base/log.hpp"
 #include "checkpoint/position_json.hpp"
@@ -10,6 +11,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kCommitTimeout = std::chrono::seconds(30);
+/// One attempt to find and create topics, including the wait for them in the metadata.
+constexpr auto kTopicTimeout = std::chrono::seconds(30);
 
 envelope::Options envelope_options(const config::PipelineConfig& pipeline) {
   envelope::Options options;
@@ -34,7 +37,8 @@ Committer::Committer(const config::Config& config, const config::PipelineConfig&
       probe_(probe),
       callbacks_(std::move(callbacks)),
       serializer_(envelope_options(pipeline)),
-      store_(config.offsets.directory, pipeline.name) {}
+      store_(config.offsets.directory, pipeline.name),
+      topic_policy_(topic_policy(config)) {}
 
 Committer::~Committer() {
   request_stop();
@@ -48,6 +52,16 @@ void Committer::start() {
 bool Committer::kafka_healthy() const {
   const sink::TransactionalProducer* producer = producer_view_.load();
   return producer != nullptr && producer->transport_ok() && !kafka_failing_.load();
+}
+
+void Committer::expect_tables(const std::vector<event::TableId>& tables) {
+  std::vector<std::string> topics;
+  topics.reserve(tables.size() + 1);
+  for (const auto& table : tables) topics.push_back(data_topic(pipeline_, table));
+  topics.push_back(config_.offsets.topic);
+  std::lock_guard lock(expected_mutex_);
+  expected_topics_.insert(expected_topics_.end(), topics.begin(), topics.end());
+  topics_expected_ = true;
 }
 
 void Committer::request_flush() {
@@ -90,6 +104,10 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
   auto producer = sink::TransactionalProducer::create(options);
   if (!producer.ok()) return producer.error();
   producer_ = std::move(producer.value());
+  auto admin = sink::TopicAdmin::create(config_.kafka.bootstrap_servers, config_.kafka.properties,
+                                        "tributary-" + pipeline_.name + "-admin", pipeline_.name);
+  if (!admin.ok()) return admin.error();
+  topic_admin_ = std::move(admin.value());
 
   auto backoff = std::chrono::milliseconds(250);
   while (true) {
@@ -184,6 +202,14 @@ void Committer::run() {
         batch_.open ? batch_.started + max_wait : Clock::now() + std::chrono::milliseconds(100);
     items.clear();
     queue_.pop(items, 1024, deadline);
+    // Announced before their tables' events were queued: seen here before those are handled.
+    if (topics_expected_.load()) {
+      auto ensured = ensure_expected_topics();
+      if (!ensured.ok()) {
+        if (callbacks_.stopped) callbacks_.stopped(ensured.error());
+        return;
+      }
+    }
     for (auto& item : items) {
       auto handled = handle(item);
       if (!handled.ok()) {
@@ -254,6 +280,11 @@ Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker m
     return Error::fatal("cannot write the event of table " + change.schema->id.qualified() +
                         " as an envelope: " + serialized.error().message);
   }
+  for (const auto& message : scratch_) {
+    if (known_topics_.contains(message.topic)) continue;
+    // A table first seen while streaming: its topic exists before its first record is produced.
+    if (auto ensured = ensure_topics({message.topic}); !ensured.ok()) return ensured;
+  }
   if (!batch_.open) {
     auto begun = producer_->begin();
     if (!begun.ok()) return begun.error();
@@ -312,6 +343,9 @@ Result<void> Committer::commit_batch() {
     batch_.position_dirty = false;
     return save_checkpoint(batch_.position);
   }
+  if (!known_topics_.contains(config_.offsets.topic)) {
+    if (auto ensured = ensure_topics({config_.offsets.topic}); !ensured.ok()) return ensured;
+  }
   const std::string offsets = checkpoint::position_to_json(pipeline_.name, batch_.position);
   auto started = Clock::now();
   auto backoff = std::chrono::milliseconds(250);
@@ -359,6 +393,46 @@ Result<void> Committer::commit_batch() {
   batch_.bytes = 0;
   batch_.position_dirty = false;
   return save_checkpoint(batch_.position);
+}
+
+Result<void> Committer::ensure_expected_topics() {
+  std::vector<std::string> topics;
+  {
+    std::lock_guard lock(expected_mutex_);
+    topics.swap(expected_topics_);
+    topics_expected_ = false;
+  }
+  return ensure_topics(topics);
+}
+
+Result<void> Committer::ensure_topics(const std::vector<std::string>& topics) {
+  std::vector<std::string> unknown;
+  for (const auto& topic : topics) {
+    if (!known_topics_.contains(topic)) unknown.push_back(topic);
+  }
+  if (unknown.empty()) return {};
+  auto backoff = std::chrono::milliseconds(250);
+  bool failed = false;
+  while (true) {
+    auto ensured = topic_admin_->ensure(unknown, topic_policy_, kTopicTimeout);
+    if (ensured.ok()) break;
+    const Error& error = ensured.error();
+    if (error.kind != ErrorKind::kRetriable) return error;
+    failed = true;
+    kafka_failing_ = true;
+    if (give_up()) {
+      return Error::retriable(
+          "shutdown deadline passed while making sure the Kafka topics exist (" + error.message +
+          ")");
+    }
+    log::warn(pipeline_.name,
+              "cannot make sure the Kafka topics exist yet, retrying: " + error.message);
+    pause(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+  if (failed) kafka_failing_ = false;
+  for (auto& topic : unknown) known_topics_.insert(std::move(topic));
+  return {};
 }
 
 Result<void> Committer::save_checkpoint(const event::SourcePosition& position) {

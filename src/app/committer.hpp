@@ -5,9 +5,11 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "base/result.hpp"
@@ -16,6 +18,7 @@
 #include "envelope/serializer.hpp"
 #include "event/event_queue.hpp"
 #include "metrics/metrics.hpp"
+#include "sink/kafka/topic_admin.hpp"
 #include "sink/kafka/transactional_producer.hpp"
 
 namespace tributary::app {
@@ -37,6 +40,8 @@ struct CommitterCallbacks {
 ///   commit with the offsets record; write the checkpoint; report the position for the ack.
 /// A batch is kept until committed: on an abortable error it is aborted and sent again.
 /// Snapshot rows are held back by one so the last one can be marked `source.snapshot: last`.
+/// No record is produced to a topic before it is known to exist: missing topics are created
+/// (kafka.topics) or, with `create: false`, stop the pipeline with a kConfig error naming them.
 class Committer {
  public:
   Committer(const config::Config& config, const config::PipelineConfig& pipeline,
@@ -44,6 +49,10 @@ class Committer {
   ~Committer();
 
   void start();
+  /// Any thread: the source will capture these tables. Their topics and the offsets topic are
+  /// made sure of (one Admin API round for all) before the next queued item is handled; call it
+  /// before queueing their events. A table not announced gets its topic at its first record.
+  void expect_tables(const std::vector<event::TableId>& tables);
   /// Commit everything queued so far, then call `flushed` (used before a source reconnect).
   void request_flush();
   /// Commit everything queued, then stop the thread and call `stopped`.
@@ -73,6 +82,9 @@ class Committer {
   Result<void> commit_batch();
   Result<void> resend_batch();
   Result<void> save_checkpoint(const event::SourcePosition& position);
+  /// Makes sure the topics exist (retrying while Kafka is unreachable) and remembers them.
+  Result<void> ensure_topics(const std::vector<std::string>& topics);
+  Result<void> ensure_expected_topics();
   bool give_up() const;
   void pause(std::chrono::milliseconds duration);
 
@@ -84,6 +96,14 @@ class Committer {
   envelope::Serializer serializer_;
   checkpoint::CheckpointStore store_;
   std::unique_ptr<sink::TransactionalProducer> producer_;
+  const sink::TopicPolicy topic_policy_;
+  std::unique_ptr<sink::TopicAdmin> topic_admin_;
+  /// Topics known to exist (found or created); a record's topic is looked up here before it is
+  /// produced, and only a miss talks to Kafka. Sink thread only.
+  std::unordered_set<std::string> known_topics_;
+  std::mutex expected_mutex_;
+  std::vector<std::string> expected_topics_;  ///< guarded by expected_mutex_
+  std::atomic<bool> topics_expected_{false};  ///< expected_topics_ is not empty
   std::thread thread_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> flush_requested_{false};

@@ -94,6 +94,10 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
     probe_.snapshot_table_progress(table, done, estimate);
   };
   callbacks.retained_wal = [this](uint64_t bytes) { probe_.retained_wal(bytes); };
+  // On the source's set-up thread; the committer takes the list under its own lock.
+  callbacks.tables = [this](const std::vector<event::TableId>& tables) {
+    committer_->expect_tables(tables);
+  };
   source_ = std::make_unique<source::postgres::PostgresSource>(io_, pipeline_, queue_,
                                                                std::move(callbacks));
   source_->start(resume, first_start_);

@@ -105,6 +105,8 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume, bool fir
                                          "instance?); retrying"));
   }
 
+  if (callbacks_.tables) callbacks_.tables(*tables);
+
   const bool completed = resume && resume->snapshot_completed;
   bool snapshot = false;
   switch (pipeline_.snapshot.mode) {

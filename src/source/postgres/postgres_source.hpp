@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "base/result.hpp"
 #include "config/config.hpp"
@@ -28,6 +29,9 @@ struct SourceCallbacks {
   std::function<void(bool streaming)> reading;
   /// any thread; snapshot rows read from a table (just now, so far, estimate).
   std::function<void(const std::string&, uint64_t, uint64_t, uint64_t)> snapshot_rows;
+  /// set-up thread: the tables to capture, before any of their events is queued (so the sink can
+  /// prepare their topics).
+  std::function<void(const std::vector<event::TableId>&)> tables;
   /// loop thread, every 15 s while streaming: WAL bytes the slot makes the server keep.
   std::function<void(uint64_t)> retained_wal;
 };
