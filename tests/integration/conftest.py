@@ -49,6 +49,33 @@ def binaries():
     return tributary, mock
 
 
+class SharedKafka:
+    """One real Kafka for the whole pytest session (one ctest file), started on first use, for
+    tests that neither disturb the broker nor share topics: each names its own topics, offsets
+    topic and pipeline (so its own transactional.id)."""
+
+    def __init__(self, logdir):
+        self.logdir = logdir
+        self.kafka = None
+
+    def get(self):
+        if self.kafka is None:
+            self.kafka = start_kafka(logdir=self.logdir)
+        return self.kafka
+
+    def close(self):
+        if self.kafka is not None:
+            self.kafka.stop()
+            self.kafka = None
+
+
+@pytest.fixture(scope="session")
+def shared_kafka(tmp_path_factory):
+    shared = SharedKafka(str(tmp_path_factory.mktemp("shared-kafka")))
+    yield shared
+    shared.close()
+
+
 @pytest.fixture(scope="session")
 def pg():
     """One PostgreSQL 15 (wal_level=logical) for the whole session; tests use their own databases."""
@@ -61,12 +88,14 @@ class TestEnv:
 
     __test__ = False  # not a test class
 
-    def __init__(self, pg, workdir, test_name):
+    def __init__(self, pg, workdir, test_name, shared_kafka=None):
         self.pg = pg
+        self._shared_kafka = shared_kafka
         self.workdir = str(workdir)
         self.test_name = test_name
         self.databases = []
         self.kafkas = []
+        self.shared = []  # the session's shared Kafka, when used (left running)
         self.collectors = []
         self.daemons = []
         self.workloads = []
@@ -103,6 +132,18 @@ class TestEnv:
         kafka = start_kafka(topics=topics, brokers=brokers, partitions=partitions, logdir=self.workdir,
                             backend=backend, **broker_options)
         self.kafkas.append(kafka)
+        return kafka
+
+    def shared_kafka(self, topics=None, partitions=16):
+        """The session's shared Kafka (see SharedKafka) with `topics` ({name: partitions}) created.
+        Its log is attached to a failure report like a test's own backend's; it is not stopped at
+        teardown."""
+        kafka = self._shared_kafka.get()
+        if hasattr(kafka, "create_topic"):  # the mock auto-creates topics
+            for topic, count in (topics or {}).items():
+                kafka.create_topic(topic, count or partitions)
+        if kafka not in self.shared:
+            self.shared.append(kafka)
         return kafka
 
     def collector(self, kafka, topics=(), pattern=None):
@@ -172,7 +213,7 @@ class TestEnv:
         for collector in self.collectors:
             if collector.errors or collector.warnings:
                 sections.append(("kafka collector", "\n".join(collector.errors + collector.warnings[-30:])))
-        for kafka in self.kafkas:
+        for kafka in self.kafkas + self.shared:
             sections.append(("kafka backend log", kafka.log_tail(40)))
         for server in [self.pg] + self.servers:
             sections.append((f"postgres log ({server.logfile})", server.log_tail(60)))
@@ -181,8 +222,8 @@ class TestEnv:
 
 
 @pytest.fixture
-def env(pg, binaries, tmp_path, request):
-    test_env = TestEnv(pg, tmp_path, request.node.name)
+def env(pg, binaries, tmp_path, request, shared_kafka):
+    test_env = TestEnv(pg, tmp_path, request.node.name, shared_kafka)
     request.node._tributary_env = test_env
     yield test_env
     test_env.close()

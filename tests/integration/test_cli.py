@@ -1,4 +1,7 @@
-"""The command line: --version, check on bad configs, and clear errors for unusable databases."""
+"""The command line: --version, check on bad configs, and clear errors for unusable databases.
+
+The tests that need a Kafka share one broker (env.shared_kafka: nothing here disturbs it), each with
+its own pipeline name, topics and offsets topic."""
 
 import os
 import re
@@ -48,8 +51,8 @@ def test_check_on_a_bad_config_exits_2_naming_every_problem(tmp_path, binaries):
 def test_check_on_a_good_config_exits_0(env):
     db = env.database()
     env.sql(db, "CREATE TABLE items (id int PRIMARY KEY, v text)")
-    kafka = env.kafka(topics={"shop.public.items": 1, "tributary.offsets": 1})
-    daemon = env.daemon(env.config(db, kafka))
+    kafka = env.shared_kafka(topics={"goodcheck.public.items": 1, "goodcheck.offsets": 1})
+    daemon = env.daemon(env.config(db, kafka, name="goodcheck", offsets_topic="goodcheck.offsets"))
     result = daemon.check()
     assert result.returncode == 0, f"check exited {result.returncode}:\n{result.stdout}{result.stderr}"
 
@@ -57,8 +60,9 @@ def test_check_on_a_good_config_exits_0(env):
 def test_run_against_wal_level_replica_names_wal_level_and_exits_nonzero(env):
     server = env.pg_server(wal_level="replica")
     server.execute("CREATE TABLE items (id int PRIMARY KEY, v text)", superuser=False)
-    kafka = env.kafka()
-    daemon = env.daemon(env.config(server.database, kafka, pg=server))
+    kafka = env.shared_kafka()
+    daemon = env.daemon(env.config(server.database, kafka, pg=server, name="walreplica",
+                                   offsets_topic="walreplica.offsets"))
     daemon.start(wait_ready=False)
     code = daemon.wait(timeout=90)
     output = daemon.current_run_stderr()
@@ -76,8 +80,9 @@ def test_run_without_replication_privilege_gives_a_clear_error(env, pg):
     with conn.cursor() as cur:
         cur.execute(f"CREATE TABLE items (id int PRIMARY KEY, v text); ALTER TABLE items OWNER TO {role}")
     conn.close()
-    kafka = env.kafka()
-    config = env.config(db, kafka, pipeline={"source": {"user": role, "password": "secret2"}})
+    kafka = env.shared_kafka()
+    config = env.config(db, kafka, name="norepl", offsets_topic="norepl.offsets",
+                        pipeline={"source": {"user": role, "password": "secret2"}})
     daemon = env.daemon(config)
     daemon.start(wait_ready=False)
 
@@ -97,8 +102,8 @@ def test_run_without_replication_privilege_gives_a_clear_error(env, pg):
 def test_unsupported_column_type_is_a_startup_error_naming_the_column(env):
     db = env.database()
     env.sql(db, "CREATE TABLE places (id int PRIMARY KEY, spot point)")
-    kafka = env.kafka()
-    daemon = env.daemon(env.config(db, kafka))
+    kafka = env.shared_kafka()
+    daemon = env.daemon(env.config(db, kafka, name="unsupported", offsets_topic="unsupported.offsets"))
     daemon.start(wait_ready=False)
     code = daemon.wait(timeout=90)
     output = daemon.current_run_stderr()

@@ -1,4 +1,7 @@
-"""PostgreSQL -> Kafka end to end: snapshot + concurrent streaming exactly once, and pgoutput corner cases."""
+"""PostgreSQL -> Kafka end to end: snapshot + concurrent streaming exactly once, and pgoutput corner cases.
+
+Both tests run on the session's shared Kafka, each with its own pipeline name (topic prefix,
+transactional.id) and offsets topic."""
 
 import random
 import string
@@ -10,7 +13,7 @@ from tributary_testing.workload import Workload, create_items_table, preload_ite
 
 PREFIX = "shop"
 ITEMS_TOPIC = f"{PREFIX}.public.items"
-OFFSETS_TOPIC = "tributary.offsets"
+OFFSETS_TOPIC = f"{PREFIX}.offsets"
 
 
 def test_snapshot_with_concurrent_workload_is_exactly_once(env, pg):
@@ -22,10 +25,10 @@ def test_snapshot_with_concurrent_workload_is_exactly_once(env, pg):
 
     # 32 partitions: each Kafka transaction spans many partitions (and, on the mock backend, which
     # keeps only ~5 MiB per partition, ~110k events with schemas fit).
-    kafka = env.kafka(topics={ITEMS_TOPIC: 32, OFFSETS_TOPIC: 1})
+    kafka = env.shared_kafka(topics={ITEMS_TOPIC: 32, OFFSETS_TOPIC: 1})
     collector = env.collector(kafka, topics=[ITEMS_TOPIC])
     feed = EventFeed(collector, ITEMS_TOPIC)
-    config = env.config(db, kafka, name=PREFIX, max_events=max_events,
+    config = env.config(db, kafka, name=PREFIX, max_events=max_events, offsets_topic=OFFSETS_TOPIC,
                         pipeline={"snapshot": {"mode": "initial", "parallelism": 2}})
     slot = config["pipelines"][0]["source"]["slot"]
     daemon = env.daemon(config)
@@ -97,10 +100,11 @@ def test_pgoutput_corner_cases(env, pg):
     prefix = "feat"
     # One partition per topic: the assertions below read each table's events in production order.
     topics = {f"{prefix}.public.{t}": 1 for t in ("customers", "logs", "nopk", "docs")}
-    kafka = env.kafka(topics={**topics, OFFSETS_TOPIC: 1})
-    collector = env.collector(kafka, pattern=rf"{prefix}\..*")
+    offsets_topic = f"{prefix}.offsets"
+    kafka = env.shared_kafka(topics={**topics, offsets_topic: 1})
+    collector = env.collector(kafka, pattern=rf"{prefix}\.public\..*")
     feeds = {t: EventFeed(collector, f"{prefix}.public.{t}") for t in ("customers", "logs", "nopk", "docs")}
-    daemon = env.daemon(env.config(db, kafka, name=prefix, max_events=100))
+    daemon = env.daemon(env.config(db, kafka, name=prefix, max_events=100, offsets_topic=offsets_topic))
     daemon.start()
 
     # Snapshot first, so that every change below is streamed.
