@@ -1,8 +1,11 @@
 // Read-only checks behind `tributary check`.
 #include "app/preflight.hpp"
 
+#include <algorithm>
+
+#include "app/topics.hpp"
 #include "checkpoint/checkpoint_store.hpp"
-#include "sink/kafka/cluster_probe.hpp"
+#include "sink/kafka/topic_admin.hpp"
 #include "source/postgres/catalog.hpp"
 #include "source/postgres/pg_connection.hpp"
 #include "source/postgres/slot_manager.hpp"
@@ -13,8 +16,9 @@ namespace {
 using source::postgres::Catalog;
 using source::postgres::PgConnection;
 
+/// Appends to `topics` the data topic of every table the pipeline would capture.
 void check_postgres(const config::PipelineConfig& pipeline, const config::Config& config,
-                    std::vector<Finding>& out) {
+                    std::vector<Finding>& out, std::vector<std::string>& topics) {
   auto problem = [&](std::string text) { out.push_back({true, pipeline.name, std::move(text)}); };
   auto fact = [&](std::string text) { out.push_back({false, pipeline.name, std::move(text)}); };
   const auto& source = pipeline.source;
@@ -39,6 +43,7 @@ void check_postgres(const config::PipelineConfig& pipeline, const config::Config
     fact(std::to_string(tables->size()) + " table(s) to capture");
   }
   for (const auto& table : *tables) {
+    topics.push_back(data_topic(pipeline, table));
     // Every unsupported column is reported, not only the first.
     auto schema = catalog.load_table_schema(table);
     if (!schema.ok()) problem(schema.error().message);
@@ -85,26 +90,122 @@ void check_postgres(const config::PipelineConfig& pipeline, const config::Config
   }
 }
 
+/// An integer broker setting, or -1 when absent or not a number.
+int broker_setting(const std::map<std::string, std::string>& configs, const std::string& name) {
+  auto found = configs.find(name);
+  if (found == configs.end()) return -1;
+  try {
+    return std::stoi(found->second);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
+/// Reachability, the topics run needs, the offsets topic's cleanup policy, and the brokers'
+/// transaction state log settings against the number of brokers. Metadata and DescribeConfigs
+/// only: nothing is created, and no transactional producer is made.
+void check_kafka(const config::Config& config, std::vector<std::string> topics,
+                 std::vector<Finding>& out) {
+  auto problem = [&](std::string text) { out.push_back({true, "kafka", std::move(text)}); };
+  auto fact = [&](std::string text) { out.push_back({false, "kafka", std::move(text)}); };
+  const std::string& servers = config.kafka.bootstrap_servers;
+  constexpr auto kTimeout = std::chrono::seconds(10);
+  auto admin =
+      sink::TopicAdmin::create(servers, config.kafka.properties, "tributary-check", /*quiet*/ "");
+  if (!admin.ok()) return problem(admin.error().message);
+  auto cluster = (*admin)->describe_cluster(kTimeout);
+  if (!cluster.ok()) return problem(cluster.error().message);
+  const int brokers = static_cast<int>(cluster->broker_ids.size());
+  fact("reached Kafka at " + servers + " (" + std::to_string(brokers) + " broker(s))");
+
+  const sink::TopicPolicy policy = topic_policy(config);
+  const std::string& offsets_topic = config.offsets.topic;
+  topics.push_back(offsets_topic);
+  std::sort(topics.begin(), topics.end());
+  topics.erase(std::unique(topics.begin(), topics.end()), topics.end());
+  for (const auto& topic : topics) {
+    if (cluster->topics.count(topic) > 0) continue;
+    const sink::TopicSettings settings = policy.settings_for(topic);
+    if (!policy.create()) {
+      problem("topic " + topic +
+              " does not exist and kafka.topics.create is false (fix: create it: " +
+              sink::create_topic_command(servers, topic, settings) +
+              ", or set kafka.topics.create: true)");
+    } else if (settings.replication_factor > brokers) {
+      problem("topic " + topic +
+              " does not exist, and run cannot create it with replication "
+              "factor " +
+              std::to_string(settings.replication_factor) + ": the cluster has " +
+              std::to_string(brokers) +
+              " broker(s) (fix: set kafka.topics.replication_factor, "
+              "or the matching override's, to at most " +
+              std::to_string(brokers) + ", or -1 for the broker's default)");
+    } else {
+      fact("topic " + topic + " does not exist yet: run creates it (" +
+           sink::describe_settings(settings) + ")");
+    }
+  }
+
+  if (cluster->topics.count(offsets_topic) > 0) {
+    auto configs = (*admin)->topic_config(offsets_topic, kTimeout);
+    if (!configs.ok()) {
+      problem(configs.error().message);
+    } else {
+      auto found = configs->find("cleanup.policy");
+      const std::string cleanup = found == configs->end() ? "delete" : found->second;
+      if (cleanup != "compact") {
+        problem("offsets topic " + offsets_topic + " has cleanup.policy=" + cleanup +
+                ", not compact: Kafka deletes offsets records once they are older than the "
+                "topic's retention, and a pipeline whose checkpoint file is lost then starts over "
+                "(fix: kafka-configs.sh --bootstrap-server " +
+                servers + " --alter --entity-type topics --entity-name " + offsets_topic +
+                " --add-config cleanup.policy=compact)");
+      } else {
+        fact("offsets topic " + offsets_topic + " is compacted");
+      }
+    }
+  }
+
+  if (cluster->broker_ids.empty()) return;
+  const int32_t broker = cluster->broker_ids.front();
+  auto configs = (*admin)->broker_config(broker, kTimeout);
+  if (!configs.ok()) return problem(configs.error().message);
+  const std::string count = std::to_string(brokers) + " broker(s)";
+  const int replication = broker_setting(*configs, "transaction.state.log.replication.factor");
+  // Once the transaction state topic exists its replication is settled; the setting only
+  // matters for creating it, on the first transaction.
+  if (replication > brokers && cluster->topics.count("__transaction_state") == 0) {
+    problem("broker " + std::to_string(broker) + " has transaction.state.log.replication.factor=" +
+            std::to_string(replication) + " but the cluster has " + count +
+            ": Kafka cannot create its transaction state topic, so every transaction would hang "
+            "(fix: set transaction.state.log.replication.factor to at most " +
+            std::to_string(brokers) +
+            " in the brokers' configuration and restart them, or add brokers)");
+  }
+  const int min_isr = broker_setting(*configs, "transaction.state.log.min.isr");
+  if (min_isr > brokers) {
+    problem("broker " + std::to_string(broker) + " has transaction.state.log.min.isr=" +
+            std::to_string(min_isr) + " but the cluster has " + count +
+            ": writes to the transaction state log fail, so no transaction can commit (fix: set "
+            "transaction.state.log.min.isr to at most " +
+            std::to_string(brokers) +
+            " in the brokers' configuration and restart them, or add brokers)");
+  }
+}
+
 }  // namespace
 
 std::vector<Finding> preflight(const config::Config& config) {
   std::vector<Finding> findings;
+  std::vector<std::string> topics;
   for (const auto& pipeline : config.pipelines) {
     if (pipeline.source.type != config::SourceType::kPostgres) {
       findings.push_back({true, pipeline.name, "source.type mysql is not implemented yet"});
       continue;
     }
-    check_postgres(pipeline, config, findings);
+    check_postgres(pipeline, config, findings, topics);
   }
-  auto brokers = sink::probe_cluster(config.kafka.bootstrap_servers, config.kafka.properties,
-                                     std::chrono::seconds(10));
-  if (!brokers.ok()) {
-    findings.push_back({true, "kafka", brokers.error().message});
-  } else {
-    findings.push_back({false, "kafka",
-                        "reached Kafka at " + config.kafka.bootstrap_servers + " (" +
-                            std::to_string(*brokers) + " broker(s))"});
-  }
+  check_kafka(config, std::move(topics), findings);
   return findings;
 }
 
