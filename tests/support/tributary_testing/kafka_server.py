@@ -63,8 +63,12 @@ def _die_with_parent():
 
 
 def _cluster_id():
-    # Kafka's Uuid.toString(): 16 random bytes, URL-safe base64 without padding.
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    # Kafka's Uuid.toString(): 16 random bytes, URL-safe base64 without padding. Like Kafka's
+    # Uuid.randomUuid(), never one starting with "-": StorageTool would take it for an option.
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not text.startswith("-"):
+            return text
 
 
 def java_string_hash(text):
