@@ -81,6 +81,11 @@ class Committer {
   Result<void> emit(event::ChangeEvent& change, event::SnapshotMarker marker);
   Result<void> commit_batch();
   Result<void> resend_batch();
+  /// The producer reported itself fenced while the batch was open: a transaction older than the
+  /// transaction timeout (rolled back by the coordinator) is sent again from a new producer; a
+  /// younger one, or an offsets record in Kafka this process did not commit, means a second
+  /// instance took over (kFatal, exit 1).
+  Result<void> recover_from_fence(const Error& cause);
   Result<void> save_checkpoint(const event::SourcePosition& position);
   /// Makes sure the topics exist (retrying while Kafka is unreachable) and remembers them.
   Result<void> ensure_topics(const std::vector<std::string>& topics);

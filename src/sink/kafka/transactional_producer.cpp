@@ -280,7 +280,11 @@ Result<void> TransactionalProducer::fail_if_fatal() const {
 }
 
 Result<void> TransactionalProducer::remember(Error error) {
-  if (error.kind == ErrorKind::kFatal) fatal_ = error;
+  if (error.kind == ErrorKind::kFatal) {
+    fatal_ = error;
+    char reason[512] = "";
+    fenced_ = rd_kafka_fatal_error(producer_, reason, sizeof reason) == RD_KAFKA_RESP_ERR__FENCED;
+  }
   return error;
 }
 
@@ -314,6 +318,7 @@ Result<void> TransactionalProducer::begin() {
     return remember(std::move(classified));
   }
   in_transaction_ = true;
+  transaction_began_ = Clock::now();
   offsets_record_produced_ = false;
   offsets_value_in_transaction_.clear();
   ++transaction_sequence_;
@@ -430,6 +435,7 @@ Result<void> TransactionalProducer::commit(const std::string& offsets_value,
   }
   in_transaction_ = false;
   offsets_record_produced_ = false;
+  last_offsets_record_ = offsets_value;
   transport_ok_.store(true, std::memory_order_relaxed);
   return {};
 }
@@ -515,7 +521,10 @@ Result<std::optional<std::string>> TransactionalProducer::read_last_offsets_reco
                                                 std::max(1, remaining_ms(deadline)));
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md.metadata->topic_cnt == 1) {
       const auto& t = md.metadata->topics[0];
-      if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return Found();  // never written
+      if (t.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {  // never written
+        last_offsets_record_.reset();
+        return Found();
+      }
       if (t.err == RD_KAFKA_RESP_ERR_NO_ERROR && t.partition_cnt > 0) {
         partition_count = t.partition_cnt;
         break;
@@ -594,10 +603,14 @@ Result<std::optional<std::string>> TransactionalProducer::read_last_offsets_reco
       rd_kafka_message_destroy(message);
     }
     rd_kafka_assign(rk, nullptr);
-    if (last) return *last;
+    if (last) {
+      last_offsets_record_ = *last;
+      return *last;
+    }
     end = start;
     window *= 2;
   }
+  last_offsets_record_.reset();
   return Found();
 }
 

@@ -84,6 +84,16 @@ class TransactionalProducer {
   /// reports without any broker connection UP; true again on a report with one UP or a successful
   /// init/commit/delivery. false until the first connection. Thread-safe.
   bool transport_ok() const { return transport_ok_.load(std::memory_order_relaxed); }
+  /// A kFatal error was returned and librdkafka's fatal error is _FENCED: the coordinator bumped
+  /// this producer's epoch. librdkafka 2.0.2 reports both causes so: a newer producer's
+  /// init_transactions (a second instance), and the coordinator's rollback of a transaction that
+  /// outlived transaction.timeout.ms. The caller tells them apart (Committer::recover_from_fence).
+  bool fenced() const { return fenced_; }
+  /// When the last begin() succeeded (the open transaction's start, or the last one's).
+  std::chrono::steady_clock::time_point transaction_began() const { return transaction_began_; }
+  /// The pipeline's last offsets record as this producer knows it: read by
+  /// read_last_offsets_record() or committed by commit() (nullopt: none found, or neither yet).
+  const std::optional<std::string>& last_offsets_record() const { return last_offsets_record_; }
   /// Serves delivery reports and callbacks without blocking; call regularly from the sink thread.
   void poll();
 
@@ -109,6 +119,9 @@ class TransactionalProducer {
 
   /// Set once a kFatal error was returned: every later call returns it again.
   std::optional<Error> fatal_;
+  bool fenced_ = false;  ///< fatal_ is librdkafka's _FENCED
+  std::chrono::steady_clock::time_point transaction_began_{};
+  std::optional<std::string> last_offsets_record_;
   bool initialized_ = false;
   bool in_transaction_ = false;
   /// The offsets record of the open transaction was produced (commit() is being retried).

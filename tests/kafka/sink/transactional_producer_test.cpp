@@ -614,16 +614,24 @@ TEST_CASE("fatal errors: the producer is rebuilt", "[kafka][errors]") {
     INFO(commit.error().message);
     CHECK(commit.error().kind == ErrorKind::kFatal);
     CHECK_THAT(commit.error().message, Catch::Contains("FENCED"));
+    // librdkafka's _FENCED: the committer tells a timeout rollback from a second instance by the
+    // transaction's age and the offsets record it last committed.
+    CHECK(producer->fenced());
     // Sticky: nothing works on this instance any more.
     CHECK(producer->abort(kTimeout).error().kind == ErrorKind::kFatal);
     CHECK(producer->begin().error().kind == ErrorKind::kFatal);
 
     producer.reset();
     auto rebuilt = ready_producer(options);
+    CHECK_FALSE(rebuilt->fenced());
     commit_transaction(*rebuilt, {keyed("db.public.items", "k", "v")}, "pos-rebuilt");
+    CHECK(rebuilt->last_offsets_record() == std::optional<std::string>("pos-rebuilt"));
     auto last = rebuilt->read_last_offsets_record(kTimeout);
     REQUIRE(last.ok());
     CHECK(last->value_or("<none>") == "pos-rebuilt");
+    auto reader = ready_producer(options);
+    REQUIRE(reader->read_last_offsets_record(kTimeout).ok());
+    CHECK(reader->last_offsets_record() == std::optional<std::string>("pos-rebuilt"));
   }
 
   SECTION("not authorized for the transactional.id (InitProducerId)") {
@@ -635,6 +643,7 @@ TEST_CASE("fatal errors: the producer is rebuilt", "[kafka][errors]") {
     REQUIRE_FALSE(init.ok());
     INFO(init.error().message);
     CHECK(init.error().kind == ErrorKind::kFatal);
+    CHECK_FALSE(created.value()->fenced());
   }
 }
 
