@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/application.hpp"
+#include "app/offsets_command.hpp"
 #include "app/preflight.hpp"
 #include "checkpoint/checkpoint_store.hpp"
 #include "checkpoint/position_json.hpp"
@@ -21,6 +22,15 @@ constexpr const char* kUsage =
     "                                        connect to every source and Kafka; list every "
     "problem\n"
     "       tributary offsets show --config FILE   print each pipeline's checkpoint\n"
+    "       tributary offsets reset --config FILE --pipeline NAME (--to-slot | --snapshot)\n"
+    "                                        record a new position on purpose, after the run\n"
+    "                                        refused the recorded one (database restored or\n"
+    "                                        replaced, slot advanced by someone else). Stop the\n"
+    "                                        daemon first. --to-slot: resume from the slot's\n"
+    "                                        confirmed position (changes the slot no longer\n"
+    "                                        holds are not emitted); --snapshot: the next start\n"
+    "                                        takes a new snapshot (every row emitted again).\n"
+    "                                        See README, \"Recovering from a changed database\"\n"
     "       tributary config-reference       print the configuration reference (Markdown)\n"
     "       tributary --version\n";
 
@@ -42,7 +52,7 @@ std::optional<tributary::config::Config> load(const std::string& path) {
 int offsets_show(const tributary::config::Config& config) {
   for (const auto& pipeline : config.pipelines) {
     tributary::checkpoint::CheckpointStore store(config.offsets.directory, pipeline.name);
-    auto position = store.load();
+    auto position = store.load_record();
     if (!position.ok()) {
       std::cerr << "tributary: " << position.error().message << "\n";
       return 1;
@@ -51,7 +61,7 @@ int offsets_show(const tributary::config::Config& config) {
       std::cout << "{\"pipeline\":\"" << pipeline.name << "\",\"checkpoint\":null,\"file\":\""
                 << store.path() << "\"}\n";
     } else {
-      std::cout << tributary::checkpoint::position_to_json(pipeline.name, **position) << "\n";
+      std::cout << tributary::checkpoint::record_to_json_as_read(**position) << "\n";
     }
   }
   return 0;
@@ -76,17 +86,38 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> command;
   std::string config_path;
+  std::string pipeline_name;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--config" || args[i] == "-c") {
       if (i + 1 >= args.size()) return usage_error(args[i] + " needs a file");
       config_path = args[++i];
     } else if (args[i].rfind("--config=", 0) == 0) {
       config_path = args[i].substr(9);
+    } else if (args[i] == "--pipeline") {
+      if (i + 1 >= args.size()) return usage_error("--pipeline needs a pipeline name");
+      pipeline_name = args[++i];
+    } else if (args[i].rfind("--pipeline=", 0) == 0) {
+      pipeline_name = args[i].substr(11);
     } else {
       command.push_back(args[i]);
     }
   }
   if (config_path.empty()) return usage_error("missing --config FILE");
+  const bool reset = command.size() >= 2 && command[0] == "offsets" && command[1] == "reset";
+  std::optional<tributary::app::ResetTarget> reset_target;
+  if (reset) {
+    const std::vector<std::string> flags(command.begin() + 2, command.end());
+    if (flags == std::vector<std::string>{"--to-slot"}) {
+      reset_target = tributary::app::ResetTarget::kToSlot;
+    } else if (flags == std::vector<std::string>{"--snapshot"}) {
+      reset_target = tributary::app::ResetTarget::kSnapshot;
+    } else {
+      return usage_error("offsets reset needs exactly one of --to-slot or --snapshot");
+    }
+    if (pipeline_name.empty()) return usage_error("offsets reset needs --pipeline NAME");
+  } else if (!pipeline_name.empty()) {
+    return usage_error("--pipeline is an option of offsets reset only");
+  }
   auto config = load(config_path);
   if (!config) return 2;
   const bool offline = command == std::vector<std::string>{"check", "--offline"};
@@ -109,5 +140,6 @@ int main(int argc, char** argv) {
   }
   if (command == std::vector<std::string>{"run"}) return tributary::app::run(*config);
   if (command == std::vector<std::string>{"offsets", "show"}) return offsets_show(*config);
+  if (reset) return tributary::app::offsets_reset(*config, pipeline_name, *reset_target);
   return usage_error("unknown command");
 }

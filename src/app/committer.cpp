@@ -5,12 +5,16 @@
 #include "base/clock.hpp"
 #include "base/log.hpp"
 #include "checkpoint/position_json.hpp"
+#include "checkpoint/resume_check.hpp"
 
 namespace tributary::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kCommitTimeout = std::chrono::seconds(30);
+/// Position-only advances (keepalives, filtered transactions) become a Kafka transaction each:
+/// at most this often, which is plenty for the server to recycle WAL.
+constexpr auto kPositionOnlyInterval = std::chrono::seconds(1);
 /// One attempt to find and create topics, including the wait for them in the metadata.
 constexpr auto kTopicTimeout = std::chrono::seconds(30);
 
@@ -62,6 +66,48 @@ void Committer::expect_tables(const std::vector<event::TableId>& tables) {
   std::lock_guard lock(expected_mutex_);
   expected_topics_.insert(expected_topics_.end(), topics.begin(), topics.end());
   topics_expected_ = true;
+}
+
+void Committer::set_source_identity(const event::SourceIdentity& identity) {
+  std::lock_guard lock(identity_mutex_);
+  pending_identity_ = identity;
+  identity_pending_ = true;
+}
+
+std::optional<event::SourceIdentity> Committer::recorded_identity() const {
+  std::lock_guard lock(identity_mutex_);
+  return pending_identity_ ? pending_identity_ : identity_;
+}
+
+void Committer::apply_source_identity() {
+  bool changed = false;
+  {
+    std::lock_guard lock(identity_mutex_);
+    identity_pending_ = false;
+    if (!pending_identity_) return;
+    changed = identity_ != pending_identity_;
+    identity_ = std::move(pending_identity_);
+    pending_identity_.reset();
+  }
+  // Written now, not with the next position: an idle source would otherwise leave the file and
+  // Kafka's record without the identity (or with the old timeline) for as long as it idles.
+  if (changed && have_committed_position_ && !batch_.open) {
+    if (!batch_.position_dirty) batch_.position = committed_position_;
+    batch_.position_dirty = true;
+    record_now_ = true;
+  }
+}
+
+checkpoint::PositionRecord Committer::record_of(const event::SourcePosition& position) const {
+  checkpoint::PositionRecord record;
+  record.pipeline = pipeline_.name;
+  record.epoch = epoch_;
+  {
+    std::lock_guard lock(identity_mutex_);
+    record.source = identity_;
+  }
+  record.position = position;
+  return record;
 }
 
 void Committer::request_flush() {
@@ -124,12 +170,12 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
   kafka_failing_ = false;
   producer_view_ = producer_.get();
 
-  std::optional<event::SourcePosition> from_kafka;
+  std::optional<checkpoint::PositionRecord> from_kafka;
   while (true) {
     auto record = producer_->read_last_offsets_record(kCommitTimeout);
     if (record.ok()) {
       if (*record) {
-        auto parsed = checkpoint::position_from_json(**record);
+        auto parsed = checkpoint::position_record_from_json(**record);
         if (!parsed.ok()) {
           return Error::fatal("the last offsets record of pipeline " + pipeline_.name +
                               " in topic " + config_.offsets.topic +
@@ -145,8 +191,8 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
     pause(backoff);
   }
 
-  auto from_file = store_.load();
-  std::optional<event::SourcePosition> file_position;
+  auto from_file = store_.load_record();
+  std::optional<checkpoint::PositionRecord> file_position;
   if (!from_file.ok()) {
     if (!from_kafka) {
       return Error::config("checkpoint file " + store_.path() + " is unreadable (" +
@@ -163,8 +209,20 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
   } else {
     file_position = *from_file;
   }
-  std::optional<event::SourcePosition> resume;
+  std::optional<checkpoint::PositionRecord> resume;
   if (file_position && from_kafka) {
+    if (file_position->epoch == from_kafka->epoch && file_position->source && from_kafka->source &&
+        !checkpoint::same_source(*file_position->source, *from_kafka->source)) {
+      return Error::config(
+          "checkpoint file " + store_.path() + " and the offsets record in Kafka topic " +
+          config_.offsets.topic + " were recorded from different sources (file: " +
+          checkpoint::describe(*file_position->source) +
+          "; Kafka: " + checkpoint::describe(*from_kafka->source) +
+          "): two deployments share this pipeline name and offsets topic, or a file was copied "
+          "from elsewhere (fix: give each deployment its own pipeline name or offsets.topic; "
+          "or, to choose this configuration's source, " +
+          checkpoint::reset_hint(pipeline_.name) + ")");
+    }
     resume = checkpoint::further(*file_position, *from_kafka);
   } else if (file_position) {
     resume = file_position;
@@ -175,15 +233,19 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
                                     " is missing; resuming from the offsets record in Kafka");
     }
   }
-  if (resume) {
-    committed_position_ = *resume;
-    have_committed_position_ = true;
-    log::info(pipeline_.name,
-              "resuming from " + checkpoint::position_to_json(pipeline_.name, *resume));
-  } else {
+  if (!resume) {
     log::info(pipeline_.name, "no checkpoint: starting from the beginning");
+    return std::optional<event::SourcePosition>();
   }
-  return resume;
+  committed_position_ = resume->position;
+  have_committed_position_ = true;
+  epoch_ = resume->epoch;
+  {
+    std::lock_guard lock(identity_mutex_);
+    identity_ = resume->source;
+  }
+  log::info(pipeline_.name, "resuming from " + checkpoint::record_to_json_as_read(*resume));
+  return std::optional<event::SourcePosition>(resume->position);
 }
 
 void Committer::run() {
@@ -202,6 +264,8 @@ void Committer::run() {
         batch_.open ? batch_.started + max_wait : Clock::now() + std::chrono::milliseconds(100);
     items.clear();
     queue_.pop(items, 1024, deadline);
+    // Set before the new source queued anything: applies to every item popped from here on.
+    if (identity_pending_.load()) apply_source_identity();
     // Announced before their tables' events were queued: seen here before those are handled.
     if (topics_expected_.load()) {
       auto ensured = ensure_expected_topics();
@@ -221,8 +285,11 @@ void Committer::run() {
     const bool drained = queue_.empty();
     const bool stopping = stop_requested_.load() && drained;
     const bool flushing = flush_requested_.load() && drained;
+    const bool position_due =
+        !batch_.open && batch_.position_dirty &&
+        (record_now_ || Clock::now() >= last_position_commit_ + kPositionOnlyInterval);
     if ((batch_.open && Clock::now() >= batch_.started + max_wait) || stopping || flushing ||
-        (!batch_.open && batch_.position_dirty)) {
+        position_due) {
       auto committed = commit_batch();
       if (!committed.ok()) {
         if (callbacks_.stopped) callbacks_.stopped(committed.error());
@@ -410,15 +477,20 @@ Result<void> Committer::recover_from_fence(const Error& cause) {
 Result<void> Committer::commit_batch() {
   if (!batch_.open) {
     if (!batch_.position_dirty) return {};
-    // Only positions moved (commits of filtered transactions, keepalives): no Kafka transaction
-    // needed, everything before them is already committed.
-    batch_.position_dirty = false;
-    return save_checkpoint(batch_.position);
+    // Only the position moved (commits of filtered transactions, keepalives): a transaction of
+    // the offsets record alone. The source is acknowledged only what both Kafka and the file
+    // hold, so a lost file never resumes from a Kafka record the slot has passed.
+    auto begun = producer_->begin();
+    if (!begun.ok()) return begun.error();
+    batch_.open = true;
+    batch_.started = Clock::now();
+    last_position_commit_ = batch_.started;
+    record_now_ = false;
   }
   if (!known_topics_.contains(config_.offsets.topic)) {
     if (auto ensured = ensure_topics({config_.offsets.topic}); !ensured.ok()) return ensured;
   }
-  const std::string offsets = checkpoint::position_to_json(pipeline_.name, batch_.position);
+  const std::string offsets = checkpoint::record_to_json(record_of(batch_.position));
   auto started = Clock::now();
   auto backoff = std::chrono::milliseconds(250);
   while (true) {
@@ -523,7 +595,7 @@ Result<void> Committer::ensure_topics(const std::vector<std::string>& topics) {
 }
 
 Result<void> Committer::save_checkpoint(const event::SourcePosition& position) {
-  auto saved = store_.save(position);
+  auto saved = store_.save(record_of(position));
   if (!saved.ok()) return Error::fatal(saved.error().message);
   committed_position_ = position;
   have_committed_position_ = true;

@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "envelope/serializer.hpp"
 #include "event/event_queue.hpp"
+#include "event/source_identity.hpp"
 #include "metrics/metrics.hpp"
 #include "sink/kafka/topic_admin.hpp"
 #include "sink/kafka/transactional_producer.hpp"
@@ -38,6 +39,10 @@ struct CommitterCallbacks {
 /// exactly-once loop on its own thread (librdkafka's transactional calls block):
 ///   begin; produce each event's records; close on max_events / max_bytes / max_ms;
 ///   commit with the offsets record; write the checkpoint; report the position for the ack.
+/// A position that moves without events (keepalives, filtered transactions) is committed the
+/// same way, as a transaction of the offsets record alone, at most once per second: the source
+/// is acknowledged nothing that Kafka's record and the file do not both hold.
+/// Every record carries the source's identity (set_source_identity) and the epoch resumed from.
 /// A batch is kept until committed: on an abortable error it is aborted and sent again.
 /// Snapshot rows are held back by one so the last one can be marked `source.snapshot: last`.
 /// No record is produced to a topic before it is known to exist: missing topics are created
@@ -53,6 +58,13 @@ class Committer {
   /// made sure of (one Admin API round for all) before the next queued item is handled; call it
   /// before queueing their events. A table not announced gets its topic at its first record.
   void expect_tables(const std::vector<event::TableId>& tables);
+  /// Any thread: the source connected to a server of this identity and passed its resume checks;
+  /// positions are recorded with it from the next queued item on. A change from the identity
+  /// recorded (none yet, a new timeline) is recorded at once, without waiting for a new position.
+  void set_source_identity(const event::SourceIdentity& identity);
+  /// Any thread: the identity of the source the committed position was read from (nullopt: not
+  /// recorded), for the next source's resume checks.
+  std::optional<event::SourceIdentity> recorded_identity() const;
   /// Commit everything queued so far, then call `flushed` (used before a source reconnect).
   void request_flush();
   /// Commit everything queued, then stop the thread and call `stopped`.
@@ -87,6 +99,9 @@ class Committer {
   /// instance took over (kFatal, exit 1).
   Result<void> recover_from_fence(const Error& cause);
   Result<void> save_checkpoint(const event::SourcePosition& position);
+  /// `position` with this pipeline's epoch and source identity, as written to Kafka and the file.
+  checkpoint::PositionRecord record_of(const event::SourcePosition& position) const;
+  void apply_source_identity();
   /// Makes sure the topics exist (retrying while Kafka is unreachable) and remembers them.
   Result<void> ensure_topics(const std::vector<std::string>& topics);
   Result<void> ensure_expected_topics();
@@ -115,6 +130,14 @@ class Committer {
   std::atomic<int64_t> shutdown_deadline_ns_{0};
 
   Batch batch_;
+  /// When a position-only advance was last committed; they are rate-limited. Sink thread only.
+  std::chrono::steady_clock::time_point last_position_commit_{};
+  bool record_now_ = false;  ///< commit the dirty position without waiting (identity changed)
+  uint64_t epoch_ = 0;       ///< of the record resumed from; sink thread only
+  mutable std::mutex identity_mutex_;
+  std::optional<event::SourceIdentity> identity_;          ///< guarded by identity_mutex_
+  std::optional<event::SourceIdentity> pending_identity_;  ///< guarded by identity_mutex_
+  std::atomic<bool> identity_pending_{false};              ///< pending_identity_ is set
   std::vector<sink::Message> scratch_;
   std::optional<event::ChangeEvent> held_snapshot_row_;
   bool first_snapshot_row_emitted_ = false;

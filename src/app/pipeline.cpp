@@ -98,9 +98,13 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
   callbacks.tables = [this](const std::vector<event::TableId>& tables) {
     committer_->expect_tables(tables);
   };
+  // On the set-up thread, after the resume checks passed, before any event is queued.
+  callbacks.identified = [this](const event::SourceIdentity& identity) {
+    committer_->set_source_identity(identity);
+  };
   source_ = std::make_unique<source::postgres::PostgresSource>(io_, pipeline_, queue_,
                                                                std::move(callbacks));
-  source_->start(resume, first_start_);
+  source_->start(resume, committer_->recorded_identity(), first_start_);
   first_start_ = false;
 }
 

@@ -3,11 +3,14 @@
 
 #include <algorithm>
 
+#include "app/offsets_command.hpp"
 #include "app/topics.hpp"
 #include "checkpoint/checkpoint_store.hpp"
+#include "checkpoint/resume_check.hpp"
 #include "sink/kafka/topic_admin.hpp"
 #include "source/postgres/catalog.hpp"
 #include "source/postgres/pg_connection.hpp"
+#include "source/postgres/server_identity.hpp"
 #include "source/postgres/slot_manager.hpp"
 
 namespace tributary::app {
@@ -74,19 +77,73 @@ void check_postgres(const config::PipelineConfig& pipeline, const config::Config
 
   auto replication = PgConnection::connect(source, PgConnection::Mode::kReplication,
                                            "tributary-" + pipeline.name + "-check");
+  std::optional<checkpoint::ServerState> server;
   if (!replication.ok()) {
     problem("replication connection: " + replication.error().message);
-  } else if (auto identified = (*replication)->exec("IDENTIFY_SYSTEM"); !identified.ok()) {
+  } else if (auto identified = source::postgres::identify_server(**replication, source.slot);
+             !identified.ok()) {
     problem("replication connection: " + identified.error().message);
+  } else {
+    server = std::move(*identified);
+    fact("server: " + checkpoint::describe(server->identity) + ", WAL up to " +
+         event::format_lsn(server->wal_end));
   }
 
+  // The position run would resume from, and whether this server can resume from it.
+  const RecordedPositions recorded =
+      read_recorded_positions(config, pipeline, std::chrono::seconds(10));
   checkpoint::CheckpointStore store(config.offsets.directory, pipeline.name);
-  auto position = store.load();
-  if (!position.ok()) {
-    problem(position.error().message +
+  if (recorded.file_error) {
+    problem(recorded.file_error->message +
             " (run resumes from the offsets record in Kafka if there is one)");
-  } else if (!*position) {
+  } else if (!recorded.file) {
     fact("no checkpoint file " + store.path() + " yet");
+  }
+  if (recorded.kafka_error) {
+    if (recorded.kafka_error->kind == ErrorKind::kCorrupt) {
+      problem(recorded.kafka_error->message);
+    } else {
+      fact("the offsets record in Kafka was not read (" + recorded.kafka_error->message + ")");
+    }
+  }
+  std::optional<checkpoint::PositionRecord> resume;
+  std::string resume_from;
+  if (recorded.file && recorded.kafka) {
+    const auto& file = *recorded.file;
+    const auto& kafka = *recorded.kafka;
+    if (file.epoch == kafka.epoch && file.source && kafka.source &&
+        !checkpoint::same_source(*file.source, *kafka.source)) {
+      problem("checkpoint file " + store.path() +
+              " and the offsets record in Kafka were recorded from different sources (file: " +
+              checkpoint::describe(*file.source) +
+              "; Kafka: " + checkpoint::describe(*kafka.source) +
+              ") (fix: give each deployment its own pipeline name or offsets.topic, or " +
+              checkpoint::reset_hint(pipeline.name) + ")");
+    }
+    const bool file_wins = &checkpoint::further(file, kafka) == &file;
+    resume = file_wins ? file : kafka;
+    resume_from = file_wins ? "the checkpoint file" : "the offsets record in Kafka";
+  } else if (recorded.file) {
+    resume = recorded.file;
+    resume_from = "the checkpoint file";
+  } else if (recorded.kafka) {
+    resume = recorded.kafka;
+    resume_from = "the offsets record in Kafka";
+  }
+  if (!resume) return;
+  fact("run resumes from " + resume_from + ": " + checkpoint::record_to_json_as_read(*resume));
+  if (!server) return;
+  auto checked = checkpoint::check_resume(*resume, *server);
+  if (!checked.ok()) return problem(checked.error().message);
+  if (!checked->empty()) fact(*checked);
+  // As run decides: the slot is streamed from (not recreated by a snapshot) once one completed.
+  const bool streams_from_slot = resume->position.snapshot_completed &&
+                                 pipeline.snapshot.mode != config::SnapshotMode::kAlways;
+  if (slot.ok() && slot->exists && streams_from_slot) {
+    if (auto ok = checkpoint::check_slot(*resume, source.slot, slot->confirmed_flush_lsn);
+        !ok.ok()) {
+      problem(ok.error().message);
+    }
   }
 }
 

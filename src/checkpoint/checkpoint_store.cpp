@@ -98,11 +98,18 @@ Result<void> CheckpointStore::check_pipeline_name() const {
 }
 
 Result<std::optional<event::SourcePosition>> CheckpointStore::load() const {
+  auto record = load_record();
+  if (!record) return record.error();
+  if (!*record) return std::optional<event::SourcePosition>();
+  return std::optional<event::SourcePosition>((*record)->position);
+}
+
+Result<std::optional<PositionRecord>> CheckpointStore::load_record() const {
   if (auto checked = check_pipeline_name(); !checked) return checked.error();
   const std::string file = path();
   FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
-    if (errno == ENOENT) return std::optional<event::SourcePosition>();
+    if (errno == ENOENT) return std::optional<PositionRecord>();
     return io_error("cannot open", file, errno);
   }
   std::string content;
@@ -126,10 +133,10 @@ Result<std::optional<event::SourcePosition>> CheckpointStore::load() const {
     return Error::corrupt(file + ": belongs to pipeline \"" + record->pipeline + "\", not \"" +
                           pipeline_ + "\"");
   }
-  return std::optional<event::SourcePosition>(record->position);
+  return std::optional<PositionRecord>(std::move(*record));
 }
 
-Result<void> CheckpointStore::save(const event::SourcePosition& position) {
+Result<void> CheckpointStore::save(const PositionRecord& record) {
   if (auto checked = check_pipeline_name(); !checked) return checked.error();
   std::error_code ec;
   std::filesystem::create_directories(directory_, ec);
@@ -137,7 +144,9 @@ Result<void> CheckpointStore::save(const event::SourcePosition& position) {
 
   const std::string file = path();
   const std::string temporary = file + ".tmp";
-  const std::string content = position_to_json(pipeline_, position) + "\n";
+  PositionRecord written = record;
+  written.pipeline = pipeline_;
+  const std::string content = record_to_json(written) + "\n";
 
   FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                            S_IRUSR | S_IWUSR | S_IRGRP));
@@ -165,6 +174,11 @@ event::SourcePosition further(const event::SourcePosition& a, const event::Sourc
                            p.partial_events);
   };
   return rank(b) > rank(a) ? b : a;
+}
+
+const PositionRecord& further(const PositionRecord& a, const PositionRecord& b) {
+  if (a.epoch != b.epoch) return b.epoch > a.epoch ? b : a;
+  return further(a.position, b.position) == a.position ? a : b;
 }
 
 }  // namespace tributary::checkpoint

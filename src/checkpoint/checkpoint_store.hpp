@@ -5,11 +5,12 @@
 #include <string>
 
 #include "base/result.hpp"
+#include "checkpoint/position_json.hpp"
 #include "event/source_position.hpp"
 
 namespace tributary::checkpoint {
 
-/// `<directory>/<pipeline>.offsets`, holding position_to_json's text. Written only after the Kafka
+/// `<directory>/<pipeline>.offsets`, holding record_to_json's text. Written only after the Kafka
 /// transaction carrying the same position committed (ARCHITECTURE.md, exactly-once protocol).
 /// @locality one pipeline's sink thread; not synchronized (one store per pipeline).
 class CheckpointStore {
@@ -20,12 +21,15 @@ class CheckpointStore {
 
   /// nullopt when the file does not exist. A file of another pipeline or unparsable content ->
   /// Error::corrupt naming the path; an unreadable file -> Error::config or kRetriable.
+  Result<std::optional<PositionRecord>> load_record() const;
+  /// load_record's position alone.
   Result<std::optional<event::SourcePosition>> load() const;
 
   /// Writes `<path>.tmp`, fsyncs it, renames it over `<path>`, fsyncs the directory, so a crash
   /// leaves either the old or the new content. Creates the directory if missing. Errors name the
   /// path and errno text: permission-like ones are Error::config, the rest kRetriable.
-  Result<void> save(const event::SourcePosition& position);
+  /// `record.pipeline` is ignored (the store's pipeline is written).
+  Result<void> save(const PositionRecord& record);
 
  private:
   Result<void> check_pipeline_name() const;
@@ -38,5 +42,8 @@ class CheckpointStore {
 /// `lsn`, then the further partial transaction (none < some; then commit LSN, then events).
 /// Ties return `a`.
 event::SourcePosition further(const event::SourcePosition& a, const event::SourcePosition& b);
+/// The record to resume from: the higher epoch (a reset replaces everything before it, even a
+/// position further along), then further() of the positions. Ties return `a`.
+const PositionRecord& further(const PositionRecord& a, const PositionRecord& b);
 
 }  // namespace tributary::checkpoint

@@ -1,4 +1,4 @@
-// SourcePosition <-> JSON (RapidJSON), strict on the way in.
+// Position records <-> JSON (RapidJSON), strict on the way in.
 #include "checkpoint/position_json.hpp"
 
 #include <rapidjson/document.h>
@@ -10,14 +10,19 @@
 #include <cstdio>
 #include <ctime>
 #include <set>
+#include <vector>
 
 namespace tributary::checkpoint {
 namespace {
 
-constexpr std::array<std::string_view, 9> kFields = {
+/// The fields of format 1; format 2 adds kFormat2Fields.
+constexpr std::array<std::string_view, 9> kFormat1Fields = {
     "format",      "pipeline",           "snapshot_completed",         "lsn",
     "lsn_decimal", "partial_commit_lsn", "partial_commit_lsn_decimal", "partial_events",
     "updated_at"};
+constexpr std::array<std::string_view, 2> kFormat2Fields = {"epoch", "source"};
+constexpr std::array<std::string_view, 5> kPostgresFields = {"type", "system_identifier",
+                                                             "timeline", "database", "slot"};
 
 Error corrupt(const std::string& what) {
   return Error::corrupt("position record: " + what);
@@ -46,6 +51,95 @@ Result<uint64_t> read_lsn_pair(const rapidjson::Value& object, const std::string
                    std::to_string(decimal->GetUint64()) + ") disagree");
   }
   return parsed;
+}
+
+/// Every member of `object` is one of `fields`, once, and every one of `fields` is there.
+Result<void> check_fields(const rapidjson::Value& object,
+                          const std::vector<std::string_view>& fields, const std::string& where) {
+  std::set<std::string_view> seen;
+  for (const auto& field : object.GetObject()) {
+    std::string_view name(field.name.GetString(), field.name.GetStringLength());
+    bool known = false;
+    for (auto k : fields) known = known || k == name;
+    if (!known) return corrupt("unknown field \"" + where + std::string(name) + "\"");
+    if (!seen.insert(name).second) {
+      return corrupt("duplicate field \"" + where + std::string(name) + "\"");
+    }
+  }
+  for (auto k : fields) {
+    if (!seen.count(k)) return corrupt("missing field \"" + where + std::string(k) + "\"");
+  }
+  return {};
+}
+
+Result<std::string> read_text(const rapidjson::Value& object, const char* name,
+                              const std::string& where) {
+  const rapidjson::Value* value = member(object, name);
+  if (!value->IsString() || value->GetStringLength() == 0) {
+    return corrupt("\"" + where + name + "\" must be a non-empty string");
+  }
+  return std::string(value->GetString(), value->GetStringLength());
+}
+
+Result<event::SourceIdentity> read_source(const rapidjson::Value& source) {
+  if (!source.IsObject()) return corrupt("\"source\" must be an object or null");
+  const rapidjson::Value* type = member(source, "type");
+  if (type == nullptr || !type->IsString()) {
+    return corrupt("\"source.type\" must be a string (\"postgres\")");
+  }
+  std::string type_name(type->GetString(), type->GetStringLength());
+  if (type_name != "postgres") {
+    return corrupt("unknown \"source.type\" \"" + type_name + "\" (this build knows postgres)");
+  }
+  std::vector<std::string_view> fields(kPostgresFields.begin(), kPostgresFields.end());
+  if (auto checked = check_fields(source, fields, "source."); !checked) return checked.error();
+  event::PostgresIdentity identity;
+  auto system_identifier = read_text(source, "system_identifier", "source.");
+  if (!system_identifier) return system_identifier.error();
+  for (char c : *system_identifier) {
+    if (c < '0' || c > '9') {
+      return corrupt("\"source.system_identifier\" must be decimal digits, not \"" +
+                     *system_identifier + "\"");
+    }
+  }
+  identity.system_identifier = *system_identifier;
+  const rapidjson::Value* timeline = member(source, "timeline");
+  if (!timeline->IsUint() || timeline->GetUint() == 0) {
+    return corrupt("\"source.timeline\" must be a positive integer");
+  }
+  identity.timeline = timeline->GetUint();
+  auto database = read_text(source, "database", "source.");
+  if (!database) return database.error();
+  identity.database = *database;
+  auto slot = read_text(source, "slot", "source.");
+  if (!slot) return slot.error();
+  identity.slot = *slot;
+  return event::SourceIdentity(std::move(identity));
+}
+
+template <class Writer>
+void write_string(Writer& writer, const std::string& text) {
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+template <class Writer>
+void write_source(Writer& writer, const event::SourceIdentity& source) {
+  std::visit(
+      [&](const event::PostgresIdentity& identity) {
+        writer.StartObject();
+        writer.Key("type");
+        writer.String("postgres");
+        writer.Key("system_identifier");
+        write_string(writer, identity.system_identifier);
+        writer.Key("timeline");
+        writer.Uint(identity.timeline);
+        writer.Key("database");
+        write_string(writer, identity.database);
+        writer.Key("slot");
+        write_string(writer, identity.slot);
+        writer.EndObject();
+      },
+      source);
 }
 
 bool looks_like_iso8601_utc(std::string_view text) {
@@ -89,19 +183,46 @@ std::string format_iso8601_utc(std::chrono::system_clock::time_point time) {
   return buffer;
 }
 
+std::string describe(const event::SourceIdentity& identity) {
+  return std::visit(
+      [](const event::PostgresIdentity& pg) {
+        return "postgres system identifier " + pg.system_identifier + ", timeline " +
+               std::to_string(pg.timeline) + ", database " + pg.database + ", slot " + pg.slot;
+      },
+      identity);
+}
+
 std::string position_to_json(const std::string& pipeline, const event::SourcePosition& position) {
   return position_to_json(pipeline, position, std::chrono::system_clock::now());
 }
 
 std::string position_to_json(const std::string& pipeline, const event::SourcePosition& position,
                              std::chrono::system_clock::time_point updated_at) {
+  PositionRecord record;
+  record.pipeline = pipeline;
+  record.position = position;
+  return record_to_json(record, updated_at);
+}
+
+namespace {
+
+std::string write_record(const PositionRecord& record, const std::string& updated_at) {
+  const event::SourcePosition& position = record.position;
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   writer.StartObject();
   writer.Key("format");
   writer.Int(kPositionFormatVersion);
   writer.Key("pipeline");
-  writer.String(pipeline.data(), static_cast<rapidjson::SizeType>(pipeline.size()));
+  write_string(writer, record.pipeline);
+  writer.Key("epoch");
+  writer.Uint64(record.epoch);
+  writer.Key("source");
+  if (record.source) {
+    write_source(writer, *record.source);
+  } else {
+    writer.Null();
+  }
   writer.Key("snapshot_completed");
   writer.Bool(position.snapshot_completed);
   writer.Key("lsn");
@@ -115,9 +236,25 @@ std::string position_to_json(const std::string& pipeline, const event::SourcePos
   writer.Key("partial_events");
   writer.Uint64(position.partial_events);
   writer.Key("updated_at");
-  writer.String(format_iso8601_utc(updated_at));
+  write_string(writer, updated_at);
   writer.EndObject();
   return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+}  // namespace
+
+std::string record_to_json(const PositionRecord& record) {
+  return record_to_json(record, std::chrono::system_clock::now());
+}
+
+std::string record_to_json(const PositionRecord& record,
+                           std::chrono::system_clock::time_point updated_at) {
+  return write_record(record, format_iso8601_utc(updated_at));
+}
+
+std::string record_to_json_as_read(const PositionRecord& record) {
+  if (record.updated_at.empty()) return record_to_json(record);
+  return write_record(record, record.updated_at);
 }
 
 Result<PositionRecord> position_record_from_json(std::string_view text) {
@@ -130,30 +267,36 @@ Result<PositionRecord> position_record_from_json(std::string_view text) {
   }
   if (!document.IsObject()) return corrupt("expected a JSON object");
 
-  std::set<std::string_view> seen;
-  for (const auto& field : document.GetObject()) {
-    std::string_view name(field.name.GetString(), field.name.GetStringLength());
-    bool known = false;
-    for (auto k : kFields) known = known || k == name;
-    if (!known) return corrupt("unknown field \"" + std::string(name) + "\"");
-    if (!seen.insert(name).second) return corrupt("duplicate field \"" + std::string(name) + "\"");
-  }
-  for (auto k : kFields) {
-    if (!seen.count(k)) return corrupt("missing field \"" + std::string(k) + "\"");
-  }
-
-  const auto& format = *member(document, "format");
-  if (!format.IsInt() || format.GetInt() != kPositionFormatVersion) {
-    return corrupt("unsupported \"format\" (this build reads format " +
+  // The format decides which fields belong.
+  const rapidjson::Value* format = member(document, "format");
+  if (format == nullptr) return corrupt("missing field \"format\"");
+  if (!format->IsInt() || format->GetInt() < 1 || format->GetInt() > kPositionFormatVersion) {
+    return corrupt("unsupported \"format\" (this build reads formats 1 to " +
                    std::to_string(kPositionFormatVersion) + ")");
   }
-
   PositionRecord record;
+  record.format = format->GetInt();
+  std::vector<std::string_view> fields(kFormat1Fields.begin(), kFormat1Fields.end());
+  if (record.format >= 2) fields.insert(fields.end(), kFormat2Fields.begin(), kFormat2Fields.end());
+  if (auto checked = check_fields(document, fields, ""); !checked) return checked.error();
+
   const auto& pipeline = *member(document, "pipeline");
   if (!pipeline.IsString() || pipeline.GetStringLength() == 0) {
     return corrupt("\"pipeline\" must be a non-empty string");
   }
   record.pipeline.assign(pipeline.GetString(), pipeline.GetStringLength());
+
+  if (record.format >= 2) {
+    const auto& epoch = *member(document, "epoch");
+    if (!epoch.IsUint64()) return corrupt("\"epoch\" must be a non-negative integer");
+    record.epoch = epoch.GetUint64();
+    const auto& source = *member(document, "source");
+    if (!source.IsNull()) {
+      auto identity = read_source(source);
+      if (!identity) return identity.error();
+      record.source = std::move(*identity);
+    }
+  }
 
   const auto& snapshot_completed = *member(document, "snapshot_completed");
   if (!snapshot_completed.IsBool()) return corrupt("\"snapshot_completed\" must be true or false");

@@ -4,8 +4,10 @@
 #include <boost/asio/post.hpp>
 
 #include "base/log.hpp"
+#include "checkpoint/resume_check.hpp"
 #include "source/postgres/catalog.hpp"
 #include "source/postgres/replication_stream.hpp"
+#include "source/postgres/server_identity.hpp"
 #include "source/postgres/slot_manager.hpp"
 #include "source/postgres/snapshot.hpp"
 
@@ -31,8 +33,12 @@ PostgresSource::~PostgresSource() {
   if (setup_thread_.joinable()) setup_thread_.join();
 }
 
-void PostgresSource::start(std::optional<event::SourcePosition> resume, bool first_start) {
-  setup_thread_ = std::thread([this, resume, first_start] { setup(resume, first_start); });
+void PostgresSource::start(std::optional<event::SourcePosition> resume,
+                           std::optional<event::SourceIdentity> recorded_identity,
+                           bool first_start) {
+  setup_thread_ = std::thread([this, resume, recorded_identity, first_start] {
+    setup(resume, recorded_identity, first_start);
+  });
 }
 
 void PostgresSource::stop() {
@@ -55,7 +61,9 @@ void PostgresSource::post_failure(Error error) {
 }
 
 // Runs on setup_thread_: everything here may block.
-void PostgresSource::setup(std::optional<event::SourcePosition> resume, bool first_start) {
+void PostgresSource::setup(std::optional<event::SourcePosition> resume,
+                           std::optional<event::SourceIdentity> recorded_identity,
+                           bool first_start) {
   const auto& name = pipeline_.name;
   const auto& source = pipeline_.source;
   auto connection =
@@ -66,6 +74,26 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume, bool fir
   if (auto ok = check_prerequisites(catalog->connection(), source.user); !ok.ok()) {
     return post_failure(ok.error());
   }
+
+  // Before anything on the server changes: is it the source the position was recorded from, and
+  // did it ever have that position?
+  auto prepared = std::make_shared<Prepared>();
+  auto replication = PgConnection::connect(source, PgConnection::Mode::kReplication,
+                                           "tributary-" + name + "-stream");
+  if (!replication.ok()) return post_failure(replication.error());
+  prepared->replication = std::move(replication.value());
+  auto server = identify_server(*prepared->replication, source.slot);
+  if (!server.ok()) return post_failure(server.error());
+  checkpoint::PositionRecord recorded;
+  recorded.pipeline = name;
+  recorded.source = recorded_identity;
+  if (resume) {
+    recorded.position = *resume;
+    auto checked = checkpoint::check_resume(recorded, *server);
+    if (!checked.ok()) return post_failure(checked.error());
+    if (!checked->empty()) log::info(name, *checked);
+  }
+
   auto filter =
       std::make_shared<const TableFilter>(pipeline_.tables.include, pipeline_.tables.exclude);
   auto tables = catalog->list_tables(*filter);
@@ -87,10 +115,6 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume, bool fir
     schemas.push_back(std::move(schema.value()));
   }
   if (!unsupported.empty()) return post_failure(Error::config(unsupported));
-  if (auto ok = ensure_publication(catalog->connection(), source.publication, *tables, name);
-      !ok.ok()) {
-    return post_failure(ok.error());
-  }
   auto slot = read_slot(catalog->connection(), source.slot);
   if (!slot.ok()) return post_failure(slot.error());
   if (slot->exists && slot->plugin != "pgoutput") {
@@ -135,22 +159,32 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume, bool fir
         "replication slot " + source.slot + " is missing but the checkpoint is at " +
         event::format_lsn(resume->lsn) +
         ": changes since then may be lost (fix: set snapshot.mode: when_needed to take a new "
-        "snapshot, or delete the checkpoint file to start over)"));
+        "snapshot, or record that choice once: tributary offsets reset --config <file> "
+        "--pipeline " +
+        name + " --snapshot)"));
   }
-
-  auto prepared = std::make_shared<Prepared>();
-  auto replication = PgConnection::connect(source, PgConnection::Mode::kReplication,
-                                           "tributary-" + name + "-stream");
-  if (!replication.ok()) return post_failure(replication.error());
-  prepared->replication = std::move(replication.value());
+  if (!snapshot && completed && slot->exists) {
+    // Streaming resumes from the slot: nothing the slot dropped may lie after the position.
+    if (auto ok = checkpoint::check_slot(recorded, source.slot, slot->confirmed_flush_lsn);
+        !ok.ok()) {
+      return post_failure(ok.error());
+    }
+  }
+  if (auto ok = ensure_publication(catalog->connection(), source.publication, *tables, name);
+      !ok.ok()) {
+    return post_failure(ok.error());
+  }
+  if (callbacks_.identified) callbacks_.identified(server->identity);
 
   if (snapshot) {
     if (slot->exists) {
-      log::warn(name, "the previous snapshot did not complete: dropping replication slot " +
-                          source.slot +
-                          " and taking the snapshot again from the start; its rows are emitted "
-                          "again (op r), and rows deleted since the earlier attempt keep that "
-                          "attempt's record in Kafka");
+      log::warn(name,
+                "no completed snapshot is recorded (an interrupted snapshot, or `offsets "
+                "reset --snapshot`): dropping replication slot " +
+                    source.slot +
+                    " and taking the snapshot again from the start; its rows are emitted "
+                    "again (op r), and rows deleted since the earlier attempt keep that "
+                    "attempt's record in Kafka");
       if (auto ok = drop_slot(catalog->connection(), source.slot); !ok.ok()) {
         return post_failure(ok.error());
       }

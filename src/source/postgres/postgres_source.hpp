@@ -14,6 +14,7 @@
 #include "base/result.hpp"
 #include "config/config.hpp"
 #include "event/event_queue.hpp"
+#include "event/source_identity.hpp"
 
 namespace tributary::source::postgres {
 
@@ -34,6 +35,9 @@ struct SourceCallbacks {
   std::function<void(const std::vector<event::TableId>&)> tables;
   /// loop thread, every 15 s while streaming: WAL bytes the slot makes the server keep.
   std::function<void(uint64_t)> retained_wal;
+  /// set-up thread: the server passed the resume checks and this is its identity, to record with
+  /// every position from now on. Called before any event is queued.
+  std::function<void(const event::SourceIdentity&)> identified;
 };
 
 /// Lifecycle of one connection round to PostgreSQL. A failed source is destroyed and a new one
@@ -46,9 +50,13 @@ class PostgresSource {
   ~PostgresSource();
 
   /// Starts set-up (and the snapshot, when the mode and `resume` call for one) on a worker
-  /// thread, then streaming on the loop. `first_start`: false on reconnects (mode `always`
-  /// snapshots only on the process's first start).
-  void start(std::optional<event::SourcePosition> resume, bool first_start);
+  /// thread, then streaming on the loop. `recorded_identity`: the source `resume` was recorded
+  /// from (nullopt: not recorded); set-up refuses (kConfig) a server that is another source, a
+  /// position beyond the server's WAL, or a slot confirmed beyond the position, before changing
+  /// anything on the server. `first_start`: false on reconnects (mode `always` snapshots only on
+  /// the process's first start).
+  void start(std::optional<event::SourcePosition> resume,
+             std::optional<event::SourceIdentity> recorded_identity, bool first_start);
   /// The position is durably in Kafka and the checkpoint file.
   void acknowledge(const event::SourcePosition& position);
   /// Stops reading; returns at once. Worker threads are joined in the destructor.
@@ -56,7 +64,8 @@ class PostgresSource {
 
  private:
   struct Prepared;
-  void setup(std::optional<event::SourcePosition> resume, bool first_start);
+  void setup(std::optional<event::SourcePosition> resume,
+             std::optional<event::SourceIdentity> recorded_identity, bool first_start);
   void start_streaming(std::shared_ptr<Prepared> prepared);
   void post_failure(Error error);
   void schedule_wal_probe();

@@ -1,4 +1,5 @@
-// Position JSON round trip and strictness, atomic checkpoint save/load, `further`.
+// Position JSON (formats 1 and 2) round trip and strictness, atomic checkpoint save/load,
+// `further`, and the resume checks (identity, WAL end, timelines, slot).
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -11,6 +12,7 @@
 
 #include "checkpoint/checkpoint_store.hpp"
 #include "checkpoint/position_json.hpp"
+#include "checkpoint/resume_check.hpp"
 
 using tributary::ErrorKind;
 using tributary::checkpoint::CheckpointStore;
@@ -18,6 +20,9 @@ using tributary::checkpoint::further;
 using tributary::checkpoint::position_from_json;
 using tributary::checkpoint::position_record_from_json;
 using tributary::checkpoint::position_to_json;
+using tributary::checkpoint::PositionRecord;
+using tributary::checkpoint::record_to_json;
+using tributary::event::PostgresIdentity;
 using tributary::event::SourcePosition;
 
 namespace {
@@ -32,6 +37,19 @@ SourcePosition sample() {
 }
 
 const std::chrono::system_clock::time_point kFixedTime{std::chrono::milliseconds(1714566896789)};
+
+PostgresIdentity identity() {
+  return PostgresIdentity{"7351236187229585432", 1, "shop", "tributary_orders"};
+}
+
+PositionRecord record_of(const SourcePosition& position, uint64_t epoch = 0) {
+  PositionRecord record;
+  record.pipeline = "orders";
+  record.epoch = epoch;
+  record.source = identity();
+  record.position = position;
+  return record;
+}
 
 /// A fresh directory under TMPDIR, removed at scope exit.
 struct TempDir {
@@ -65,7 +83,8 @@ std::string replace(std::string text, const std::string& from, const std::string
 
 TEST_CASE("position JSON is readable and round-trips", "[checkpoint][json]") {
   auto json = position_to_json("orders", sample(), kFixedTime);
-  CHECK(json == R"({"format":1,"pipeline":"orders","snapshot_completed":true,"lsn":"16/B374D848",)"
+  CHECK(json == R"({"format":2,"pipeline":"orders","epoch":0,"source":null,)"
+                R"("snapshot_completed":true,"lsn":"16/B374D848",)"
                 R"("lsn_decimal":97500059720,"partial_commit_lsn":"16/B3750000",)"
                 R"("partial_commit_lsn_decimal":97500069888,"partial_events":42,)"
                 R"("updated_at":"2024-05-01T12:34:56.789Z"})");
@@ -90,7 +109,7 @@ TEST_CASE("position JSON is readable and round-trips", "[checkpoint][json]") {
 }
 
 TEST_CASE("corrupt position JSON is rejected with a clear message", "[checkpoint][json]") {
-  const auto good = position_to_json("orders", sample(), kFixedTime);
+  const auto good = record_to_json(record_of(sample(), 3), kFixedTime);
   struct Case {
     std::string name;
     std::string text;
@@ -103,10 +122,38 @@ TEST_CASE("corrupt position JSON is rejected with a clear message", "[checkpoint
       {"two objects", good + good, "invalid JSON"},
       {"array", "[1,2]", "expected a JSON object"},
       {"missing field", replace(good, R"("partial_events":42,)", ""), "\"partial_events\""},
-      {"unknown field", replace(good, R"("format":1,)", R"("format":1,"extra":0,)"), "\"extra\""},
-      {"duplicate field", replace(good, R"("format":1,)", R"("format":1,"format":1,)"),
+      {"unknown field", replace(good, R"("format":2,)", R"("format":2,"extra":0,)"), "\"extra\""},
+      {"duplicate field", replace(good, R"("format":2,)", R"("format":2,"format":2,)"),
        "duplicate"},
-      {"future format", replace(good, R"("format":1)", R"("format":2)"), "format"},
+      {"future format", replace(good, R"("format":2)", R"("format":3)"), "format"},
+      {"format zero", replace(good, R"("format":2)", R"("format":0)"), "format"},
+      {"format 1 with format 2 fields", replace(good, R"("format":2)", R"("format":1)"),
+       "unknown field \"epoch\""},
+      {"no epoch", replace(good, R"("epoch":3,)", ""), "\"epoch\""},
+      {"epoch negative", replace(good, R"("epoch":3)", R"("epoch":-3)"), "\"epoch\""},
+      {"source misspelt", replace(good, R"("source":{)", R"("sourc":{)"), "\"sourc\""},
+      {"source not an object",
+       replace(position_to_json("orders", sample(), kFixedTime), R"("source":null)",
+               R"("source":5)"),
+       "\"source\" must be an object or null"},
+      {"source of unknown type", replace(good, R"("type":"postgres")", R"("type":"oracle")"),
+       "oracle"},
+      {"source field missing", replace(good, R"("slot":"tributary_orders")", R"("x":"y")"),
+       "source.x"},
+      {"source field duplicated",
+       replace(good, R"("database":"shop",)", R"("database":"shop","database":"shop",)"),
+       "duplicate field \"source.database\""},
+      {"system identifier not digits",
+       replace(good, R"("system_identifier":"7351236187229585432")",
+               R"("system_identifier":"73a1")"),
+       "source.system_identifier"},
+      {"system identifier a number",
+       replace(good, R"("system_identifier":"7351236187229585432")",
+               R"("system_identifier":7351236187229585432)"),
+       "source.system_identifier"},
+      {"timeline zero", replace(good, R"("timeline":1)", R"("timeline":0)"), "source.timeline"},
+      {"empty database", replace(good, R"("database":"shop")", R"("database":"")"),
+       "source.database"},
       {"lsn not text", replace(good, R"("lsn":"16/B374D848")", R"("lsn":5)"), "\"lsn\""},
       {"lsn malformed", replace(good, R"("lsn":"16/B374D848")", R"("lsn":"16-B374D848")"),
        "16-B374D848"},
@@ -150,7 +197,7 @@ TEST_CASE("checkpoint store saves atomically and loads", "[checkpoint][store]") 
   }
 
   SECTION("save then load, overwrite, no temp file left") {
-    REQUIRE(store.save(sample()).ok());
+    REQUIRE(store.save(record_of(sample())).ok());
     CHECK_FALSE(std::filesystem::exists(store.path() + ".tmp"));
     auto content = read_file(store.path());
     REQUIRE(!content.empty());
@@ -166,7 +213,7 @@ TEST_CASE("checkpoint store saves atomically and loads", "[checkpoint][store]") 
     next.lsn += 100;
     next.partial_commit_lsn = 0;
     next.partial_events = 0;
-    REQUIRE(store.save(next).ok());
+    REQUIRE(store.save(record_of(next)).ok());
     auto reloaded = store.load();
     REQUIRE(reloaded.ok());
     CHECK(**reloaded == next);
@@ -183,7 +230,7 @@ TEST_CASE("checkpoint store saves atomically and loads", "[checkpoint][store]") 
     auto loaded = store.load();
     REQUIRE(loaded.ok());
     CHECK_FALSE(loaded->has_value());
-    REQUIRE(store.save(sample()).ok());
+    REQUIRE(store.save(record_of(sample())).ok());
     CHECK_FALSE(std::filesystem::exists(store.path() + ".tmp"));
     CHECK(**store.load() == sample());
   }
@@ -213,7 +260,7 @@ TEST_CASE("checkpoint store errors name the path", "[checkpoint][store]") {
     auto blocker = temp.path / "file";
     std::ofstream(blocker) << "x";
     CheckpointStore store((blocker / "sub").string(), "orders");
-    auto saved = store.save(sample());
+    auto saved = store.save(record_of(sample()));
     REQUIRE_FALSE(saved.ok());
     CHECK_THAT(saved.error().message, Catch::Contains(blocker.string()));
   }
@@ -227,7 +274,7 @@ TEST_CASE("checkpoint store errors name the path", "[checkpoint][store]") {
     std::filesystem::permissions(
         locked, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
     CheckpointStore store(locked.string(), "orders");
-    auto saved = store.save(sample());
+    auto saved = store.save(record_of(sample()));
     std::filesystem::permissions(locked, std::filesystem::perms::owner_all);
     REQUIRE_FALSE(saved.ok());
     CHECK(saved.error().kind == ErrorKind::kConfig);
@@ -236,7 +283,7 @@ TEST_CASE("checkpoint store errors name the path", "[checkpoint][store]") {
   }
   SECTION("pipeline names cannot escape the directory") {
     CheckpointStore store(temp.path.string(), "../evil");
-    CHECK(store.save(sample()).error().kind == ErrorKind::kConfig);
+    CHECK(store.save(record_of(sample())).error().kind == ErrorKind::kConfig);
     CHECK(store.load().error().kind == ErrorKind::kConfig);
   }
 }
@@ -270,4 +317,250 @@ TEST_CASE("further picks the position further along", "[checkpoint][further]") {
   SourcePosition a = streaming;
   SourcePosition b = streaming;
   CHECK(further(a, b) == a);
+}
+
+TEST_CASE("format 2 records carry the source identity and the epoch", "[checkpoint][json]") {
+  PositionRecord record = record_of(sample(), 7);
+  auto json = record_to_json(record, kFixedTime);
+  CHECK(json == R"({"format":2,"pipeline":"orders","epoch":7,)"
+                R"("source":{"type":"postgres","system_identifier":"7351236187229585432",)"
+                R"("timeline":1,"database":"shop","slot":"tributary_orders"},)"
+                R"("snapshot_completed":true,"lsn":"16/B374D848",)"
+                R"("lsn_decimal":97500059720,"partial_commit_lsn":"16/B3750000",)"
+                R"("partial_commit_lsn_decimal":97500069888,"partial_events":42,)"
+                R"("updated_at":"2024-05-01T12:34:56.789Z"})");
+  auto parsed = position_record_from_json(json);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->format == 2);
+  CHECK(parsed->epoch == 7);
+  REQUIRE(parsed->source.has_value());
+  CHECK(std::get<PostgresIdentity>(*parsed->source) == identity());
+  CHECK(parsed->position == sample());
+  CHECK(tributary::checkpoint::record_to_json_as_read(*parsed) == json);
+
+  // A system identifier beyond 2^53 survives (it is text, not a JSON number).
+  record.source = PostgresIdentity{"18446744073709551615", 4294967295u, "d", "s"};
+  auto big = position_record_from_json(record_to_json(record));
+  REQUIRE(big.ok());
+  CHECK(std::get<PostgresIdentity>(*big->source) ==
+        PostgresIdentity{"18446744073709551615", 4294967295u, "d", "s"});
+}
+
+TEST_CASE("format 1 records (before identities) are still read", "[checkpoint][json]") {
+  // Written by tributary before format 2, byte for byte.
+  const std::string old =
+      R"({"format":1,"pipeline":"orders","snapshot_completed":true,"lsn":"16/B374D848",)"
+      R"("lsn_decimal":97500059720,"partial_commit_lsn":"16/B3750000",)"
+      R"("partial_commit_lsn_decimal":97500069888,"partial_events":42,)"
+      R"("updated_at":"2024-05-01T12:34:56.789Z"})";
+  auto parsed = position_record_from_json(old);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->format == 1);
+  CHECK(parsed->epoch == 0);
+  CHECK_FALSE(parsed->source.has_value());
+  CHECK(parsed->position == sample());
+
+  // From a file too; written back, it becomes format 2.
+  TempDir temp;
+  CheckpointStore store(temp.path.string(), "orders");
+  std::ofstream(store.path()) << old << "\n";
+  auto loaded = store.load_record();
+  REQUIRE(loaded.ok());
+  REQUIRE(loaded->has_value());
+  CHECK((*loaded)->format == 1);
+  CHECK((*loaded)->position == sample());
+  PositionRecord upgraded = **loaded;
+  upgraded.source = identity();
+  REQUIRE(store.save(upgraded).ok());
+  auto reloaded = store.load_record();
+  REQUIRE(reloaded.ok());
+  CHECK((*reloaded)->format == 2);
+  CHECK(std::get<PostgresIdentity>(*(*reloaded)->source) == identity());
+  CHECK(**store.load() == sample());
+}
+
+TEST_CASE("a higher epoch wins over any position of a lower one", "[checkpoint][further]") {
+  SourcePosition far;
+  far.snapshot_completed = true;
+  far.lsn = 1'000'000;
+  SourcePosition near;
+  near.snapshot_completed = true;
+  near.lsn = 10;
+  SourcePosition snapshot;  // reset --snapshot: nothing completed
+
+  PositionRecord old_far = record_of(far, 0);
+  PositionRecord reset_near = record_of(near, 1);
+  PositionRecord reset_snapshot = record_of(snapshot, 2);
+  CHECK(&further(old_far, reset_near) == &reset_near);
+  CHECK(&further(reset_near, old_far) == &reset_near);
+  CHECK(&further(reset_near, reset_snapshot) == &reset_snapshot);
+  CHECK(&further(reset_snapshot, old_far) == &reset_snapshot);
+
+  // Within an epoch, the position decides; ties return the first.
+  PositionRecord same_epoch_far = record_of(far, 1);
+  CHECK(&further(reset_near, same_epoch_far) == &same_epoch_far);
+  PositionRecord twin = reset_near;
+  CHECK(&further(reset_near, twin) == &reset_near);
+}
+
+namespace {
+
+using tributary::checkpoint::check_resume;
+using tributary::checkpoint::check_slot;
+using tributary::checkpoint::parse_timeline_history;
+using tributary::checkpoint::ServerState;
+using tributary::checkpoint::TimelineSwitch;
+
+constexpr uint64_t lsn(uint32_t high, uint32_t low) {
+  return (uint64_t{high} << 32) | low;
+}
+
+SourcePosition streamed_to(uint64_t at) {
+  SourcePosition position;
+  position.snapshot_completed = true;
+  position.lsn = at;
+  return position;
+}
+
+ServerState server_like(const PostgresIdentity& pg, uint64_t wal_end) {
+  ServerState server;
+  server.identity = pg;
+  server.wal_end = wal_end;
+  return server;
+}
+
+}  // namespace
+
+TEST_CASE("resume checks: the same server and a position it had pass", "[checkpoint][resume]") {
+  auto recorded = record_of(streamed_to(lsn(0, 0x3000000)));
+  auto ok = check_resume(recorded, server_like(identity(), lsn(0, 0x3000000)));
+  REQUIRE(ok.ok());
+  CHECK(ok->empty());
+  CHECK(check_slot(recorded, "tributary_orders", lsn(0, 0x3000000)).ok());
+  CHECK(check_slot(recorded, "tributary_orders", lsn(0, 0x2000000)).ok());
+}
+
+TEST_CASE("resume checks: another server is refused, naming old and new values",
+          "[checkpoint][resume]") {
+  auto recorded = record_of(streamed_to(lsn(0, 0x3000000)));
+  PostgresIdentity other = identity();
+  other.system_identifier = "7351999999999999999";
+  auto refused = check_resume(recorded, server_like(other, lsn(5, 0)));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == ErrorKind::kConfig);
+  const auto& message = refused.error().message;
+  CHECK_THAT(message, Catch::Contains("system identifier 7351236187229585432 recorded, "
+                                      "7351999999999999999 on the server"));
+  CHECK_THAT(message, Catch::Contains("0/3000000"));
+  CHECK_THAT(message, Catch::Contains("offsets reset --config <file> --pipeline orders --to-slot"));
+  CHECK_THAT(message, Catch::Contains("--snapshot"));
+
+  PostgresIdentity renamed = identity();
+  renamed.database = "shop2";
+  renamed.slot = "other_slot";
+  renamed.timeline = 2;
+  auto both = check_resume(recorded, server_like(renamed, lsn(5, 0)));
+  REQUIRE_FALSE(both.ok());
+  CHECK_THAT(both.error().message, Catch::Contains("database shop recorded, shop2 on the server"));
+  CHECK_THAT(both.error().message,
+             Catch::Contains("slot tributary_orders recorded, other_slot configured"));
+  CHECK_THAT(both.error().message, Catch::Contains("timeline 1 recorded, 2 on the server"));
+}
+
+TEST_CASE("resume checks: a position beyond the server's WAL is refused", "[checkpoint][resume]") {
+  auto recorded = record_of(streamed_to(lsn(0x16, 0xB374D848)));
+  auto refused = check_resume(recorded, server_like(identity(), lsn(0, 0x1A2B3C4)));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == ErrorKind::kConfig);
+  CHECK_THAT(refused.error().message, Catch::Contains("16/B374D848"));
+  CHECK_THAT(refused.error().message, Catch::Contains("0/1A2B3C4"));
+  CHECK_THAT(refused.error().message, Catch::Contains("--to-slot"));
+
+  // The partial transaction's commit counts too.
+  SourcePosition partial = streamed_to(lsn(0, 0x100));
+  partial.partial_commit_lsn = lsn(0, 0x900);
+  partial.partial_events = 3;
+  CHECK_FALSE(check_resume(record_of(partial), server_like(identity(), lsn(0, 0x800))).ok());
+  CHECK(check_resume(record_of(partial), server_like(identity(), lsn(0, 0x900))).ok());
+
+  // Without a recorded identity (format 1) the WAL end still applies, and a note says the
+  // identity is recorded from now on.
+  PositionRecord old = record_of(streamed_to(lsn(1, 0)));
+  old.source.reset();
+  CHECK_FALSE(check_resume(old, server_like(identity(), lsn(0, 0x10))).ok());
+  auto accepted = check_resume(old, server_like(identity(), lsn(2, 0)));
+  REQUIRE(accepted.ok());
+  CHECK_THAT(*accepted, Catch::Contains("no source identity"));
+  CHECK_THAT(*accepted, Catch::Contains("7351236187229585432"));
+}
+
+TEST_CASE("resume checks: a new timeline passes only on the shared history",
+          "[checkpoint][resume]") {
+  PostgresIdentity promoted = identity();
+  promoted.timeline = 3;
+  ServerState server = server_like(promoted, lsn(0, 0x9000000));
+  server.timeline_history = {{1, lsn(0, 0x3000000)}, {2, lsn(0, 0x5000000)}};
+
+  // Recorded on timeline 1 before it ended at 0/3000000: part of timeline 3's history.
+  auto before = check_resume(record_of(streamed_to(lsn(0, 0x2FFFFFF))), server);
+  REQUIRE(before.ok());
+  CHECK_THAT(*before, Catch::Contains("timeline 3"));
+  CHECK(check_resume(record_of(streamed_to(lsn(0, 0x3000000))), server).ok());
+
+  // After timeline 1 ended: the server's WAL there is another history.
+  auto after = check_resume(record_of(streamed_to(lsn(0, 0x3000001))), server);
+  REQUIRE_FALSE(after.ok());
+  CHECK_THAT(after.error().message, Catch::Contains("0/3000000"));
+  CHECK_THAT(after.error().message, Catch::Contains("timeline 1 recorded, 3 on the server"));
+
+  // Recorded on timeline 2 up to its end.
+  PositionRecord on_two = record_of(streamed_to(lsn(0, 0x4000000)));
+  std::get<PostgresIdentity>(*on_two.source).timeline = 2;
+  CHECK(check_resume(on_two, server).ok());
+
+  // A timeline newer than the server's, or one not in its history.
+  PositionRecord newer = on_two;
+  std::get<PostgresIdentity>(*newer.source).timeline = 4;
+  CHECK_FALSE(check_resume(newer, server).ok());
+  PositionRecord unrelated = on_two;
+  std::get<PostgresIdentity>(*unrelated.source).timeline = 2;
+  ServerState no_two = server;
+  no_two.timeline_history = {{1, lsn(0, 0x3000000)}};
+  CHECK_FALSE(check_resume(unrelated, no_two).ok());
+}
+
+TEST_CASE("resume checks: a slot confirmed beyond the position was advanced by someone else",
+          "[checkpoint][resume]") {
+  auto recorded = record_of(streamed_to(lsn(0, 0x3000000)));
+  auto refused = check_slot(recorded, "tributary_orders", lsn(0, 0x3000001));
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().kind == ErrorKind::kConfig);
+  CHECK_THAT(refused.error().message, Catch::Contains("tributary_orders"));
+  CHECK_THAT(refused.error().message, Catch::Contains("0/3000001"));
+  CHECK_THAT(refused.error().message, Catch::Contains("0/3000000"));
+  CHECK_THAT(refused.error().message, Catch::Contains("--to-slot"));
+}
+
+TEST_CASE("timeline history files parse", "[checkpoint][resume]") {
+  auto parsed = parse_timeline_history(
+      "1\t0/3000158\tno recovery target specified\n"
+      "\n"
+      "# a comment\n"
+      "2\t1/5A000000\tbefore 2024-05-01 12:00:00+00\n");
+  REQUIRE(parsed.ok());
+  CHECK(*parsed == std::vector<TimelineSwitch>{{1, lsn(0, 0x3000158)}, {2, lsn(1, 0x5A000000)}});
+  CHECK(parse_timeline_history("").ok());
+  CHECK_FALSE(parse_timeline_history("one\t0/1\tx\n").ok());
+  CHECK_FALSE(parse_timeline_history("1\tzz\tx\n").ok());
+  CHECK_FALSE(parse_timeline_history("1\n").ok());
+}
+
+TEST_CASE("same_source ignores the timeline only", "[checkpoint][resume]") {
+  using tributary::checkpoint::same_source;
+  PostgresIdentity a = identity();
+  PostgresIdentity b = identity();
+  b.timeline = 5;
+  CHECK(same_source(a, b));
+  b.slot = "x";
+  CHECK_FALSE(same_source(a, b));
 }
