@@ -85,10 +85,13 @@ def main():
     args = parser.parse_args()
     work = tempfile.mkdtemp(prefix="tributary-bench-")
     if args.kafka == "mock":
-        kafka_server = MockKafka(binary=MOCK_KAFKA, partitions=16)
+        # The mock cluster has no CreateTopics: its topics exist up front and the daemon creates none.
+        kafka_server = MockKafka(binary=MOCK_KAFKA, partitions=16,
+                                 topics={"bench.public.items": 16, "tributary.offsets": 1})
+        topics_config = "{create: false}"
     else:
-        kafka_server = RealKafka(logdir=work, heap="1g", topics={"bench.public.items": 16},
-                                 auto_create_topics=True)
+        kafka_server = RealKafka(logdir=work, heap="1g")  # the daemon creates its topics
+        topics_config = "{create: true, partitions: 16}"
     with PgServer(database="bench") as pg, kafka_server as kafka:
         kafka_label = ("librdkafka mock cluster" if args.kafka == "mock"
                        else f"Apache Kafka {kafka.version} (1 node, KRaft)")
@@ -122,6 +125,7 @@ def main():
 kafka:
   bootstrap_servers: {kafka.bootstrap_servers}
   batch: {{max_events: 10000, max_ms: 100}}
+  topics: {topics_config}
 offsets: {{directory: {work}/offsets}}
 http: {{listen: "127.0.0.1:{port}"}}
 log: {{level: warn}}
