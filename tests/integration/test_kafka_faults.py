@@ -22,7 +22,7 @@ also keep its PID (no restart of its own) and exit 0 on SIGTERM at the end.
 
 import os
 import re
-import signal
+import threading
 import time
 
 import pytest
@@ -112,6 +112,16 @@ class Scenario:
         target = self.workload.last_seq + changes
         wait_until(lambda: self.workload.last_seq >= target or self.workload.done.is_set(), timeout,
                    f"the workload to reach seq {target} ({what})")
+
+    def start_open_ended_workload(self, rate, max_txn_size=40, changes=20000):
+        """A workload that keeps going (up to `changes`) until stop_workload(): faults that need an
+        open transaction, or in-flight requests, are injected while it still runs."""
+        self._stop = threading.Event()
+        self.workload.start(changes, rate=rate, max_txn_size=max_txn_size, stop=self._stop)
+
+    def stop_workload(self):
+        self._stop.set()
+        self.workload.join(timeout=60)
 
     def finish(self, daemon, pid):
         """The workload ends, its last change arrives; the same process then stops with exit 0."""
@@ -211,6 +221,38 @@ def aborted_transactions(daemon):
     return metric(daemon, "tributary_kafka_transactions_total", result="aborted")
 
 
+class OpenTransactionProbe:
+    """Tells when a transaction has records in `topic` that are not committed yet: ListOffsets
+    answers the high watermark to a read_uncommitted client, the last stable offset to a
+    read_committed one; the first is ahead only while a transaction with records there is open."""
+
+    def __init__(self, kafka, topic):
+        from confluent_kafka import Consumer
+
+        self.topic = topic
+        self.consumers = [Consumer({"bootstrap.servers": kafka.bootstrap_servers,
+                                    "group.id": f"tributary-test-probe-{level}",
+                                    "isolation.level": level}) for level in ("read_uncommitted", "read_committed")]
+
+    def _ends(self, consumer):
+        from confluent_kafka import TopicPartition
+
+        return [consumer.get_watermark_offsets(TopicPartition(self.topic, p), timeout=5, cached=False)[1]
+                for p in range(ITEMS_PARTITIONS)]
+
+    def open(self):
+        high, stable = (self._ends(c) for c in self.consumers)
+        return any(h > s for h, s in zip(high, stable))
+
+    def wait(self, timeout):
+        wait_until(self.open, timeout, f"an open transaction with records in {self.topic}", interval=0.01,
+                   max_interval=0.05)
+
+    def close(self):
+        for consumer in self.consumers:
+            consumer.close()
+
+
 def node_log(kafka, node_id):
     with open(kafka.node(node_id).logfile, errors="replace") as f:
         return f.read()
@@ -265,49 +307,68 @@ TXN_TIMEOUT_MS = 5000
 def test_broker_frozen_past_transaction_timeout_aborts_and_daemon_resends(env):
     # batch.max_ms must stay below the transaction timeout: the config says so, and the daemon refuses
     # one that does not (exit 2, naming both keys) before it connects anywhere.
-    s = Scenario(env, seed=602, max_ms=1000, kafka_config={"transaction_timeout_ms": TXN_TIMEOUT_MS})
+    s = Scenario(env, seed=602, kafka_options={"proxied": True}, max_events=5000, max_ms=3000,
+                 kafka_config={"transaction_timeout_ms": TXN_TIMEOUT_MS})
     bad = daemon_mod.deep_merge(s.config, {"kafka": {"batch": {"max_ms": TXN_TIMEOUT_MS}}})
     bad_path = daemon_mod.write_config(os.path.join(env.workdir, "bad.yaml"), bad)
     refused = daemon_mod.run_cli(["run", "-c", bad_path], timeout=60)
     assert refused.returncode == 2, (refused.returncode, refused.stderr[-2000:])
     assert "max_ms" in refused.stderr and "transaction_timeout_ms" in refused.stderr, refused.stderr[-2000:]
 
+    proxy = s.kafka.proxy(1)
     daemon = s.daemon()
     daemon.start()
     pid = daemon.pid
     s.wait_snapshot_done()
-    s.workload.start(4000, rate=250, max_txn_size=20)
+    s.start_open_ended_workload(rate=250, max_txn_size=20)
     s.wait_progress(300, "before the freeze")
 
     rollback = TIMEOUT_ROLLBACK.format(s.transactional_id)
-    log_before = node_log(s.kafka, 1).count(rollback)
+    rollbacks_before = node_log(s.kafka, 1).count(rollback)
     aborted_before = aborted_transactions(daemon)
-    # With batch.max_ms = 1000 and changes arriving all the time, a transaction is open at the
-    # coordinator nearly always; should the freeze fall into the gap between two, it is repeated.
+    # After SIGCONT two things race: the coordinator's timeout check (every second, the harness's
+    # setting) and the daemon's retried requests (librdkafka's own epoch bump, which aborts without
+    # fencing). The proxy holds the daemon's bytes from before the freeze until the rollback is in
+    # the broker's log, so it is always the coordinator's rollback that the daemon meets: an epoch
+    # bump that librdkafka 2.0.2 reports as _FENCED. The freeze starts while a transaction has
+    # records in the log (so it is Ongoing at the coordinator, not in the gap between two); should
+    # it commit in the milliseconds before the freeze, the freeze is repeated.
+    open_transaction = OpenTransactionProbe(s.kafka, s.topic)
     for attempt in range(3):
-        s.kafka.freeze(1)
+        open_transaction.wait(WAIT)
+        proxy.stall()
         try:
-            time.sleep(TXN_TIMEOUT_MS / 1000 + 3)  # the fault: frozen for longer than the timeout
+            s.kafka.freeze(1)
+            try:
+                time.sleep(TXN_TIMEOUT_MS / 1000 + 3)  # the fault: frozen for longer than the timeout
+            finally:
+                s.kafka.thaw(1)
+            try:
+                wait_until(lambda: node_log(s.kafka, 1).count(rollback) > rollbacks_before, 10,
+                           "the coordinator's rollback of the timed-out transaction")
+                rolled_back = True
+            except TimeoutError:
+                rolled_back = False
         finally:
-            s.kafka.thaw(1)
-        # The coordinator checks for timed-out transactions every second (the harness's setting).
-        try:
-            wait_until(lambda: node_log(s.kafka, 1).count(rollback) > log_before, 15,
-                       "the coordinator's rollback of the timed-out transaction")
+            proxy.resume()
+        if rolled_back:
             break
-        except TimeoutError:
-            print(f"freeze {attempt + 1}: no transaction was open at the coordinator; again")
-            s.wait_progress(100, "after a freeze without an open transaction")
+        print(f"freeze {attempt + 1}: no transaction was open at the coordinator; again")
+        s.wait_progress(100, "after a freeze without an open transaction")
     else:
         pytest.fail(f"three freezes and no `{rollback}` in the broker log")
-    daemon.check_running("the recovery from the rolled-back transaction")
+    open_transaction.close()
 
-    # The daemon sees the epoch bump as fencing, rebuilds its producer and sends the batch again.
+    # The daemon meets the bumped epoch as a fence, rebuilds its producer and sends the batch again;
+    # a daemon that exited (as before the fix) fails check_running, one that dropped the rolled-back
+    # batch or sent it twice fails the verifier (missing / duplicated changes).
     s.wait_progress(300, "after the freeze")
+    daemon.check_running("the recovery from the rolled-back transaction")
     log = daemon.current_run_stderr()
-    assert re.search(r"WARN .*fenced after its transaction outlived kafka\.transaction_timeout_ms", log), \
-        log[-4000:]
+    assert re.search(r"WARN .*Kafka producer fenced after its transaction outlived "
+                     r"kafka\.transaction_timeout_ms", log), log[-4000:]
     assert aborted_transactions(daemon) > aborted_before
+    s.stop_workload()
     final = s.finish(daemon, pid)
     s.verify(final)
 
@@ -326,7 +387,7 @@ def test_connections_cut_and_stalled_through_the_proxy(env):
     daemon.start()
     pid = daemon.pid
     s.wait_snapshot_done()
-    s.workload.start(4000, rate=300, max_txn_size=40)
+    s.start_open_ended_workload(rate=300)
     s.wait_progress(300, "before the first cut")
 
     for round_number in range(5):
@@ -350,6 +411,7 @@ def test_connections_cut_and_stalled_through_the_proxy(env):
     assert re.search(r"timed out|REQTMOUT", stall_log, re.IGNORECASE), \
         f"no request timed out during the stall:\n{stall_log[-3000:]}"
     wait_readyz(daemon, 200, WAIT, "after the stall")
+    s.stop_workload()
     final = s.finish(daemon, pid)
     print("proxy: accepted", proxy.accepted, "connections cut", proxy.cuts)
     s.verify(final)
