@@ -384,6 +384,16 @@ Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker m
   return {};
 }
 
+Result<void> Committer::reproduce_batch() {
+  auto begun = producer_->begin();
+  if (!begun.ok()) return begun.error();
+  for (const auto& message : batch_.messages) {
+    auto produced = producer_->produce(message);
+    if (!produced.ok()) return produced.error();
+  }
+  return {};
+}
+
 Result<void> Committer::resend_batch() {
   auto backoff = std::chrono::milliseconds(250);
   while (true) {
@@ -395,13 +405,7 @@ Result<void> Committer::resend_batch() {
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
   probe_.transaction_aborted();
-  auto begun = producer_->begin();
-  if (!begun.ok()) return begun.error();
-  for (const auto& message : batch_.messages) {
-    auto produced = producer_->produce(message);
-    if (!produced.ok()) return produced.error();
-  }
-  return {};
+  return reproduce_batch();
 }
 
 Result<void> Committer::recover_from_fence(const Error& cause) {
@@ -422,13 +426,14 @@ Result<void> Committer::recover_from_fence(const Error& cause) {
   // transaction back, bumping the epoch. None of the batch is visible: send it all again from a
   // new producer, unless Kafka holds an offsets record this process did not commit (a second
   // instance did: it wins, as above).
-  log::warn(pipeline_.name, "Kafka producer fenced after its transaction outlived "
-                            "kafka.transaction_timeout_ms (open " +
-                                std::to_string(open_for.count()) + " ms of " +
-                                std::to_string(config_.kafka.transaction_timeout_ms) +
-                                "): the coordinator rolled it back (" + cause.message +
-                                "); rebuilding the producer and sending its " +
-                                std::to_string(batch_.messages.size()) + " records again");
+  log::warn(pipeline_.name,
+            "Kafka producer fenced after its transaction outlived "
+            "kafka.transaction_timeout_ms (open " +
+                std::to_string(open_for.count()) + " ms of " +
+                std::to_string(config_.kafka.transaction_timeout_ms) +
+                "): the coordinator rolled it back (" + cause.message +
+                "); rebuilding the producer and sending its " +
+                std::to_string(batch_.messages.size()) + " records again");
   probe_.transaction_aborted();
   const std::optional<std::string> expected = producer_->last_offsets_record();
   auto created = sink::TransactionalProducer::create(producer_->options());
@@ -465,13 +470,7 @@ Result<void> Committer::recover_from_fence(const Error& cause) {
               "reading the offsets record failed, retrying: " + record.error().message);
     pause(backoff);
   }
-  auto begun = producer_->begin();
-  if (!begun.ok()) return begun.error();
-  for (const auto& message : batch_.messages) {
-    auto produced = producer_->produce(message);
-    if (!produced.ok()) return produced.error();
-  }
-  return {};
+  return reproduce_batch();
 }
 
 Result<void> Committer::commit_batch() {

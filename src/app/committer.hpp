@@ -93,6 +93,8 @@ class Committer {
   Result<void> emit(event::ChangeEvent& change, event::SnapshotMarker marker);
   Result<void> commit_batch();
   Result<void> resend_batch();
+  /// Begins a transaction and produces the kept batch into it again (after an abort or a rebuild).
+  Result<void> reproduce_batch();
   /// The producer reported itself fenced while the batch was open: a transaction older than the
   /// transaction timeout (rolled back by the coordinator) is sent again from a new producer; a
   /// younger one, or an offsets record in Kafka this process did not commit, means a second

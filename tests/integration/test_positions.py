@@ -17,6 +17,7 @@ import json
 import os
 
 from tributary_testing.daemon import run_cli
+from tributary_testing.feed import row_events
 from tributary_testing.util import wait_until
 
 PREFIX = "shop"
@@ -53,15 +54,7 @@ def confirmed_flush(server, slot):
 
 def events(collector):
     """(op, id, snapshot marker) of each data record of TOPIC, tombstones left out."""
-    out = []
-    for record in collector.records(TOPIC):
-        if record.value is None:
-            continue
-        payload = json.loads(record.value)
-        payload = payload.get("payload", payload)
-        row = payload["after"] or payload["before"]
-        out.append((payload["op"], row["id"], payload["source"]["snapshot"]))
-    return out
+    return row_events(collector, TOPIC)
 
 
 def offsets_records(collector):

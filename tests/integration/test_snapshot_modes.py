@@ -3,20 +3,12 @@
 Both tests run on the session's shared Kafka, each with its own pipeline name (topic prefix,
 transactional.id) and offsets topic."""
 
-import json
+from tributary_testing.feed import row_events
 
 
 def _events(collector, topic):
     """(op, id, snapshot marker) of each data record, tombstones left out."""
-    out = []
-    for record in collector.records(topic):
-        if record.value is None:
-            continue
-        payload = json.loads(record.value)
-        payload = payload.get("payload", payload)
-        row = payload["after"] or payload["before"]
-        out.append((payload["op"], row["id"], payload["source"]["snapshot"]))
-    return out
+    return row_events(collector, topic)
 
 
 def _setup(env, rows, name):

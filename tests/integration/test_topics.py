@@ -7,11 +7,11 @@ One broker serves the module (each test has its own topic prefix and offsets top
 the transaction state log settings starts its own, misconfigured one.
 """
 
-import json
 
 import pytest
 
 from tributary_testing.daemon import write_config
+from tributary_testing.feed import row_events
 from tributary_testing.kafka_server import RealKafka
 from tributary_testing.util import wait_until
 
@@ -45,15 +45,7 @@ def shared(env, kafka):
 
 def _ids(collector, topic):
     """Row ids of a topic's data records (tombstones left out)."""
-    out = []
-    for record in collector.records(topic):
-        if record.value is None:
-            continue
-        payload = json.loads(record.value)
-        payload = payload.get("payload", payload)
-        row = payload["after"] or payload["before"]
-        out.append(row["id"])
-    return sorted(out)
+    return sorted(key for _, key, _ in row_events(collector, topic))
 
 
 def _topics(kafka):

@@ -1,5 +1,7 @@
 """Incremental decoding of a Collector's records, so waits on content stay cheap on big topics."""
 
+import json
+
 from tributary_testing.verifier import decode_record
 
 
@@ -54,3 +56,17 @@ def change_matcher(change, key_column="id", version_column="version"):
         image = event.before if change.op == "d" else event.after
         return isinstance(image, dict) and image.get(version_column) == change.version
     return matches
+
+
+def row_events(collector, topic, key_column="id"):
+    """(op, key, source.snapshot) of each data record of `topic` collected so far, tombstones left out
+    (values with or without the schema part)."""
+    out = []
+    for record in collector.records(topic):
+        if record.value is None:
+            continue
+        payload = json.loads(record.value)
+        payload = payload.get("payload", payload)
+        row = payload["after"] or payload["before"]
+        out.append((payload["op"], row[key_column], payload["source"]["snapshot"]))
+    return out
