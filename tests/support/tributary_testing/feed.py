@@ -21,10 +21,13 @@ class EventFeed:
         return fresh
 
     def wait_for(self, predicate, timeout, what):
-        """Waits until `predicate(event)` holds for some collected event; returns that event."""
-        found = []
+        """Waits until `predicate(event)` holds for some collected event (also one decoded by an earlier
+        wait: a backlog that arrives at once after a fault is decoded in one go); returns the first."""
+        found = [e for e in self.events if predicate(e)][:1]
 
         def check():
+            if found:
+                return True
             for event in self.poll():
                 if predicate(event):
                     found.append(event)

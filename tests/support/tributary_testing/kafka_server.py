@@ -409,16 +409,31 @@ class RealKafka:
         self.wait_for_leaders(topic, partitions, timeout)
 
     def wait_for_leaders(self, topic, partitions=None, timeout=60.0):
-        def has_leaders():
-            topic_metadata = self.metadata().topics.get(topic)
-            if topic_metadata is None or topic_metadata.error is not None:
-                return False
-            parts = topic_metadata.partitions
-            if partitions is not None and len(parts) < partitions:
-                return False
-            return all(p.leader >= 0 for p in parts.values())
+        """Waits until every running node's own metadata shows the topic with a leader per partition
+        (on a cluster, a node that has not seen a new topic yet answers UNKNOWN_TOPIC_OR_PART)."""
+        from confluent_kafka import KafkaException
+        from confluent_kafka.admin import AdminClient
 
-        wait_until(has_leaders, timeout, f"topic {topic} to have leaders", interval=0.1)
+        pending = {n.node_id for n in self.nodes if n.running}
+
+        def known_everywhere():
+            for node_id in sorted(pending):
+                # A fresh client per ask: its first answer comes from the node it bootstraps from.
+                client = AdminClient({"bootstrap.servers": f"127.0.0.1:{self.node(node_id).port}",
+                                      "logger": logging.getLogger("tributary_testing.kafka_admin")})
+                try:
+                    topic_metadata = client.list_topics(timeout=2.0).topics.get(topic)
+                except KafkaException:
+                    continue
+                if topic_metadata is None or topic_metadata.error is not None:
+                    continue
+                parts = topic_metadata.partitions
+                if (partitions is None or len(parts) >= partitions) and all(p.leader >= 0 for p in parts.values()):
+                    pending.discard(node_id)
+            return not pending
+
+        wait_until(known_everywhere, timeout, lambda: f"topic {topic} to have leaders on nodes {sorted(pending)}",
+                   interval=0.1)
 
     def partition_leader(self, topic, partition=0):
         return self.metadata().topics[topic].partitions[partition].leader
