@@ -101,24 +101,6 @@ class Scenario:
         return self.kafka.high_watermarks(ITEMS_TOPIC)
 
 
-def readyz(daemon):
-    return daemon.http_get("/readyz", timeout=2.0)
-
-
-def wait_readyz(daemon, status, timeout, what):
-    """Waits until GET /readyz answers `status` (the daemon must keep running meanwhile)."""
-    last = {}
-
-    def check():
-        daemon.check_running(what)
-        last["answer"] = readyz(daemon)
-        return last["answer"][0] == status
-
-    wait_until(check, timeout,
-               lambda: f"/readyz {status} ({what}); last answer {last.get('answer')}\n{daemon.stderr_tail(40)}",
-               interval=0.05, max_interval=0.2)
-
-
 def metric(daemon, name, **labels):
     return daemon.metric(name, **labels)
 
@@ -198,18 +180,18 @@ def test_kafka_outage_keeps_the_process_and_readiness_follows(env, fault):
         started = time.monotonic()
         s.kafka.stop(1)
         try:
-            wait_readyz(daemon, 503, 30, "Kafka is down")
-            status, body = readyz(daemon)
+            daemon.wait_readyz(503, 30, "Kafka is down")
+            status, body = daemon.http_get("/readyz", timeout=2.0)
             print("readyz during the outage:", status, body)
             assert "kafka" in body.lower(), f"/readyz 503 does not name Kafka as the reason: {body!r}"
             # Several seconds of outage while the database keeps changing.
             wait_until(lambda: (time.monotonic() - started >= 5 and s.workload.last_seq >= seq_before + 300)
                        or s.workload.done.is_set(), 60, "the workload to go on during the outage")
             assert daemon.running and daemon.pid == pid
-            wait_readyz(daemon, 503, 1, "Kafka is still down")
+            daemon.wait_readyz(503, 1, "Kafka is still down")
         finally:
             s.kafka.start_node(1)  # same port and data dir; waits until it answers metadata
-        wait_readyz(daemon, 200, 60, "Kafka is back")
+        daemon.wait_readyz(200, 60, "Kafka is back")
     else:
         proxy = s.kafka.proxy(1)
         for round_number in range(3):
@@ -219,7 +201,7 @@ def test_kafka_outage_keeps_the_process_and_readiness_follows(env, fault):
             s.wait_progress(200, 60, f"after dropped connections (round {round_number})")
             assert proxy.accepted > accepted, "the daemon did not reconnect through the proxy"
             assert daemon.running and daemon.pid == pid
-        wait_readyz(daemon, 200, 60, "after dropped connections")
+        daemon.wait_readyz(200, 60, "after dropped connections")
 
     s.workload.join(timeout=120)
     s.wait_emitted(s.workload.log[-1], 120, "after the fault")
@@ -252,7 +234,7 @@ def test_postgres_restart_reconnects_and_resumes(env, pg):
                and "source failed, reconnecting" in daemon.current_run_stderr(), 60,
                lambda: f"the daemon to notice the restart\n{daemon.stderr_tail(30)}")
     s.workload.run(800, rate=400, max_txn_size=40)
-    wait_readyz(daemon, 200, 60, "after the PostgreSQL restart")
+    daemon.wait_readyz(200, 60, "after the PostgreSQL restart")
     s.wait_emitted(s.workload.log[-1], 120, "after the PostgreSQL restart")
     assert daemon.running and daemon.pid == pid, f"the daemon was restarted or exited: {daemon}"
     assert metric(daemon, "tributary_reconnects_total", target="source") >= 1

@@ -184,37 +184,9 @@ def wait_known_by_every_node(kafka, topics, timeout=WAIT):
     wait_until(known, timeout, lambda: f"nodes {sorted(pending)} to know topics {sorted(topics)}", interval=0.1)
 
 
-def readyz(daemon):
-    return daemon.http_get("/readyz", timeout=2.0)
-
-
-def wait_readyz(daemon, status, timeout, what):
-    """Waits until GET /readyz answers `status` (the daemon must keep running meanwhile)."""
-    last = {}
-
-    def check():
-        daemon.check_running(what)
-        last["answer"] = readyz(daemon)
-        return last["answer"][0] == status
-
-    wait_until(check, timeout,
-               lambda: f"/readyz {status} ({what}); last answer {last.get('answer')}\n{daemon.stderr_tail(40)}",
-               interval=0.05, max_interval=0.2)
-
-
 def metric(daemon, name, **labels):
     """Sum of the samples of `name` whose labels include `labels` (0 when none)."""
-    status, body = daemon.http_get("/metrics")
-    assert status == 200, f"GET /metrics: {status} {body[:200]}"
-    total = 0.0
-    for line in body.splitlines():
-        match = re.match(r"([a-zA-Z_:][\w:]*)(\{([^}]*)\})?\s+(\S+)", line)
-        if not match or match.group(1) != name:
-            continue
-        have = dict(re.findall(r'(\w+)="([^"]*)"', match.group(3) or ""))
-        if all(have.get(k) == v for k, v in labels.items()):
-            total += float(match.group(4))
-    return total
+    return daemon.metric(name, **labels)
 
 
 def aborted_transactions(daemon):
@@ -274,12 +246,12 @@ def test_broker_sigkill_and_restart_keeps_committed_data(env):
     hwm_before = s.kafka.high_watermarks(s.topic)
     s.kafka.kill(1)
     killed_at_seq = s.workload.last_seq
-    wait_readyz(daemon, 503, 30, "the broker is dead")
+    daemon.wait_readyz(503, 30, "the broker is dead")
     # The database keeps changing while Kafka is down: a backlog the daemon must send once it is back.
     s.wait_workload(300, "while the broker is down")
     assert daemon.running and daemon.pid == pid
     s.kafka.start_node(1)
-    wait_readyz(daemon, 200, WAIT, "the broker restarted")
+    daemon.wait_readyz(200, WAIT, "the broker restarted")
     s.wait_progress(300, "after the broker restarted")
     assert metric(daemon, "tributary_reconnects_total", target="kafka") >= 1
     final = s.finish(daemon, pid)
@@ -410,7 +382,7 @@ def test_connections_cut_and_stalled_through_the_proxy(env):
     stall_log = daemon.current_run_stderr()[log_mark:]
     assert re.search(r"timed out|REQTMOUT", stall_log, re.IGNORECASE), \
         f"no request timed out during the stall:\n{stall_log[-3000:]}"
-    wait_readyz(daemon, 200, WAIT, "after the stall")
+    daemon.wait_readyz(200, WAIT, "after the stall")
     s.stop_workload()
     final = s.finish(daemon, pid)
     print("proxy: accepted", proxy.accepted, "connections cut", proxy.cuts)

@@ -289,6 +289,19 @@ class Daemon:
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as e:
             return None, str(e)
 
+    def wait_readyz(self, status, timeout, what):
+        """Waits until GET /readyz answers `status`; the daemon must keep running meanwhile."""
+        last = {}
+
+        def check():
+            self.check_running(what)
+            last["answer"] = self.http_get("/readyz", timeout=2.0)
+            return last["answer"][0] == status
+
+        wait_until(check, timeout,
+                   lambda: f"/readyz {status} ({what}); last answer {last.get('answer')}\n{self.stderr_tail(40)}",
+                   interval=0.05, max_interval=0.2)
+
     def metric(self, name, **labels):
         """Sum of the /metrics samples of `name` whose labels include `labels` (0 when none), e.g.
         `metric("tributary_kafka_transactions_total", result="committed")`: counters of this run."""
