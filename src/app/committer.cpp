@@ -1,6 +1,7 @@
 // The exactly-once loop: Kafka transaction per batch, offsets record last, then checkpoint.
 #include "app/committer.hpp"
 
+#include "app/offsets_command.hpp"
 #include "app/topics.hpp"
 #include "base/clock.hpp"
 #include "base/log.hpp"
@@ -140,13 +141,7 @@ void Committer::pause(std::chrono::milliseconds duration) {
 }
 
 Result<std::optional<event::SourcePosition>> Committer::initialize() {
-  sink::ProducerOptions options;
-  options.pipeline = pipeline_.name;
-  options.bootstrap_servers = config_.kafka.bootstrap_servers;
-  options.properties = config_.kafka.properties;
-  options.transactional_id = config_.kafka.transactional_id_prefix + pipeline_.name;
-  options.transaction_timeout_ms = config_.kafka.transaction_timeout_ms;
-  options.offsets_topic = config_.offsets.topic;
+  const sink::ProducerOptions options = producer_options(config_, pipeline_);
   auto producer = sink::TransactionalProducer::create(options);
   if (!producer.ok()) return producer.error();
   producer_ = std::move(producer.value());

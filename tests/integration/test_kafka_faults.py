@@ -72,8 +72,7 @@ class Scenario:
         else:
             kafka = cluster
             for topic, partitions in topics.items():
-                kafka.create_topic(topic, partitions)
-            wait_known_by_every_node(kafka, topics)
+                kafka.create_topic(topic, partitions)  # waits until every node knows it
         self.kafka = kafka
         assert kafka.filters_aborted_transactions
         self.collector = env.collector(kafka, topics=[self.topic, OFFSETS_TOPIC])
@@ -154,34 +153,6 @@ class Scenario:
         assert result.stats["s_star"] == 1, "the workload started after the snapshot: all of it is streamed"
         assert result.stats["snapshot_rows"] == len(self.initial)
         return result
-
-
-def wait_known_by_every_node(kafka, topics, timeout=WAIT):
-    """Waits until every running node's own metadata has `topics` ({name: partitions}) with leaders.
-
-    create_topic waits for one node's answer; a client asking another node right after (the
-    collector's first offset lookup) may get UNKNOWN_TOPIC_OR_PART, which it takes for lost data.
-    """
-    from confluent_kafka.admin import AdminClient
-
-    pending = {n.node_id: n.port for n in kafka.nodes if n.running}
-
-    def known():
-        for node_id, port in list(pending.items()):
-            # A new client each time: its first metadata answer comes from the bootstrap node itself.
-            admin = AdminClient({"bootstrap.servers": f"127.0.0.1:{port}"})
-            try:
-                metadata = admin.list_topics(timeout=2.0)
-            except Exception:
-                continue
-            if all(name in metadata.topics and metadata.topics[name].error is None
-                   and len(metadata.topics[name].partitions) == count
-                   and all(p.leader >= 0 for p in metadata.topics[name].partitions.values())
-                   for name, count in topics.items()):
-                del pending[node_id]
-        return not pending
-
-    wait_until(known, timeout, lambda: f"nodes {sorted(pending)} to know topics {sorted(topics)}", interval=0.1)
 
 
 def metric(daemon, name, **labels):
@@ -391,19 +362,6 @@ def test_connections_cut_and_stalled_through_the_proxy(env):
 
 # ---- 4. the 3-node cluster: partition leader, transaction coordinator -------------------------------
 
-class _SharedKafka:
-    """The module's cluster in env.kafkas: its logs go into failure reports, teardown leaves it running."""
-
-    def __init__(self, kafka):
-        self.kafka = kafka
-
-    def stop(self):
-        pass
-
-    def log_tail(self, lines=40):
-        return self.kafka.log_tail(lines)
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     kafka = start_kafka(brokers=3, logdir=str(tmp_path_factory.mktemp("cluster")), backend="kafka")
@@ -422,7 +380,7 @@ def cluster_env(env, cluster):
         cluster.start_node(node_id, wait=False)
     if down:
         cluster.wait_ready()
-    env.kafkas.append(_SharedKafka(cluster))
+    env.shared.append(cluster)  # logs attached on failure; left running
     return env
 
 

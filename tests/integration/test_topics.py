@@ -16,19 +16,6 @@ from tributary_testing.kafka_server import RealKafka
 from tributary_testing.util import wait_until
 
 
-class _SharedKafka:
-    """The module's broker as the `env` sees it: its log is attached on failure, env never stops it."""
-
-    def __init__(self, kafka):
-        self.kafka = kafka
-
-    def stop(self):
-        pass
-
-    def log_tail(self, lines=40):
-        return self.kafka.log_tail(lines)
-
-
 @pytest.fixture(scope="module")
 def kafka(binaries, tmp_path_factory):
     server = RealKafka(nodes=1, logdir=str(tmp_path_factory.mktemp("kafka")), auto_create_topics=False)
@@ -39,7 +26,7 @@ def kafka(binaries, tmp_path_factory):
 
 @pytest.fixture
 def shared(env, kafka):
-    env.kafkas.append(_SharedKafka(kafka))
+    env.shared.append(kafka)  # logs attached on failure; left running
     return kafka
 
 
