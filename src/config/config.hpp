@@ -14,6 +14,7 @@ namespace tributary::config {
 
 enum class SourceType { kPostgres, kMysql };
 enum class SnapshotMode { kInitial, kNever, kAlways, kInitialOnly, kWhenNeeded };
+enum class UnsupportedColumns { kSkip, kFail };
 
 struct SourceConfig {
   SourceType type = SourceType::kPostgres;
@@ -32,6 +33,8 @@ struct SourceConfig {
 struct TablesConfig {
   std::vector<std::string> include{"public\\..*"};  ///< anchored regexes on "schema.table"
   std::vector<std::string> exclude;
+  /// A column whose type cannot be encoded: left out with a warning, or the pipeline fails.
+  UnsupportedColumns unsupported_columns = UnsupportedColumns::kSkip;
 };
 
 struct SnapshotConfig {
@@ -95,6 +98,9 @@ struct OffsetsConfig {
 
 struct HttpConfig {
   std::string listen = "127.0.0.1:9187";  ///< host:port; port 0 picks a free one; "" disables
+  int max_connections = 128;      ///< open connections; past it the longest-idle one is closed
+  int idle_timeout_ms = 15000;    ///< a connection idle this long between requests is closed
+  int request_timeout_ms = 5000;  ///< a request must arrive whole within this time
 };
 
 struct LogConfig {

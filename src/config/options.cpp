@@ -281,6 +281,17 @@ const std::vector<Option> kOptions = {
      .default_value = "[]",
      .validate = regular_expression,
      .bind = FIELD(pipeline->tables.exclude)},
+    {.path = "pipelines[].tables.unsupported_columns",
+     .type = Type::kEnum,
+     .description =
+         "What to do with a column whose type tributary cannot encode (e.g. a user-defined base "
+         "type). `skip`: leave the column out of the events and log a warning naming it, as "
+         "Debezium does with `include.unknown.datatypes=false`. `fail`: stop the pipeline; at "
+         "start this is a setup error (exit 2), at runtime the pipeline is retried with backoff "
+         "while the other pipelines go on.",
+     .default_value = "skip",
+     .allowed = {"skip", "fail"},
+     .bind = ENUM_FIELD(pipeline->tables.unsupported_columns, UnsupportedColumns)},
     {.path = "pipelines[].snapshot",
      .type = Type::kSection,
      .description = "The consistent copy of existing rows taken before streaming changes."},
@@ -511,6 +522,29 @@ const std::vector<Option> kOptions = {
      .default_value = "127.0.0.1:9187",
      .validate = listen_address,
      .bind = FIELD(config->http.listen)},
+    {.path = "http.max_connections",
+     .type = Type::kInteger,
+     .description = "Connections held open at once. A new connection past the limit closes the "
+                    "one idle longest, so idle clients cannot lock health checks out.",
+     .default_value = "128",
+     .min = 1,
+     .max = 65536,
+     .bind = FIELD(config->http.max_connections)},
+    {.path = "http.idle_timeout_ms",
+     .type = Type::kInteger,
+     .description = "A connection that sends nothing for this long between requests is closed.",
+     .default_value = "15000",
+     .min = 100,
+     .max = 3600000,
+     .bind = FIELD(config->http.idle_timeout_ms)},
+    {.path = "http.request_timeout_ms",
+     .type = Type::kInteger,
+     .description = "A request must arrive whole within this time after its first byte, or the "
+                    "connection is closed (slow clients cannot hold a connection).",
+     .default_value = "5000",
+     .min = 100,
+     .max = 600000,
+     .bind = FIELD(config->http.request_timeout_ms)},
     // ----------------------------------------------------------------- log
     {.path = "log", .type = Type::kSection, .description = "Logging to standard error."},
     {.path = "log.level",
