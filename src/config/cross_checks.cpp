@@ -1,0 +1,102 @@
+// The checks that involve several keys, run after the whole document was read (their list, for
+// the reference, is cross_check_descriptions() in options.cpp).
+#include <map>
+#include <system_error>
+
+#include "config/load_state.hpp"
+#include "config/text.hpp"
+
+namespace tributary::config::detail {
+
+void cross_checks(LoadState& state, Config& config) {
+  // The order follows detail::cross_check_descriptions().
+  // 1. Unique pipeline names.
+  std::map<std::string, std::size_t> names;
+  for (std::size_t i = 0; i < state.pipelines.size() && i < config.pipelines.size(); ++i) {
+    if (!state.pipelines[i].usable("pipelines[].name")) continue;
+    const std::string& name = config.pipelines[i].name;
+    auto [first, inserted] = names.emplace(name, i);
+    if (!inserted) {
+      state.error(state.pipelines[i].concrete("pipelines[].name"),
+                  "duplicate pipeline name " + detail::quote(name) + " (also pipelines[" +
+                      std::to_string(first->second) +
+                      "].name); names must be unique because they key the checkpoint file and the "
+                      "Kafka transactional.id");
+    }
+  }
+
+  // 2. One slot per pipeline on the same PostgreSQL database.
+  std::map<std::string, std::size_t> slots;
+  for (std::size_t i = 0; i < state.pipelines.size() && i < config.pipelines.size(); ++i) {
+    const SourceConfig& source = config.pipelines[i].source;
+    const Scope& scope = state.pipelines[i];
+    if (source.type != SourceType::kPostgres || source.slot.empty() ||
+        scope.rejected.count("pipelines[].source.slot") > 0) {
+      continue;
+    }
+    const std::string location =
+        source.host + ":" + std::to_string(source.port) + "/" + source.database;
+    auto [first, inserted] = slots.emplace(location + "\n" + source.slot, i);
+    if (!inserted) {
+      state.error(
+          scope.concrete("pipelines[].source.slot"),
+          "replication slot " + detail::quote(source.slot) + " is also used by pipelines[" +
+              std::to_string(first->second) + "] on the same database (" + location +
+              "); two pipelines cannot share a slot, set a different 'slot' on one of them");
+    }
+  }
+
+  // 3. password vs password_file, and reading password_file.
+  for (std::size_t i = 0; i < state.pipelines.size() && i < config.pipelines.size(); ++i) {
+    SourceConfig& source = config.pipelines[i].source;
+    const Scope& scope = state.pipelines[i];
+    if (!scope.usable("pipelines[].source.password_file") || source.password_file.empty()) {
+      continue;
+    }
+    const std::string path = scope.concrete("pipelines[].source.password_file");
+    if (scope.present.count("pipelines[].source.password") > 0) {
+      state.error(path, "is set together with 'password'; set only one of them");
+      continue;
+    }
+    std::string contents;
+    if (auto failure = detail::read_whole_file(source.password_file, contents)) {
+      state.error(path, "cannot read password file " + detail::quote(source.password_file) + ": " +
+                            std::generic_category().message(*failure) +
+                            "; check the path and that tributary's user may read it");
+      continue;
+    }
+    while (!contents.empty() && (contents.back() == '\n' || contents.back() == '\r')) {
+      contents.pop_back();
+    }
+    if (contents.empty()) {
+      state.error(path, "password file " + detail::quote(source.password_file) +
+                            " is empty; write the password into it");
+      continue;
+    }
+    source.password = std::move(contents);
+  }
+
+  // 4. Derived defaults are checked in finish_scope, where they are computed.
+
+  // 5. A batch must be able to commit within the transaction timeout.
+  if (state.root.rejected.count("kafka.batch.max_ms") == 0 &&
+      state.root.rejected.count("kafka.transaction_timeout_ms") == 0 &&
+      config.kafka.batch.max_ms >= config.kafka.transaction_timeout_ms) {
+    state.error("kafka.batch.max_ms", "must be less than kafka.transaction_timeout_ms (" +
+                                          std::to_string(config.kafka.transaction_timeout_ms) +
+                                          "), got '" + std::to_string(config.kafka.batch.max_ms) +
+                                          "'; lower it or raise the transaction timeout");
+  }
+
+  // 6. librdkafka properties tributary owns.
+  if (state.root.rejected.count("kafka.properties") == 0) {
+    for (const auto& [key, value] : config.kafka.properties) {
+      auto reserved = detail::reserved_kafka_properties().find(key);
+      if (reserved != detail::reserved_kafka_properties().end()) {
+        state.error("kafka.properties." + key, "is set by tributary; " + reserved->second);
+      }
+    }
+  }
+}
+
+}  // namespace tributary::config::detail

@@ -1,0 +1,60 @@
+// What one configuration load builds up, shared by the YAML walk (loader.cpp), the conversion of
+// values into the typed structs (values.cpp) and the checks across keys (cross_checks.cpp).
+#pragma once
+
+#include <yaml-cpp/yaml.h>
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "config/options.hpp"
+
+namespace tributary::config::detail {
+
+/// The parse state of one scope: the root document, or one element of a list (`pipelines`).
+struct Scope {
+  std::string pattern;                          ///< "" or "pipelines[]"
+  std::string path;                             ///< "" or "pipelines[3]"
+  std::set<std::string, std::less<>> present;   ///< option paths given in the YAML
+  std::set<std::string, std::less<>> rejected;  ///< option paths whose value was wrong
+
+  std::string concrete(std::string_view option_path) const {
+    return path + std::string(option_path.substr(pattern.size()));
+  }
+  bool usable(std::string_view option_path) const {
+    return present.count(option_path) > 0 && rejected.count(option_path) == 0;
+  }
+};
+
+struct LoadState {
+  std::vector<ConfigError> errors;
+  std::map<std::string, YAML::Mark> marks;  ///< concrete key path -> where its value is
+  Scope root;
+  std::vector<Scope> pipelines;  ///< one per element of `pipelines`, same order
+  std::vector<Scope> overrides;  ///< one per element of `kafka.topics.overrides`, same order
+
+  /// An error at `path`, placed at the key or the closest enclosing map that exists in the YAML.
+  void error(const std::string& path, std::string message);
+  /// An error at `path`, placed at `node`.
+  void error_at(const std::string& path, const YAML::Node& node, std::string message);
+};
+
+/// "a single value", "a list", "a map" or "nothing", for "got ..." in messages.
+std::string describe_kind(const YAML::Node& node);
+/// What a value of this option looks like, for "must be <...>, got <...>".
+std::string expected_kind(const Option& option);
+
+/// Converts `node` into the member `option` binds to; false (with the errors recorded) when the
+/// value is wrong. `from_user`: the value is the user's (${ENV} expanded), not a table default.
+bool parse_value(LoadState& state, const Option& option, const YAML::Node& node,
+                 const std::string& path, Target target, bool from_user);
+
+/// The checks that involve several keys, in cross_check_descriptions() order.
+void cross_checks(LoadState& state, Config& config);
+
+}  // namespace tributary::config::detail
