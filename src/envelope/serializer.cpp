@@ -244,6 +244,15 @@ int64_t floor_div(int64_t value, int64_t divisor) {
   return (value % divisor != 0 && value < 0) ? quotient - 1 : quotient;
 }
 
+/// µs -> ns for ts_ns, saturating: a commit time from the wire can be any int64 (fuzz finding).
+int64_t micros_to_nanos(int64_t micros) {
+  int64_t nanos = 0;
+  if (__builtin_mul_overflow(micros, int64_t{1000}, &nanos)) {
+    return micros < 0 ? INT64_MIN : INT64_MAX;
+  }
+  return nanos;
+}
+
 // --- schema JSON (JsonConverter key order: type, fields/items, optional, name, version, doc,
 // parameters, default, field) ------------------------------------------------------------------
 
@@ -726,7 +735,7 @@ class Serializer::Writer {
     key(json_, "ts_us");
     json_.Int64(now_us);
     key(json_, "ts_ns");
-    json_.Int64(now_us * 1000);
+    json_.Int64(micros_to_nanos(now_us));
     json_.EndObject();
     return options_.schemas ? take_wrapped(plan.value_prefix) : take();
   }
@@ -793,7 +802,7 @@ class Serializer::Writer {
     key(json_, "ts_us");
     json_.Int64(source.commit_time_us);
     key(json_, "ts_ns");
-    json_.Int64(source.commit_time_us * 1000);
+    json_.Int64(micros_to_nanos(source.commit_time_us));
     key(json_, "schema");
     write_string(plan.schema->id.schema);
     key(json_, "table");
