@@ -15,6 +15,7 @@ TEST_PACKAGES=(
   python3 python3-confluent-kafka python3-psycopg2 python3-pytest
   kcat curl
   openjdk-17-jre-headless maven
+  clang-14 libclang-rt-14-dev llvm-14   # fuzz test: clang, libFuzzer + sanitizer runtimes, llvm-symbolizer
 )
 
 wanted=("${BUILD_PACKAGES[@]}")
