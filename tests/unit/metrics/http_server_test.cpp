@@ -5,12 +5,18 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <fcntl.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 using tributary::ErrorKind;
 using tributary::metrics::HealthState;
@@ -66,7 +72,11 @@ struct Reply {
 /// A blocking-looking client built on async operations with a deadline on each step.
 class Client {
  public:
-  explicit Client(std::uint16_t port) : stream_(io_) {
+  explicit Client(std::uint16_t port) : stream_(io_) { connect(port); }
+  /// Not connected yet (connect() later): the io_context's own descriptors are taken now.
+  Client() : stream_(io_) {}
+
+  void connect(std::uint16_t port) {
     beast::error_code result = net::error::would_block;
     stream_.expires_after(kDeadline);
     stream_.async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port),
@@ -137,6 +147,48 @@ class Client {
   beast::error_code error_;
 };
 
+/// Waits (bounded) until the server's /metrics text holds `line` (a whole sample line).
+bool wait_for_metric(RunningServer& s, const std::string& line) {
+  const auto deadline = std::chrono::steady_clock::now() + kDeadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string text = "\n" + s.metrics.serialize();
+    if (text.find("\n" + line + "\n") != std::string::npos) return true;
+    std::this_thread::sleep_for(5ms);  // polling a condition, not a wait for time to pass
+  }
+  INFO("metrics:\n" << s.metrics.serialize());
+  CHECK(false);
+  return false;
+}
+
+/// Lowers RLIMIT_NOFILE's soft limit for a scope so that exactly one more descriptor can be
+/// opened (holes below the highest open descriptor are filled first); restores it after.
+class FileLimit {
+ public:
+  FileLimit() {
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved_) == 0);
+    int highest = 0;
+    for (int fd = 0; fd < 4096; ++fd) {
+      if (::fcntl(fd, F_GETFD) != -1) highest = fd;
+    }
+    for (int fd = 0; fd < highest; ++fd) {
+      if (::fcntl(fd, F_GETFD) == -1) fillers_.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    }
+    rlimit lowered = saved_;
+    lowered.rlim_cur = static_cast<rlim_t>(highest + 2);  // free: highest + 1 only
+    REQUIRE(::setrlimit(RLIMIT_NOFILE, &lowered) == 0);
+  }
+  ~FileLimit() {
+    ::setrlimit(RLIMIT_NOFILE, &saved_);
+    for (int fd : fillers_) ::close(fd);
+  }
+  FileLimit(const FileLimit&) = delete;
+  FileLimit& operator=(const FileLimit&) = delete;
+
+ private:
+  rlimit saved_{};
+  std::vector<int> fillers_;
+};
+
 std::optional<Reply> get(std::uint16_t port, const std::string& target,
                          http::verb verb = http::verb::get) {
   Client client(port);
@@ -190,7 +242,7 @@ TEST_CASE("http: /readyz follows the health flags", "[http]") {
   auto reply = get(port, "/readyz");
   REQUIRE(reply);
   CHECK(reply->status == 503);
-  CHECK(reply->body == "not ready: no pipeline started\n");
+  CHECK(reply->body.rfind("not ready: ", 0) == 0);
 
   s.health.set_source_connected("p1", true);
   s.health.set_kafka_connected("p1", true);
@@ -251,15 +303,113 @@ TEST_CASE("http: garbage gets 400", "[http]") {
 
 TEST_CASE("http: idle connections time out", "[http]") {
   HttpServer::Options options;
-  options.io_timeout = 200ms;
+  options.idle_timeout = 200ms;
   RunningServer s(options);
-  Client client(s.server.port());
-  REQUIRE(client.connected());
-  CHECK(client.closed_by_peer());  // within the client's 5 s deadline
+  Client never_sends(s.server.port());
+  REQUIRE(never_sends.connected());
+  CHECK(never_sends.closed_by_peer());  // within the client's 5 s deadline
+
+  Client between_requests(s.server.port());
+  REQUIRE(between_requests.connected());
+  REQUIRE(between_requests.get("/healthz"));
+  CHECK(between_requests.closed_by_peer());
+  CHECK(wait_for_metric(s, R"(tributary_http_connections_closed_total{reason="idle_timeout"} 2)"));
+  CHECK(wait_for_metric(s, "tributary_http_connections 0"));
+}
+
+TEST_CASE("http: a request not whole within request_timeout is cut (slowloris)", "[http]") {
+  HttpServer::Options options;
+  options.request_timeout = 300ms;
+  options.idle_timeout = 60s;  // only the request timeout can end it within the 5 s deadline
+  RunningServer s(options);
+  Client slow(s.server.port());
+  REQUIRE(slow.connected());
+  REQUIRE(slow.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n"));  // the blank line never comes
+  CHECK(slow.closed_by_peer());
+  CHECK(wait_for_metric(s, R"(tributary_http_connections_closed_total{reason="request_timeout"} 1)"));
+}
+
+TEST_CASE("http: past max_connections the connection idle longest is closed", "[http]") {
+  HttpServer::Options options;
+  options.max_connections = 4;
+  RunningServer s(options);
+  const auto port = s.server.port();
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 4; ++i) {
+    idle.push_back(std::make_unique<Client>(port));
+    REQUIRE(idle.back()->connected());
+    // Accepted in this order, so the first is the one idle longest.
+    REQUIRE(wait_for_metric(s, "tributary_http_connections " + std::to_string(i + 1)));
+  }
+  // Each health client stays connected, so each new one finds the server full.
+  std::vector<std::unique_ptr<Client>> health_clients;
+  for (int round = 0; round < 3; ++round) {
+    health_clients.push_back(std::make_unique<Client>(port));
+    auto health = health_clients.back()->get("/healthz");
+    REQUIRE(health);
+    CHECK(health->status == 200);
+  }
+  CHECK(idle[0]->closed_by_peer());
+  CHECK(wait_for_metric(s, R"(tributary_http_connections_closed_total{reason="evicted"} 3)"));
+  // The last idle one is still served (it was not among the three longest idle).
+  auto reply = idle[3]->get("/healthz");
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+}
+
+TEST_CASE("http: past max_connections with every connection mid-request, new ones are refused",
+          "[http]") {
+  HttpServer::Options options;
+  options.max_connections = 2;
+  options.request_timeout = 30s;
+  RunningServer s(options);
+  const auto port = s.server.port();
+  Client busy1(port), busy2(port);
+  REQUIRE(busy1.send_raw("GET /healthz HTTP/1.1\r\n"));
+  REQUIRE(busy2.send_raw("GET /healthz HTTP/1.1\r\n"));
+  REQUIRE(wait_for_metric(s, "tributary_http_connections 2"));
+  Client refused(port);
+  REQUIRE(refused.connected());  // the kernel completes the handshake; the server closes it
+  CHECK(refused.closed_by_peer());
+  CHECK(wait_for_metric(s, R"(tributary_http_connections_closed_total{reason="refused"} 1)"));
+  // The busy ones were not touched: they finish their requests.
+  REQUIRE(busy1.send_raw("Host: x\r\n\r\n"));
+  auto reply = busy1.read();
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+}
+
+TEST_CASE("http: out of file descriptors, the connection idle longest makes room", "[http]") {
+  HttpServer::Options options;
+  options.max_connections = 1000;  // the descriptor limit binds first
+  RunningServer s(options);
+  const auto port = s.server.port();
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 3; ++i) {
+    idle.push_back(std::make_unique<Client>(port));
+    REQUIRE(idle.back()->connected());
+    REQUIRE(wait_for_metric(s, "tributary_http_connections " + std::to_string(i + 1)));
+  }
+  Client late;
+  {
+    // Room for exactly one more descriptor: the late client's socket; the server's accept then
+    // fails with EMFILE.
+    FileLimit limit;
+    late.connect(port);
+    REQUIRE(late.connected());
+    auto reply = late.get("/healthz");
+    REQUIRE(reply);
+    CHECK(reply->status == 200);
+  }
+  CHECK(idle[0]->closed_by_peer());
+  const std::string text = s.metrics.serialize();
+  CHECK(text.find(R"(tributary_http_connections_closed_total{reason="evicted"} 0)") ==
+        std::string::npos);
+  CHECK(text.find("tributary_http_accept_errors_total 0\n") == std::string::npos);
 }
 
 TEST_CASE("http: stop() closes the listener and open connections", "[http]") {
-  RunningServer s;  // io_timeout 10 s: only stop() can end the idle connection in time
+  RunningServer s;  // idle timeout 15 s: only stop() can end the idle connection in time
   const auto port = s.server.port();
   Client idle(port);
   REQUIRE(idle.connected());
