@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/application.hpp"
+#include "app/local_checks.hpp"
 #include "app/offsets_command.hpp"
 #include "app/preflight.hpp"
 #include "checkpoint/checkpoint_store.hpp"
@@ -124,9 +125,9 @@ int main(int argc, char** argv) {
   if (command == std::vector<std::string>{"check"} || offline) {
     std::cout << "configuration " << config_path << " is valid (" << config->pipelines.size()
               << " pipeline(s))\n";
-    if (offline) return 0;
     int problems = 0;
-    for (const auto& finding : tributary::app::preflight(*config)) {
+    for (const auto& finding : offline ? tributary::app::local_checks(*config)
+                                       : tributary::app::preflight(*config)) {
       std::cout << (finding.problem ? "PROBLEM " : "ok      ") << finding.scope << ": "
                 << finding.text << "\n";
       problems += finding.problem ? 1 : 0;

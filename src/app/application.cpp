@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "app/local_checks.hpp"
 #include "app/pipeline.hpp"
 #include "app/sd_notify.hpp"
 #include "base/log.hpp"
@@ -32,10 +33,17 @@ int run(const config::Config& config) {
     }
   }
 
+  // Before any connection: an unusable offsets.directory must not surface after the snapshot.
+  if (!startup_checks(config)) return 2;
+
   boost::asio::io_context io;
   metrics::Metrics metrics;
   metrics::HealthState health;
-  metrics::HttpServer http(io, metrics, health);
+  metrics::HttpServer http(
+      io, metrics, health,
+      {.request_timeout = std::chrono::milliseconds(config.http.request_timeout_ms),
+       .idle_timeout = std::chrono::milliseconds(config.http.idle_timeout_ms),
+       .max_connections = static_cast<std::size_t>(config.http.max_connections)});
   if (!config.http.listen.empty()) {
     auto listening = http.listen(config.http.listen);
     if (!listening.ok()) {

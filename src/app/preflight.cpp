@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "app/local_checks.hpp"
 #include "app/offsets_command.hpp"
 #include "app/topics.hpp"
 #include "checkpoint/checkpoint_store.hpp"
@@ -258,7 +259,7 @@ void check_kafka(const config::Config& config, std::vector<std::string> topics,
 }  // namespace
 
 std::vector<Finding> preflight(const config::Config& config) {
-  std::vector<Finding> findings;
+  std::vector<Finding> findings = local_checks(config);
   std::vector<std::string> topics;
   for (const auto& pipeline : config.pipelines) {
     if (pipeline.source.type != config::SourceType::kPostgres) {

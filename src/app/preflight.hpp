@@ -14,7 +14,8 @@ struct Finding {
   std::string text;
 };
 
-/// Connects to every source (normal and replication connections) and to Kafka and checks:
+/// First the local checks (local_checks.hpp: offsets.directory, checkpoint files, http.listen).
+/// Then connects to every source (normal and replication connections) and to Kafka and checks:
 /// wal_level, the REPLICATION privilege, slot capacity, the included tables and their column
 /// types, the publication, the slot (plugin, in use), the position run would resume from (the
 /// checkpoint file and Kafka's offsets record) against the server (the same source, within its
