@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
     std::cout << "no problems found\n";
     return 0;
   }
-  if (command == std::vector<std::string>{"run"}) return tributary::app::run(*config);
+  if (command == std::vector<std::string>{"run"}) return tributary::app::run(*config, config_path);
   if (command == std::vector<std::string>{"offsets", "show"}) return offsets_show(*config);
   if (reset) return tributary::app::offsets_reset(*config, pipeline_name, *reset_target);
   return usage_error("unknown command");

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "app/local_checks.hpp"
+#include "app/config_reload.hpp"
 #include "app/pipeline.hpp"
 #include "app/sd_notify.hpp"
 #include "base/log.hpp"
@@ -18,8 +19,30 @@
 #include "metrics/metrics.hpp"
 
 namespace tributary::app {
+namespace {
 
-int run(const config::Config& config) {
+constexpr int kHandledSignals[] = {SIGINT,  SIGTERM,   SIGPWR,  SIGHUP, SIGUSR1,
+                                   SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO};
+
+std::string signal_name(int number) {
+  switch (number) {
+    case SIGINT: return "SIGINT";
+    case SIGTERM: return "SIGTERM";
+    case SIGPWR: return "SIGPWR";
+    case SIGHUP: return "SIGHUP";
+    case SIGUSR1: return "SIGUSR1";
+    case SIGUSR2: return "SIGUSR2";
+    case SIGALRM: return "SIGALRM";
+    case SIGVTALRM: return "SIGVTALRM";
+    case SIGPROF: return "SIGPROF";
+    case SIGIO: return "SIGIO";
+    default: return "signal " + std::to_string(number);
+  }
+}
+
+}  // namespace
+
+int run(const config::Config& config, const std::string& config_path) {
   log::Level level = log::Level::kInfo;
   log::parse_level(config.log.level, level);
   log::set_level(level);
@@ -72,7 +95,13 @@ int run(const config::Config& config) {
     shutdown_timer.expires_after(std::chrono::seconds(30));
     shutdown_timer.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
-      log::error({}, "shutdown did not finish within 30 s; exiting");
+      log::error({}, "shutdown did not finish within 30 s; exiting with code 1");
+      for (auto& pipeline : pipelines) {
+        log::error(pipeline->name(),
+                   "stopped before its last Kafka transaction was committed; nothing is lost: the "
+                   "next start resumes from the last committed checkpoint, " +
+                       pipeline->committed_position_text());
+      }
       exit_code = std::max(exit_code, 1);
       io.stop();
     });
@@ -91,11 +120,34 @@ int run(const config::Config& config) {
         }));
   }
 
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](boost::system::error_code ec, int signal_number) {
-    if (!ec) stop_all(signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
-  });
+  // Every signal a user or an orchestrator may send that would end the process by default is
+  // handled (SIGQUIT keeps its core dump); writes to closed sockets fail with EPIPE instead.
   std::signal(SIGPIPE, SIG_IGN);
+  config::Config reloadable = config;  // SIGHUP compares the file with it; log.level is applied
+  boost::asio::signal_set signals(io);
+  for (int number : kHandledSignals) signals.add(number);
+  std::function<void()> wait_for_signal = [&] {
+    signals.async_wait([&](boost::system::error_code ec, int number) {
+      if (ec) return;
+      const std::string name = signal_name(number);
+      if (number == SIGTERM || number == SIGINT || number == SIGPWR) {
+        if (shutting_down) log::info({}, name + " received; already shutting down");
+        stop_all(name.c_str());
+      } else if (number == SIGHUP) {
+        reload(config_path, reloadable);
+      } else if (number == SIGUSR1) {
+        for (auto& pipeline : pipelines) {
+          log::write(log::shown(log::Level::kInfo), pipeline->name(), {},
+                     pipeline->status_line());
+        }
+      } else {
+        log::warn({}, name + " received; ignored (SIGUSR1 logs each pipeline's status, SIGHUP "
+                             "re-reads the configuration, SIGTERM stops)");
+      }
+      wait_for_signal();
+    });
+  };
+  wait_for_signal();
 
   for (auto& pipeline : pipelines) pipeline->start();
   notify("READY=1");

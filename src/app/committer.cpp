@@ -13,6 +13,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kCommitTimeout = std::chrono::seconds(30);
+/// One init_transactions call at start: short, so a stop request and an unreachable Kafka are
+/// noticed within seconds (a call that timed out resumes where it was when made again).
+constexpr auto kInitAttemptTimeout = std::chrono::seconds(5);
 /// Position-only advances (keepalives, filtered transactions) become a Kafka transaction each:
 /// at most this often, which is plenty for the server to recycle WAL.
 constexpr auto kPositionOnlyInterval = std::chrono::seconds(1);
@@ -57,6 +60,16 @@ void Committer::start() {
 bool Committer::kafka_healthy() const {
   const sink::TransactionalProducer* producer = producer_view_.load();
   return producer != nullptr && producer->transport_ok() && !kafka_failing_.load();
+}
+
+std::string Committer::kafka_error() const {
+  std::lock_guard lock(kafka_error_mutex_);
+  return kafka_error_;
+}
+
+void Committer::set_kafka_error(std::string text) {
+  std::lock_guard lock(kafka_error_mutex_);
+  kafka_error_ = std::move(text);
 }
 
 void Committer::expect_tables(const std::vector<event::TableId>& tables) {
@@ -152,10 +165,11 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
 
   auto backoff = std::chrono::milliseconds(250);
   while (true) {
-    auto initialized = producer_->init_transactions(kCommitTimeout);
+    auto initialized = producer_->init_transactions(kInitAttemptTimeout);
     if (initialized.ok()) break;
     if (initialized.error().kind != ErrorKind::kRetriable) return initialized.error();
     kafka_failing_ = true;
+    set_kafka_error(initialized.error().message);
     log::warn(pipeline_.name,
               "Kafka init_transactions failed, retrying: " + initialized.error().message);
     if (stop_requested_) return Error::retriable("stopped while waiting for Kafka");
@@ -163,6 +177,7 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
     backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
   }
   kafka_failing_ = false;
+  set_kafka_error({});
   producer_view_ = producer_.get();
 
   std::optional<checkpoint::PositionRecord> from_kafka;
@@ -412,6 +427,7 @@ Result<void> Committer::recover_from_fence(const Error& cause) {
       Clock::now() - producer_->transaction_began());
   const std::string transactional_id = producer_->options().transactional_id;
   if (open_for.count() < config_.kafka.transaction_timeout_ms) {
+    fenced_by_another_instance_ = true;
     return Error::fatal(cause.message + " (fenced by another instance with transactional.id " +
                         transactional_id + ": its transaction was open " +
                         std::to_string(open_for.count()) +
@@ -451,6 +467,7 @@ Result<void> Committer::recover_from_fence(const Error& cause) {
     auto record = producer_->read_last_offsets_record(kCommitTimeout);
     if (record.ok()) {
       if (*record != expected) {
+        fenced_by_another_instance_ = true;
         return Error::fatal(
             "fenced by another instance with transactional.id " + transactional_id +
             ": the last offsets record of pipeline " + pipeline_.name + " in topic " +
@@ -492,6 +509,7 @@ Result<void> Committer::commit_batch() {
     if (committed.ok()) break;
     const Error& error = committed.error();
     kafka_failing_ = true;
+    set_kafka_error(error.message);
     if (give_up()) {
       return Error::retriable("shutdown deadline passed with a Kafka transaction not committed (" +
                               error.message + "); it is resent on restart");
@@ -536,6 +554,7 @@ Result<void> Committer::commit_batch() {
     return error;
   }
   kafka_failing_ = false;
+  set_kafka_error({});
   probe_.transaction_committed(batch_.events, batch_.bytes,
                                std::chrono::duration<double>(Clock::now() - started).count());
   log::debug(pipeline_.name, "committed Kafka transaction of " + std::to_string(batch_.events) +

@@ -75,6 +75,12 @@ class Committer {
   /// did not fail. librdkafka updates the transport state while a commit blocks, so an outage is
   /// seen without waiting for the commit's timeout.
   bool kafka_healthy() const;
+  /// Any thread: the text of the last Kafka failure ("" until one, and after a success), for
+  /// /readyz and the logs of the pipeline.
+  std::string kafka_error() const;
+  /// Any thread: the committer stopped because another instance took over the transactional.id;
+  /// starting again would fence that one in turn, so the process must end instead.
+  bool fenced_by_another_instance() const { return fenced_by_another_instance_.load(); }
 
  private:
   struct Batch {
@@ -147,6 +153,10 @@ class Committer {
   bool have_committed_position_ = false;
   std::atomic<const sink::TransactionalProducer*> producer_view_{nullptr};
   std::atomic<bool> kafka_failing_{false};
+  void set_kafka_error(std::string text);
+  mutable std::mutex kafka_error_mutex_;
+  std::string kafka_error_;  ///< guarded by kafka_error_mutex_
+  std::atomic<bool> fenced_by_another_instance_{false};
 };
 
 }  // namespace tributary::app

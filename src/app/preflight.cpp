@@ -31,6 +31,7 @@ void check_postgres(const config::PipelineConfig& pipeline, const config::Config
                                           "tributary-" + pipeline.name + "-check");
   if (!connection.ok()) return problem(connection.error().message);
   Catalog catalog(std::move(connection.value()));
+  catalog.set_unsupported_columns(pipeline.tables.unsupported_columns);
   fact("connected to PostgreSQL " + source.host + ":" + std::to_string(source.port) + "/" +
        source.database + " as " + source.user);
   if (auto ok = source::postgres::check_prerequisites(catalog.connection(), source.user);
@@ -50,7 +51,17 @@ void check_postgres(const config::PipelineConfig& pipeline, const config::Config
     topics.push_back(data_topic(pipeline, table));
     // Every unsupported column is reported, not only the first.
     auto schema = catalog.load_table_schema(table);
-    if (!schema.ok()) problem(schema.error().message);
+    if (!schema.ok()) {
+      problem(schema.error().message);
+      continue;
+    }
+    for (const auto& column : (*schema)->columns) {
+      if (!column.omitted) continue;
+      fact("column " + table.qualified() + "." + column.name + " has type " +
+           column.type.source_name +
+           ", which tributary cannot encode: it will be left out of the events "
+           "(tables.unsupported_columns: skip; set it to fail to stop instead)");
+    }
   }
 
   auto publication = catalog.connection().exec_params(
@@ -133,6 +144,17 @@ void check_postgres(const config::PipelineConfig& pipeline, const config::Config
   }
   if (!resume) return;
   fact("run resumes from " + resume_from + ": " + checkpoint::record_to_json_as_read(*resume));
+  if (resume->position.snapshot_completed && resume->tables) {
+    for (const auto& table : *tables) {
+      if (event::find_table(*resume->tables, table) != nullptr) continue;
+      fact("table " + table.qualified() + " joins the capture set on the next start (it is not " +
+           "in the recorded set): " +
+           (pipeline.snapshot.mode == config::SnapshotMode::kNever
+                ? "its existing rows are not emitted (snapshot.mode never), its changes are"
+                : "its rows will be snapshotted (op r), then its changes") +
+           " streamed");
+    }
+  }
   if (!server) return;
   auto checked = checkpoint::check_resume(*resume, *server);
   if (!checked.ok()) return problem(checked.error().message);

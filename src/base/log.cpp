@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 
@@ -41,6 +42,9 @@ void set_level(Level level) {
 }
 bool enabled(Level level) {
   return static_cast<int>(level) >= g_level.load();
+}
+Level shown(Level level) {
+  return static_cast<Level>(std::max(static_cast<int>(level), g_level.load()));
 }
 
 void write(Level level, std::string_view pipeline, std::string_view table,

@@ -13,6 +13,9 @@ enum class Level { kTrace = 0, kDebug, kInfo, kWarn, kError };
 bool parse_level(std::string_view text, Level& out);
 void set_level(Level level);
 bool enabled(Level level);
+/// `level` when it is shown, else the lowest level that is: for lines an operator asked for
+/// (SIGHUP, SIGUSR1), which appear whatever log.level says.
+Level shown(Level level);
 
 /// Writes one line atomically (single write(2)); newlines in `message` are escaped so one event
 /// stays one line. `pipeline`/`table` may be empty. Thread-safe.

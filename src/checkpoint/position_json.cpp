@@ -15,12 +15,15 @@
 namespace tributary::checkpoint {
 namespace {
 
-/// The fields of format 1; format 2 adds kFormat2Fields.
+/// The fields of format 1; format 2 adds kFormat2Fields, format 3 "tables".
 constexpr std::array<std::string_view, 9> kFormat1Fields = {
     "format",      "pipeline",           "snapshot_completed",         "lsn",
     "lsn_decimal", "partial_commit_lsn", "partial_commit_lsn_decimal", "partial_events",
     "updated_at"};
 constexpr std::array<std::string_view, 2> kFormat2Fields = {"epoch", "source"};
+constexpr std::array<std::string_view, 2> kTableFields = {"schema", "table"};
+constexpr std::array<std::string_view, 4> kJoinedTableFields = {"schema", "table", "join_lsn",
+                                                                "join_lsn_decimal"};
 constexpr std::array<std::string_view, 5> kPostgresFields = {"type", "system_identifier",
                                                              "timeline", "database", "slot"};
 
@@ -115,6 +118,41 @@ Result<event::SourceIdentity> read_source(const rapidjson::Value& source) {
   if (!slot) return slot.error();
   identity.slot = *slot;
   return event::SourceIdentity(std::move(identity));
+}
+
+Result<event::CaptureSet> read_tables(const rapidjson::Value& tables) {
+  if (!tables.IsArray()) return corrupt("\"tables\" must be an array or null");
+  event::CaptureSet set;
+  for (rapidjson::SizeType i = 0; i < tables.Size(); ++i) {
+    const rapidjson::Value& entry = tables[i];
+    const std::string where = "tables[" + std::to_string(i) + "].";
+    if (!entry.IsObject()) return corrupt("\"tables[" + std::to_string(i) + "]\" must be an object");
+    const bool joined = member(entry, "join_lsn") != nullptr;
+    std::vector<std::string_view> fields;
+    if (joined) {
+      fields.assign(kJoinedTableFields.begin(), kJoinedTableFields.end());
+    } else {
+      fields.assign(kTableFields.begin(), kTableFields.end());
+    }
+    if (auto checked = check_fields(entry, fields, where); !checked) return checked.error();
+    event::CapturedTable table;
+    auto schema = read_text(entry, "schema", where);
+    if (!schema) return schema.error();
+    auto name = read_text(entry, "table", where);
+    if (!name) return name.error();
+    table.id = {*schema, *name};
+    if (joined) {
+      auto lsn = read_lsn_pair(entry, "join_lsn");
+      if (!lsn) return lsn.error();
+      if (*lsn == 0) return corrupt("\"" + where + "join_lsn\" must not be 0/0");
+      table.join_lsn = *lsn;
+    }
+    if (event::find_table(set, table.id) != nullptr) {
+      return corrupt("table " + table.id.qualified() + " is listed twice in \"tables\"");
+    }
+    set.push_back(std::move(table));
+  }
+  return set;
 }
 
 template <class Writer>
@@ -223,6 +261,27 @@ std::string write_record(const PositionRecord& record, const std::string& update
   } else {
     writer.Null();
   }
+  writer.Key("tables");
+  if (record.tables) {
+    writer.StartArray();
+    for (const auto& table : *record.tables) {
+      writer.StartObject();
+      writer.Key("schema");
+      write_string(writer, table.id.schema);
+      writer.Key("table");
+      write_string(writer, table.id.table);
+      if (table.join_lsn != 0) {
+        writer.Key("join_lsn");
+        writer.String(event::format_lsn(table.join_lsn));
+        writer.Key("join_lsn_decimal");
+        writer.Uint64(table.join_lsn);
+      }
+      writer.EndObject();
+    }
+    writer.EndArray();
+  } else {
+    writer.Null();
+  }
   writer.Key("snapshot_completed");
   writer.Bool(position.snapshot_completed);
   writer.Key("lsn");
@@ -278,6 +337,7 @@ Result<PositionRecord> position_record_from_json(std::string_view text) {
   record.format = format->GetInt();
   std::vector<std::string_view> fields(kFormat1Fields.begin(), kFormat1Fields.end());
   if (record.format >= 2) fields.insert(fields.end(), kFormat2Fields.begin(), kFormat2Fields.end());
+  if (record.format >= 3) fields.push_back("tables");
   if (auto checked = check_fields(document, fields, ""); !checked) return checked.error();
 
   const auto& pipeline = *member(document, "pipeline");
@@ -295,6 +355,14 @@ Result<PositionRecord> position_record_from_json(std::string_view text) {
       auto identity = read_source(source);
       if (!identity) return identity.error();
       record.source = std::move(*identity);
+    }
+  }
+  if (record.format >= 3) {
+    const auto& tables = *member(document, "tables");
+    if (!tables.IsNull()) {
+      auto set = read_tables(tables);
+      if (!set) return set.error();
+      record.tables = std::move(*set);
     }
   }
 

@@ -8,13 +8,15 @@
 #include <string_view>
 
 #include "base/result.hpp"
+#include "event/capture_set.hpp"
 #include "event/source_identity.hpp"
 #include "event/source_position.hpp"
 
 namespace tributary::checkpoint {
 
-/// Layout version written in "format". Format 1 (no "epoch", no "source") is still read.
-inline constexpr int kPositionFormatVersion = 2;
+/// Layout version written in "format". Formats 1 (no "epoch", no "source") and 2 (no "tables")
+/// are still read.
+inline constexpr int kPositionFormatVersion = 3;
 
 /// Everything a position record holds.
 struct PositionRecord {
@@ -25,21 +27,28 @@ struct PositionRecord {
   /// The source the position was read from. nullopt in format 1 records, and before a source
   /// connected for the first time.
   std::optional<event::SourceIdentity> source;
+  /// The tables captured at `position`, with the join point of each table that joined after the
+  /// initial snapshot and whose join the position has not passed yet. nullopt in format 1 and 2
+  /// records (the next start adopts the tables that match then) and after `offsets reset`.
+  std::optional<event::CaptureSet> tables;
   event::SourcePosition position;
   std::string updated_at;               ///< ISO 8601 UTC, as written (when read)
   int format = kPositionFormatVersion;  ///< as read
 };
 
 /// One object, human-readable and strict to parse:
-/// {"format":2,"pipeline":"orders","epoch":0,
+/// {"format":3,"pipeline":"orders","epoch":0,
 ///  "source":{"type":"postgres","system_identifier":"7351236187229585432","timeline":1,
 ///            "database":"shop","slot":"tributary_orders"},
+///  "tables":[{"schema":"public","table":"orders"},
+///            {"schema":"public","table":"refunds","join_lsn":"16/B3000000",
+///             "join_lsn_decimal":97492402176}],
 ///  "snapshot_completed":true,"lsn":"16/B374D848","lsn_decimal":97500727368,
 ///  "partial_commit_lsn":"0/0","partial_commit_lsn_decimal":0,"partial_events":0,
 ///  "updated_at":"2024-05-01T12:34:56.789Z"}
-/// "source" is null when unknown. The text LSN is for people; the decimal one must agree with it
-/// (a cross-check on parse). The system identifier is a string: it does not fit a double.
-/// Format 1 is the same without "epoch" and "source".
+/// "source" and "tables" are null when unknown. The text LSN is for people; the decimal one must
+/// agree with it (a cross-check on parse). The system identifier is a string: it does not fit a
+/// double. Format 2 is the same without "tables"; format 1 also without "epoch" and "source".
 std::string record_to_json(const PositionRecord& record,
                            std::chrono::system_clock::time_point updated_at);
 /// Same, stamped now (record.updated_at is ignored).

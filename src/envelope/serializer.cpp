@@ -64,6 +64,7 @@ struct ColumnPlan {
   std::string name;
   std::string type_name;  ///< for error messages
   ValuePlan value;
+  bool omitted = false;  ///< Column::omitted: no field, its row value is ignored
 };
 
 std::string_view kind_name(TypeKind kind) {
@@ -422,6 +423,7 @@ void write_row_schema(JsonWriter& json, const event::TableSchema& table, const s
   key(json, "fields");
   json.StartArray();
   for (const auto& column : table.columns) {
+    if (column.omitted) continue;
     write_type_schema(json, column.type, column.optional, &column.name);
   }
   json.EndArray();
@@ -609,6 +611,7 @@ bool type_names_valid_utf8(const ColumnType& type) {
 bool names_valid_utf8(const event::TableSchema& schema) {
   if (!valid_utf8(schema.id.schema) || !valid_utf8(schema.id.table)) return false;
   for (const auto& column : schema.columns) {
+    if (column.omitted) continue;
     if (!valid_utf8(column.name) || !type_names_valid_utf8(column.type)) return false;
   }
   return true;
@@ -629,6 +632,7 @@ std::string sanitize_topic_name(std::string_view name) {
 Result<void> check_supported(const event::TableSchema& schema) {
   const std::string table = schema.id.qualified();
   for (const auto& column : schema.columns) {
+    if (column.omitted) continue;
     if (auto reason = unsupported_reason(column.type, false); !reason.empty()) {
       return Error::config("table " + table + " column " + column.name + " of type " +
                            type_name(column.type) + " " + reason +
@@ -647,6 +651,12 @@ Result<void> check_supported(const event::TableSchema& schema) {
     if (!seen.insert(index).second) {
       return Error::config("table " + table + " lists key column " + schema.columns[index].name +
                            " twice");
+    }
+    if (schema.columns[index].omitted) {
+      return Error::config("table " + table + " key column " + schema.columns[index].name +
+                           " of type " + schema.columns[index].type.source_name +
+                           " cannot be left out of the events: exclude the table or change the "
+                           "column's type");
     }
   }
   return {};
@@ -767,6 +777,7 @@ class Serializer::Writer {
     json_.StartObject();
     for (std::size_t i = 0; i < plan.columns.size(); ++i) {
       const ColumnPlan& column = plan.columns[i];
+      if (column.omitted) continue;
       write_key(column.name);
       if (auto result = write_value(plan, column, column.value, (*row)[i]); !result.ok()) {
         return result;
@@ -1161,7 +1172,8 @@ Result<const Serializer::TablePlan*> Serializer::plan_for(
   plan->qualified = schema->id.qualified();
   plan->topic = sanitize_topic_name(options_.topic_prefix + "." + plan->qualified);
   for (const auto& column : schema->columns) {
-    plan->columns.push_back({column.name, type_name(column.type), make_value_plan(column.type)});
+    plan->columns.push_back(
+        {column.name, type_name(column.type), make_value_plan(column.type), column.omitted});
   }
   if (options_.schemas) {
     rapidjson::StringBuffer buffer;

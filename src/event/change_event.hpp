@@ -51,6 +51,11 @@ struct Column {
   ColumnType type;
   bool optional = true;  ///< nullable in the source
   bool key = false;      ///< part of the message key (primary key, in key order see key_order)
+  /// Left out of the events (key, before, after and the schema): the source cannot encode its type
+  /// and tables.unsupported_columns is `skip`. Rows still hold a value at its index (ignored), so
+  /// indexes stay those of the source's tuples. `type.source_name` names the source type. Never
+  /// a key column.
+  bool omitted = false;
 };
 
 struct TableId {

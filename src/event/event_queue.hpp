@@ -5,10 +5,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <variant>
 #include <vector>
 
+#include "event/capture_set.hpp"
 #include "event/change_event.hpp"
 
 namespace tributary::event {
@@ -17,7 +19,10 @@ namespace tributary::event {
 /// the snapshot, or an idle keepalive. Flows through the queue so it is ordered with the events.
 struct PositionMarker {
   SourcePosition position;
-  bool snapshot_done = false;  ///< the initial snapshot's last row precedes this marker
+  bool snapshot_done = false;  ///< a snapshot's last row precedes this marker
+  /// The captured tables from this position on (recorded with it in the checkpoint); null: as
+  /// before. A table that joined is set here right after its snapshot's last row.
+  std::shared_ptr<const CaptureSet> tables;
 };
 
 using QueueItem = std::variant<ChangeEvent, PositionMarker>;

@@ -4,11 +4,14 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <ctime>
+
 namespace tributary::metrics {
 namespace {
 
-const char* state_name(bool failed, bool streaming, bool snapshotting) {
+const char* state_name(bool failed, bool retrying, bool streaming, bool snapshotting) {
   if (failed) return "failed";
+  if (retrying) return "retrying";
   if (streaming) return "streaming";
   if (snapshotting) return "snapshotting";
   return "starting";
@@ -20,7 +23,25 @@ void add_reason(std::string* out, const std::string& reason) {
   *out += reason;
 }
 
+void write_string(rapidjson::Writer<rapidjson::StringBuffer>& w, const std::string& text) {
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
 }  // namespace
+
+std::string format_utc(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return std::string(text, n);
+}
+
+void HealthState::register_pipeline(const std::string& pipeline) {
+  std::lock_guard lock(mu_);
+  pipelines_.try_emplace(pipeline);
+}
 
 void HealthState::set_source_connected(const std::string& pipeline, bool connected) {
   std::lock_guard lock(mu_);
@@ -44,10 +65,35 @@ void HealthState::set_streaming(const std::string& pipeline, bool streaming) {
   if (streaming) p.snapshotting = false;
 }
 
+void HealthState::set_waiting_for(const std::string& pipeline, const std::string& what) {
+  std::lock_guard lock(mu_);
+  pipelines_[pipeline].waiting_for = what;
+}
+
+void HealthState::set_retrying(const std::string& pipeline, const std::string& error,
+                               int attempts, SystemTime next_retry) {
+  std::lock_guard lock(mu_);
+  auto& p = pipelines_[pipeline];
+  p.retrying = true;
+  p.reason = error.empty() ? "failed" : error;
+  p.attempts = attempts;
+  p.next_retry = next_retry;
+}
+
+void HealthState::clear_retrying(const std::string& pipeline) {
+  std::lock_guard lock(mu_);
+  auto& p = pipelines_[pipeline];
+  if (p.failed) return;
+  p.retrying = false;
+  p.attempts = 0;
+  p.reason.clear();
+}
+
 void HealthState::set_failed(const std::string& pipeline, const std::string& reason) {
   std::lock_guard lock(mu_);
   auto& p = pipelines_[pipeline];
   p.failed = true;
+  p.retrying = false;
   p.reason = reason.empty() ? "failed" : reason;
 }
 
@@ -72,10 +118,30 @@ bool HealthState::ready_locked(std::string* why_not) const {
     add_reason(why_not, "no pipeline started");
     ready = false;
   }
+  const auto now = std::chrono::system_clock::now();
   for (const auto& [name, p] : pipelines_) {
     const std::string prefix = "pipeline '" + name + "': ";
     if (p.failed) {
       add_reason(why_not, prefix + "failed: " + p.reason);
+      ready = false;
+      continue;
+    }
+    if (p.retrying) {
+      std::string when;
+      if (p.next_retry > now) {
+        const auto in = std::chrono::ceil<std::chrono::seconds>(p.next_retry - now).count();
+        when = "next retry in " + std::to_string(in) + " s, at " + format_utc(p.next_retry);
+      } else {
+        when = "retry " + std::to_string(p.attempts) + " running since " +
+               format_utc(p.next_retry);
+      }
+      add_reason(why_not, prefix + "retrying after " + std::to_string(p.attempts) +
+                              " failure(s) (" + when + "): " + p.reason);
+      ready = false;
+      continue;
+    }
+    if (!p.waiting_for.empty()) {
+      add_reason(why_not, prefix + p.waiting_for);
       ready = false;
       continue;
     }
@@ -110,14 +176,24 @@ std::string HealthState::status_json() const {
     w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
     w.StartObject();
     w.Key("state");
-    w.String(state_name(p.failed, p.streaming, p.snapshotting));
+    w.String(state_name(p.failed, p.retrying, p.streaming, p.snapshotting));
     w.Key("source_connected");
     w.Bool(p.source_connected);
     w.Key("kafka_connected");
     w.Bool(p.kafka_connected);
-    if (p.failed) {
+    if (!p.waiting_for.empty()) {
+      w.Key("waiting_for");
+      write_string(w, p.waiting_for);
+    }
+    if (p.failed || p.retrying) {
       w.Key("error");
-      w.String(p.reason.data(), static_cast<rapidjson::SizeType>(p.reason.size()));
+      write_string(w, p.reason);
+    }
+    if (p.retrying) {
+      w.Key("attempts");
+      w.Int(p.attempts);
+      w.Key("next_retry_at");
+      write_string(w, format_utc(p.next_retry));
     }
     w.EndObject();
   }

@@ -39,7 +39,9 @@ PipelineProbe::PipelineProbe(Families& families, std::string pipeline)
       source_position_(families.source_position.Add({{"pipeline", pipeline_}})),
       retained_wal_(families.retained_wal.Add({{"pipeline", pipeline_}})),
       reconnect_source_(families.reconnects.Add({{"pipeline", pipeline_}, {"target", "source"}})),
-      reconnect_kafka_(families.reconnects.Add({{"pipeline", pipeline_}, {"target", "kafka"}})) {}
+      reconnect_kafka_(families.reconnects.Add({{"pipeline", pipeline_}, {"target", "kafka"}})),
+      pipeline_failures_(families.pipeline_failures.Add({{"pipeline", pipeline_}})),
+      pipeline_up_(families.pipeline_up.Add({{"pipeline", pipeline_}})) {}
 
 prometheus::Counter& PipelineProbe::event_counter(std::string_view table, char op) {
   const auto slot = kOps.find(op);
@@ -164,6 +166,14 @@ void PipelineProbe::reconnect(std::string_view target) {
   reconnect_counter(target).Increment();
 }
 
+void PipelineProbe::pipeline_failed() {
+  pipeline_failures_.Increment();
+}
+
+void PipelineProbe::pipeline_up(bool up) {
+  pipeline_up_.Set(up ? 1.0 : 0.0);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Metrics
 
@@ -204,6 +214,11 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                                  "WAL bytes the replication slot keeps on the server"),
       .reconnects = registered(prometheus::BuildCounter(), r, "tributary_reconnects_total",
                                "Re-established connections, by target (source | kafka)"),
+      .pipeline_failures =
+          registered(prometheus::BuildCounter(), r, "tributary_pipeline_failures_total",
+                     "Failures of a pipeline after it had run (each is retried with backoff)"),
+      .pipeline_up = registered(prometheus::BuildGauge(), r, "tributary_pipeline_up",
+                                "1 while the pipeline snapshots or streams, else 0"),
   });
   registered(prometheus::BuildGauge(), r, "tributary_build_info", "Build information (always 1)")
       .Add({{"version", TRIBUTARY_VERSION}})

@@ -36,6 +36,8 @@ struct Families {
   prometheus::Family<prometheus::Gauge>& source_position;
   prometheus::Family<prometheus::Gauge>& retained_wal;
   prometheus::Family<prometheus::Counter>& reconnects;
+  prometheus::Family<prometheus::Counter>& pipeline_failures;
+  prometheus::Family<prometheus::Gauge>& pipeline_up;
 };
 
 /// The metrics of one pipeline. Every method is thread-safe and cheap: per-pipeline series are
@@ -79,6 +81,14 @@ class PipelineProbe {
   /// A connection to `target` ("source" | "kafka") was re-established.
   /// -> tributary_reconnects_total{pipeline,target}
   void reconnect(std::string_view target);
+  /// The pipeline failed after it had run and will be retried.
+  /// -> tributary_pipeline_failures_total{pipeline}
+  void pipeline_failed();
+  /// 1 while snapshotting or streaming, 0 while starting, retrying or stopped.
+  /// -> tributary_pipeline_up{pipeline}
+  void pipeline_up(bool up);
+  /// The last value given to source_lag() (for the SIGUSR1 status line).
+  double last_source_lag() const { return source_lag_.Value(); }
 
  private:
   friend class Metrics;
@@ -117,6 +127,8 @@ class PipelineProbe {
   prometheus::Gauge& retained_wal_;
   prometheus::Counter& reconnect_source_;
   prometheus::Counter& reconnect_kafka_;
+  prometheus::Counter& pipeline_failures_;
+  prometheus::Gauge& pipeline_up_;
 
   mutable std::shared_mutex mu_;  // guards tables_ and other_reconnects_
   ByName<TableSeries> tables_;

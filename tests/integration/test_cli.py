@@ -102,10 +102,12 @@ def test_run_without_replication_privilege_gives_a_clear_error(env, pg):
 
 
 def test_unsupported_column_type_is_a_startup_error_naming_the_column(env):
+    # With tables.unsupported_columns: fail (the default, skip, is in test_new_tables.py).
     db = env.database()
     env.sql(db, "CREATE TABLE places (id int PRIMARY KEY, spot point)")
     kafka = env.shared_kafka()
-    daemon = env.daemon(env.config(db, kafka, name="unsupported", offsets_topic="unsupported.offsets"))
+    daemon = env.daemon(env.config(db, kafka, name="unsupported", offsets_topic="unsupported.offsets",
+                                   pipeline={"tables": {"unsupported_columns": "fail"}}))
     daemon.start(wait_ready=False)
     code = daemon.wait(timeout=90)
     output = daemon.current_run_stderr()

@@ -137,7 +137,7 @@ def test_another_server_is_refused_then_reset_to_slot_streams_from_its_slot(env)
     p.snapshot_then_stop()
     system_a = system_identifier(env.pg)
     recorded = read_checkpoint(p.checkpoint)
-    assert recorded["format"] == 2 and recorded["epoch"] == 0, recorded
+    assert recorded["format"] == 3 and recorded["epoch"] == 0, recorded
     assert recorded["source"] == {"type": "postgres", "system_identifier": system_a, "timeline": 1,
                                   "database": p.db, "slot": p.slot}, recorded
     p.collector.wait_for(lambda: offsets_records(p.collector), 30, "an offsets record in Kafka")

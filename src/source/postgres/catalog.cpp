@@ -1,7 +1,12 @@
 // Catalog lookups and the PostgreSQL type mapping to the neutral ColumnType.
 #include "source/postgres/catalog.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <mutex>
+#include <set>
+
+#include "base/log.hpp"
 
 namespace tributary::source::postgres {
 namespace {
@@ -206,6 +211,12 @@ Result<Catalog::TypeInfo> Catalog::type_info(uint32_t oid) {
   return info;
 }
 
+Result<std::string> Catalog::type_name(uint32_t oid) {
+  auto info = type_info(oid);
+  if (!info.ok()) return info.error();
+  return info->schema + "." + info->name;
+}
+
 Result<event::ColumnType> Catalog::resolve_type(uint32_t oid, int32_t typmod,
                                                 const std::string& column_path) {
   ColumnType type;
@@ -283,11 +294,33 @@ Result<std::shared_ptr<const event::TableSchema>> build_table_schema(
   schema->columns.reserve(columns.size());
   // Every unsupported column is named in one error, so one look at it fixes the table.
   std::string unsupported;
+  const bool skip = catalog.unsupported_columns() == config::UnsupportedColumns::kSkip;
   for (const auto& raw : columns) {
     auto type = catalog.resolve_type(raw.type_oid, raw.typmod, id.qualified() + "." + raw.name);
     if (!type.ok()) {
       if (type.error().kind != ErrorKind::kConfig) return type.error();
-      unsupported += (unsupported.empty() ? "" : "; ") + type.error().message;
+      const bool key =
+          std::find(key_names.begin(), key_names.end(), raw.name) != key_names.end();
+      if (skip && !key) {
+        auto name = catalog.type_name(raw.type_oid);
+        if (!name.ok()) return name.error();
+        event::Column column;
+        column.name = raw.name;
+        column.type.source_name = *name;
+        column.optional = true;
+        column.omitted = true;
+        schema->columns.push_back(std::move(column));
+        continue;
+      }
+      std::string message = type.error().message;
+      if (key) {
+        message += " (it is part of the primary key / replica identity, so "
+                   "tables.unsupported_columns: skip cannot leave it out)";
+      } else {
+        message += " (or set pipelines[].tables.unsupported_columns: skip to leave such columns "
+                   "out of the events)";
+      }
+      unsupported += (unsupported.empty() ? "" : "; ") + message;
       continue;
     }
     event::Column column;
@@ -306,6 +339,25 @@ Result<std::shared_ptr<const event::TableSchema>> build_table_schema(
     }
   }
   return std::shared_ptr<const event::TableSchema>(std::move(schema));
+}
+
+void warn_omitted_columns(const std::string& pipeline, const event::TableSchema& schema) {
+  static std::mutex mutex;
+  static std::set<std::string> warned;
+  for (const auto& column : schema.columns) {
+    if (!column.omitted) continue;
+    {
+      std::lock_guard lock(mutex);
+      if (!warned.insert(pipeline + '\n' + schema.id.qualified() + '\n' + column.name).second) {
+        continue;
+      }
+    }
+    log::write(log::Level::kWarn, pipeline, schema.id.qualified(),
+               "column " + column.name + " has type " + column.type.source_name +
+                   ", which tributary cannot encode: it is left out of the events (key, before, "
+                   "after and schema) (set pipelines[].tables.unsupported_columns: fail to stop "
+                   "instead, or exclude the table with tables.exclude)");
+  }
 }
 
 }  // namespace tributary::source::postgres

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "config/config.hpp"
 #include "event/change_event.hpp"
 #include "source/postgres/pg_connection.hpp"
 
@@ -33,6 +34,12 @@ class Catalog {
 
   PgConnection& connection() { return *connection_; }
 
+  /// What load_table_schema and build_table_schema do with a column whose type cannot be
+  /// encoded: kFail (the default) makes it a kConfig error naming every such column; kSkip marks
+  /// it `omitted` (left out of the events), unless it is a key column (still an error).
+  void set_unsupported_columns(config::UnsupportedColumns policy) { unsupported_ = policy; }
+  config::UnsupportedColumns unsupported_columns() const { return unsupported_; }
+
   /// Ordinary and partitioned tables outside the system schemas that the filter accepts.
   Result<std::vector<event::TableId>> list_tables(const TableFilter& filter);
 
@@ -49,6 +56,9 @@ class Catalog {
 
   Result<uint32_t> relation_oid(const event::TableId& id);
 
+  /// "schema.typname" of a type OID, for messages.
+  Result<std::string> type_name(uint32_t oid);
+
  private:
   struct TypeInfo {
     std::string schema;
@@ -62,12 +72,14 @@ class Catalog {
   Result<TypeInfo> type_info(uint32_t oid);
 
   std::unique_ptr<PgConnection> connection_;
+  config::UnsupportedColumns unsupported_ = config::UnsupportedColumns::kFail;
   std::map<uint32_t, TypeInfo> type_cache_;
   std::map<uint32_t, std::vector<std::string>> enum_cache_;
 };
 
 /// Builds a TableSchema from column descriptions (name, type OID, typmod, nullable), marking key
-/// columns from `key_names` (in key order).
+/// columns from `key_names` (in key order). Unsupported types as catalog.unsupported_columns()
+/// says.
 struct RawColumn {
   std::string name;
   uint32_t type_oid = 0;
@@ -77,5 +89,9 @@ struct RawColumn {
 Result<std::shared_ptr<const event::TableSchema>> build_table_schema(
     Catalog& catalog, const event::TableId& id, uint32_t relation_oid,
     const std::vector<RawColumn>& columns, const std::vector<std::string>& key_names);
+
+/// Logs, once per process, pipeline, table and column, that `schema`'s omitted columns are left
+/// out of the events (a warning naming the type and the key to change).
+void warn_omitted_columns(const std::string& pipeline, const event::TableSchema& schema);
 
 }  // namespace tributary::source::postgres

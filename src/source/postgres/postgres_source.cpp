@@ -2,6 +2,7 @@
 #include "source/postgres/postgres_source.hpp"
 
 #include <boost/asio/post.hpp>
+#include <algorithm>
 
 #include "base/log.hpp"
 #include "checkpoint/resume_check.hpp"
@@ -10,13 +11,27 @@
 #include "source/postgres/server_identity.hpp"
 #include "source/postgres/slot_manager.hpp"
 #include "source/postgres/snapshot.hpp"
+#include "source/postgres/table_join.hpp"
 
 namespace tributary::source::postgres {
+namespace {
+
+/// How often a streaming source looks for new tables that match tables.include.
+constexpr auto kTableWatchInterval = std::chrono::seconds(3);
+
+std::string names(const std::vector<event::TableId>& tables) {
+  std::string text;
+  for (const auto& table : tables) text += (text.empty() ? "" : ", ") + table.qualified();
+  return text;
+}
+
+}  // namespace
 
 struct PostgresSource::Prepared {
   std::unique_ptr<Catalog> catalog;
   std::unique_ptr<PgConnection> replication;
   event::SourcePosition resume;
+  std::shared_ptr<const event::CaptureSet> captured;
 };
 
 PostgresSource::PostgresSource(boost::asio::io_context& io, const config::PipelineConfig& pipeline,
@@ -28,23 +43,28 @@ PostgresSource::PostgresSource(boost::asio::io_context& io, const config::Pipeli
       wal_probe_timer_(io) {}
 
 PostgresSource::~PostgresSource() {
+  *alive_ = false;
   stop_ = true;
   queue_.wake_all();
   if (setup_thread_.joinable()) setup_thread_.join();
+  watcher_.reset();  // joins its thread
 }
 
 void PostgresSource::start(std::optional<event::SourcePosition> resume,
                            std::optional<event::SourceIdentity> recorded_identity,
-                           bool first_start) {
-  setup_thread_ = std::thread([this, resume, recorded_identity, first_start] {
-    setup(resume, recorded_identity, first_start);
-  });
+                           std::optional<event::CaptureSet> recorded_tables, bool first_start) {
+  setup_thread_ = std::thread(
+      [this, resume, recorded_identity, recorded_tables = std::move(recorded_tables),
+       first_start]() mutable {
+        setup(resume, recorded_identity, std::move(recorded_tables), first_start);
+      });
 }
 
 void PostgresSource::stop() {
   stop_ = true;
   wal_probe_timer_.cancel();
   queue_.wake_all();
+  if (watcher_) watcher_->stop();
   if (stream_) stream_->stop();
 }
 
@@ -63,13 +83,14 @@ void PostgresSource::post_failure(Error error) {
 // Runs on setup_thread_: everything here may block.
 void PostgresSource::setup(std::optional<event::SourcePosition> resume,
                            std::optional<event::SourceIdentity> recorded_identity,
-                           bool first_start) {
+                           std::optional<event::CaptureSet> recorded_tables, bool first_start) {
   const auto& name = pipeline_.name;
   const auto& source = pipeline_.source;
   auto connection =
       PgConnection::connect(source, PgConnection::Mode::kNormal, "tributary-" + name + "-catalog");
   if (!connection.ok()) return post_failure(connection.error());
   auto catalog = std::make_unique<Catalog>(std::move(connection.value()));
+  catalog->set_unsupported_columns(pipeline_.tables.unsupported_columns);
 
   if (auto ok = check_prerequisites(catalog->connection(), source.user); !ok.ok()) {
     return post_failure(ok.error());
@@ -112,9 +133,17 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
       unsupported += (unsupported.empty() ? "" : "; ") + schema.error().message;
       continue;
     }
+    warn_omitted_columns(name, **schema);
     schemas.push_back(std::move(schema.value()));
   }
   if (!unsupported.empty()) return post_failure(Error::config(unsupported));
+  auto schemas_of = [&schemas](const std::vector<event::TableId>& ids) {
+    std::vector<std::shared_ptr<const event::TableSchema>> selected;
+    for (const auto& schema : schemas) {
+      if (std::find(ids.begin(), ids.end(), schema->id) != ids.end()) selected.push_back(schema);
+    }
+    return selected;
+  };
   auto slot = read_slot(catalog->connection(), source.slot);
   if (!slot.ok()) return post_failure(slot.error());
   if (slot->exists && slot->plugin != "pgoutput") {
@@ -148,13 +177,34 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
       snapshot = first_start || !completed;
       break;
   }
-  if (pipeline_.snapshot.mode == config::SnapshotMode::kInitialOnly && completed) {
+  // Streaming resumes from the checkpoint: the recorded capture set decides which tables join.
+  // Otherwise every matching table is in the snapshot (or, mode never, streamed from the start).
+  const bool resumes = !snapshot && completed;
+  CapturePlan plan;
+  if (resumes) {
+    plan = plan_capture(*tables, recorded_tables);
+    if (plan.adopted) {
+      log::info(name, "the checkpoint records no captured tables (written by an older "
+                      "tributary or by offsets reset): adopting the " +
+                          std::to_string(plan.kept.size()) + " tables that match now: " +
+                          names(*tables));
+    }
+    for (const auto& id : plan.left) {
+      log::write(log::Level::kInfo, name, id.qualified(),
+                 "table left the capture set: it no longer matches tables.include/exclude or was "
+                 "dropped; its changes are not emitted any more");
+    }
+  } else {
+    plan.kept = with_tables({}, *tables, 0);
+  }
+  const bool initial_only = pipeline_.snapshot.mode == config::SnapshotMode::kInitialOnly;
+  if (initial_only && completed && plan.joining.empty()) {
     boost::asio::post(io_, [this] {
       if (callbacks_.finished) callbacks_.finished();
     });
     return;
   }
-  if (!snapshot && completed && !slot->exists) {
+  if (!snapshot && completed && !slot->exists && !initial_only) {
     return post_failure(Error::config(
         "replication slot " + source.slot + " is missing but the checkpoint is at " +
         event::format_lsn(resume->lsn) +
@@ -163,7 +213,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
         "--pipeline " +
         name + " --snapshot)"));
   }
-  if (!snapshot && completed && slot->exists) {
+  if (!snapshot && completed && slot->exists && !initial_only) {
     // Streaming resumes from the slot: nothing the slot dropped may lie after the position.
     if (auto ok = checkpoint::check_slot(recorded, source.slot, slot->confirmed_flush_lsn);
         !ok.ok()) {
@@ -211,6 +261,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     marker.snapshot_done = true;
     marker.position.snapshot_completed = true;
     marker.position.lsn = created->consistent_point;
+    marker.tables = std::make_shared<const event::CaptureSet>(plan.kept);
     queue_.push(marker);
     log::info(name, "snapshot completed; streaming will start at " +
                         event::format_lsn(created->consistent_point));
@@ -221,6 +272,8 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
       return;
     }
     prepared->resume = marker.position;
+  } else if (initial_only) {
+    prepared->resume = *resume;  // joining tables only; no stream
   } else if (!slot->exists) {
     auto created = create_slot(*prepared->replication, source.slot, false);
     if (!created.ok()) return post_failure(created.error());
@@ -234,6 +287,73 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     prepared->resume.snapshot_completed = true;
     if (!resume) prepared->resume.lsn = slot->confirmed_flush_lsn;
   }
+  if (!snapshot) {
+    // The capture set from here on (tables that left, or adopted), before any streamed event.
+    event::PositionMarker marker;
+    marker.position = prepared->resume;
+    marker.tables = std::make_shared<const event::CaptureSet>(plan.kept);
+    queue_.push(std::move(marker));
+  }
+  event::CaptureSet captured = plan.kept;
+  if (!plan.joining.empty() && pipeline_.snapshot.mode == config::SnapshotMode::kNever) {
+    for (const auto& id : plan.joining) {
+      log::write(log::Level::kWarn, name, id.qualified(),
+                 "table joined the capture set (it matches tables.include/exclude and is not in "
+                 "the recorded set: created since, or the filter was widened); its existing rows "
+                 "are NOT emitted because snapshot.mode is never; its changes are streamed from "
+                 "now on");
+    }
+    captured = with_tables(std::move(captured), plan.joining, 0);
+    event::PositionMarker marker;
+    marker.position = prepared->resume;
+    marker.tables = std::make_shared<const event::CaptureSet>(captured);
+    queue_.push(std::move(marker));
+  } else if (!plan.joining.empty()) {
+    boost::asio::post(io_, [this] {
+      if (callbacks_.reading) callbacks_.reading(false);
+    });
+    JoinOptions options;
+    options.pipeline = name;
+    options.source = source;
+    options.resume = prepared->resume;
+    options.parallelism = pipeline_.snapshot.parallelism;
+    options.fetch_size = pipeline_.snapshot.fetch_size;
+    auto joined = snapshot_joining_tables(options, schemas_of(plan.joining), queue_,
+                                          callbacks_.snapshot_rows, stop_);
+    if (!joined.ok()) {
+      if (stop_) {
+        log::info(name, "snapshot of the joining tables " + names(plan.joining) +
+                            " interrupted; they join again from a new snapshot on the next start "
+                            "(their rows already sent can appear twice, op r)");
+      }
+      return post_failure(joined.error());
+    }
+    captured = with_tables(std::move(captured), plan.joining, joined->join_lsn);
+    // Recorded with (or after) the last snapshot row: a restart before it snapshots the tables
+    // again; one after it drops their streamed events committed before the join point.
+    event::PositionMarker marker;
+    marker.snapshot_done = true;
+    marker.position = prepared->resume;
+    marker.tables = std::make_shared<const event::CaptureSet>(captured);
+    queue_.push(std::move(marker));
+    for (const auto& id : plan.joining) {
+      log::write(log::Level::kInfo, name, id.qualified(),
+                 "table joined the capture set (it matches tables.include/exclude and is not in "
+                 "the recorded set: created since, or the filter was widened): snapshot of " +
+                     std::to_string(joined->rows[id.qualified()]) + " rows (op r) at join LSN " +
+                     event::format_lsn(joined->join_lsn) +
+                     ", its changes committed from there on are streamed (had this snapshot been "
+                     "interrupted, the next start would take it again and its rows could appear "
+                     "twice)");
+    }
+    if (initial_only) {
+      boost::asio::post(io_, [this] {
+        if (callbacks_.finished) callbacks_.finished();
+      });
+      return;
+    }
+  }
+  prepared->captured = std::make_shared<const event::CaptureSet>(std::move(captured));
   prepared->catalog = std::move(catalog);
   boost::asio::post(io_, [this, prepared] { start_streaming(prepared); });
 }
@@ -248,8 +368,7 @@ void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {
   options.publication = pipeline_.source.publication;
   options.database = pipeline_.source.database;
   options.resume = prepared->resume;
-  options.filter =
-      std::make_shared<const TableFilter>(pipeline_.tables.include, pipeline_.tables.exclude);
+  options.captured = prepared->captured;
   StreamObserver observer;
   observer.failed = [this](Error error) {
     if (callbacks_.failed) callbacks_.failed(std::move(error));
@@ -263,6 +382,26 @@ void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {
   if (pending_ack_ > 0) stream_->acknowledge(pending_ack_);
   if (callbacks_.reading) callbacks_.reading(true);
   schedule_wal_probe();
+  // A table created (or newly matching) while streaming: the next source round joins it
+  // (publication, snapshot at a join point, then streaming), after the queue is committed.
+  watcher_ = std::make_unique<TableWatcher>(
+      pipeline_, prepared->captured, kTableWatchInterval,
+      [this](std::vector<event::TableId> found) {
+        boost::asio::post(io_, [this, alive = alive_, found = std::move(found)] {
+          if (!*alive || stop_) return;
+          for (const auto& id : found) {
+            log::write(log::Level::kInfo, pipeline_.name, id.qualified(),
+                       "new table matches tables.include/exclude: it joins the capture set "
+                       "after a reconnect (snapshot of its rows, then its changes)");
+          }
+          if (callbacks_.failed) {
+            callbacks_.failed(Error::retriable("table(s) " + names(found) +
+                                               " joining the capture set: reconnecting to "
+                                               "snapshot them"));
+          }
+        });
+      });
+  watcher_->start();
 }
 
 void PostgresSource::schedule_wal_probe() {

@@ -13,6 +13,7 @@
 
 #include "base/result.hpp"
 #include "config/config.hpp"
+#include "event/capture_set.hpp"
 #include "event/event_queue.hpp"
 #include "event/source_identity.hpp"
 
@@ -20,6 +21,7 @@ namespace tributary::source::postgres {
 
 class Catalog;
 class ReplicationStream;
+class TableWatcher;
 
 struct SourceCallbacks {
   /// loop thread; the source stopped. kRetriable: reconnect from the last committed position.
@@ -53,10 +55,15 @@ class PostgresSource {
   /// thread, then streaming on the loop. `recorded_identity`: the source `resume` was recorded
   /// from (nullopt: not recorded); set-up refuses (kConfig) a server that is another source, a
   /// position beyond the server's WAL, or a slot confirmed beyond the position, before changing
-  /// anything on the server. `first_start`: false on reconnects (mode `always` snapshots only on
-  /// the process's first start).
+  /// anything on the server. `recorded_tables`: the capture set recorded with `resume` (nullopt:
+  /// none recorded; the tables that match now are adopted). Tables that match now but are not in
+  /// it join: added to the publication, snapshotted at a fresh join point, then streamed; while
+  /// streaming, a new matching table makes the source fail retriably so the next one joins it.
+  /// `first_start`: false on reconnects (mode `always` snapshots only on the process's first
+  /// start).
   void start(std::optional<event::SourcePosition> resume,
-             std::optional<event::SourceIdentity> recorded_identity, bool first_start);
+             std::optional<event::SourceIdentity> recorded_identity,
+             std::optional<event::CaptureSet> recorded_tables, bool first_start);
   /// The position is durably in Kafka and the checkpoint file.
   void acknowledge(const event::SourcePosition& position);
   /// Stops reading; returns at once. Worker threads are joined in the destructor.
@@ -65,7 +72,8 @@ class PostgresSource {
  private:
   struct Prepared;
   void setup(std::optional<event::SourcePosition> resume,
-             std::optional<event::SourceIdentity> recorded_identity, bool first_start);
+             std::optional<event::SourceIdentity> recorded_identity,
+             std::optional<event::CaptureSet> recorded_tables, bool first_start);
   void start_streaming(std::shared_ptr<Prepared> prepared);
   void post_failure(Error error);
   void schedule_wal_probe();
@@ -78,6 +86,9 @@ class PostgresSource {
   std::thread setup_thread_;
   std::unique_ptr<Catalog> catalog_;
   std::unique_ptr<ReplicationStream> stream_;
+  std::unique_ptr<TableWatcher> watcher_;
+  /// false once destroyed: handlers posted by the watcher's thread check it (loop thread).
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   uint64_t pending_ack_ = 0;
   boost::asio::steady_timer wal_probe_timer_;
 };

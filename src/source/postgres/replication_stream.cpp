@@ -206,8 +206,9 @@ Result<event::Row> ReplicationStream::to_row(pgoutput::Tuple& tuple,
 
 Result<void> ReplicationStream::handle_relation(const pgoutput::Relation& relation) {
   event::TableId id{relation.schema, relation.name};
-  if (!options_.filter->matches(id)) {
-    relations_[relation.oid] = nullptr;
+  const event::CapturedTable* captured = event::find_table(*options_.captured, id);
+  if (captured == nullptr) {
+    relations_[relation.oid] = RelationEntry{};
     return {};
   }
   // Nullability and the primary key come from the catalog; columns and types from the message.
@@ -236,15 +237,26 @@ Result<void> ReplicationStream::handle_relation(const pgoutput::Relation& relati
     }
   }
   auto schema = build_table_schema(catalog_, id, relation.oid, columns, key_names);
-  if (!schema.ok()) return schema.error();
+  if (!schema.ok()) {
+    if (schema.error().kind != ErrorKind::kConfig) return schema.error();
+    // A schema change while running is no configuration error: the pipeline fails (and is
+    // retried), the other pipelines go on.
+    return Error::fatal("table " + id.qualified() +
+                        " changed while streaming and cannot be captured: " +
+                        schema.error().message);
+  }
+  warn_omitted_columns(options_.pipeline, **schema);
   log::write(log::Level::kInfo, options_.pipeline, id.qualified(),
              "relation schema version " + std::to_string((*schema)->version) + " with " +
                  std::to_string(columns.size()) + " columns");
-  relations_[relation.oid] = std::move(schema.value());
+  relations_[relation.oid] = RelationEntry{std::move(schema.value()), captured->join_lsn};
   return {};
 }
 
-void ReplicationStream::emit(event::ChangeEvent&& change) {
+void ReplicationStream::emit(event::ChangeEvent&& change, uint64_t join_lsn) {
+  // Committed before the table's join point: the row is in the join snapshot. Not counted, like
+  // any event of a table not captured: the count is the same on every resume.
+  if (transaction_commit_lsn_ < join_lsn) return;
   ++transaction_events_;
   if (skip_transaction_ || transaction_events_ <= skip_events_) return;
   change.source.db = options_.database;
@@ -260,13 +272,13 @@ void ReplicationStream::emit(event::ChangeEvent&& change) {
 }
 
 Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint64_t wal_start) {
-  auto schema_of = [this](uint32_t oid) -> Result<std::shared_ptr<const event::TableSchema>> {
+  auto schema_of = [this](uint32_t oid) -> Result<const RelationEntry*> {
     auto it = relations_.find(oid);
     if (it == relations_.end()) {
       return Error::corrupt("pgoutput change for relation OID " + std::to_string(oid) +
                             " before its Relation message");
     }
-    return it->second;
+    return &it->second;
   };
   return std::visit(
       Overloaded{
@@ -302,62 +314,62 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
           [&](pgoutput::Insert& insert) -> Result<void> {
             auto schema = schema_of(insert.relation_oid);
             if (!schema.ok()) return schema.error();
-            if (!*schema) return {};
-            auto row = to_row(insert.new_tuple, **schema);
+            if (!(*schema)->schema) return {};
+            auto row = to_row(insert.new_tuple, *(*schema)->schema);
             if (!row.ok()) return row.error();
             event::ChangeEvent change;
             change.op = event::Op::kCreate;
-            change.schema = *schema;
+            change.schema = (*schema)->schema;
             change.after = std::move(row.value());
             change.source.lsn = wal_start;
-            emit(std::move(change));
+            emit(std::move(change), (*schema)->join_lsn);
             return {};
           },
           [&](pgoutput::Update& update) -> Result<void> {
             auto schema = schema_of(update.relation_oid);
             if (!schema.ok()) return schema.error();
-            if (!*schema) return {};
-            auto row = to_row(update.new_tuple, **schema);
+            if (!(*schema)->schema) return {};
+            auto row = to_row(update.new_tuple, *(*schema)->schema);
             if (!row.ok()) return row.error();
             event::ChangeEvent change;
             change.op = event::Op::kUpdate;
-            change.schema = *schema;
+            change.schema = (*schema)->schema;
             if (update.old_kind == 'K' || update.old_kind == 'O') {
-              auto before = to_row(update.old_tuple, **schema);
+              auto before = to_row(update.old_tuple, *(*schema)->schema);
               if (!before.ok()) return before.error();
               change.before = std::move(before.value());
               change.before_is_key_only = update.old_kind == 'K';
             }
             change.after = std::move(row.value());
             change.source.lsn = wal_start;
-            emit(std::move(change));
+            emit(std::move(change), (*schema)->join_lsn);
             return {};
           },
           [&](pgoutput::Delete& deleted) -> Result<void> {
             auto schema = schema_of(deleted.relation_oid);
             if (!schema.ok()) return schema.error();
-            if (!*schema) return {};
-            auto before = to_row(deleted.old_tuple, **schema);
+            if (!(*schema)->schema) return {};
+            auto before = to_row(deleted.old_tuple, *(*schema)->schema);
             if (!before.ok()) return before.error();
             event::ChangeEvent change;
             change.op = event::Op::kDelete;
-            change.schema = *schema;
+            change.schema = (*schema)->schema;
             change.before = std::move(before.value());
             change.before_is_key_only = deleted.old_kind == 'K';
             change.source.lsn = wal_start;
-            emit(std::move(change));
+            emit(std::move(change), (*schema)->join_lsn);
             return {};
           },
           [&](const pgoutput::Truncate& truncate) -> Result<void> {
             for (uint32_t oid : truncate.relation_oids) {
               auto schema = schema_of(oid);
               if (!schema.ok()) return schema.error();
-              if (!*schema) continue;
+              if (!(*schema)->schema) continue;
               event::ChangeEvent change;
               change.op = event::Op::kTruncate;
-              change.schema = *schema;
+              change.schema = (*schema)->schema;
               change.source.lsn = wal_start;
-              emit(std::move(change));
+              emit(std::move(change), (*schema)->join_lsn);
             }
             return {};
           },

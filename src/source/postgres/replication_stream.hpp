@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/result.hpp"
+#include "event/capture_set.hpp"
 #include "event/event_queue.hpp"
 #include "source/postgres/catalog.hpp"
 #include "source/postgres/pg_connection.hpp"
@@ -25,7 +26,11 @@ struct StreamOptions {
   /// Where to resume: transactions whose commit LSN is below `resume.lsn` were emitted already;
   /// of the one committed at `resume.partial_commit_lsn`, the first `partial_events` were too.
   event::SourcePosition resume;
-  std::shared_ptr<const TableFilter> filter;
+  /// The tables whose events are emitted; other published tables are dropped (a table that
+  /// matches tables.include but has not joined yet: its rows come from its join snapshot). Of a
+  /// table with a join point, events of transactions committed before it are dropped too (they
+  /// are in that snapshot).
+  std::shared_ptr<const event::CaptureSet> captured;
   std::chrono::milliseconds status_interval{10000};
 };
 
@@ -59,7 +64,8 @@ class ReplicationStream {
   Result<void> handle_relation(const pgoutput::Relation& relation);
   /// Moves the tuple's text values into a Row (the decoded message is not used afterwards).
   Result<event::Row> to_row(pgoutput::Tuple& tuple, const event::TableSchema& schema);
-  void emit(event::ChangeEvent&& change);
+  /// `join_lsn`: the table's join point (0: none).
+  void emit(event::ChangeEvent&& change, uint64_t join_lsn);
   void send_status(bool reply_requested);
   void flush_output();
   void schedule_status();
@@ -78,8 +84,12 @@ class ReplicationStream {
   bool failed_ = false;   ///< the connection is unusable: no more writing either
   bool waiting_writable_ = false;
 
-  /// Relation OID -> schema; nullptr for published tables the filter excludes.
-  std::map<uint32_t, std::shared_ptr<const event::TableSchema>> relations_;
+  struct RelationEntry {
+    std::shared_ptr<const event::TableSchema> schema;  ///< nullptr: not captured, dropped
+    uint64_t join_lsn = 0;
+  };
+  /// Relation OID -> how its events are emitted.
+  std::map<uint32_t, RelationEntry> relations_;
 
   // The source transaction being read.
   bool in_transaction_ = false;

@@ -107,9 +107,9 @@ Result<void> drop_slot(PgConnection& connection, const std::string& slot) {
 }
 
 Result<CreatedSlot> create_slot(PgConnection& replication, const std::string& slot,
-                                bool export_snapshot) {
+                                bool export_snapshot, bool temporary) {
   std::string sql = "CREATE_REPLICATION_SLOT " + replication.quote_identifier(slot) +
-                    " LOGICAL pgoutput " +
+                    (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput " +
                     (export_snapshot ? "EXPORT_SNAPSHOT" : "NOEXPORT_SNAPSHOT");
   auto result = replication.exec(sql);
   if (!result.ok()) return result.error();

@@ -35,9 +35,11 @@ struct CreatedSlot {
   std::string snapshot_name;  ///< empty when created without an exported snapshot
 };
 /// On a replication connection: CREATE_REPLICATION_SLOT ... LOGICAL pgoutput, exporting a snapshot
-/// if asked. The exported snapshot lives until the next command on this connection.
+/// if asked. The exported snapshot lives until the next command on this connection. A temporary
+/// slot is dropped by the server when the connection ends (used for the snapshot of tables that
+/// join a running capture set: its consistent point is their join point).
 Result<CreatedSlot> create_slot(PgConnection& replication, const std::string& slot,
-                                bool export_snapshot);
+                                bool export_snapshot, bool temporary = false);
 
 /// Bytes of WAL the slot keeps (pg_current_wal_lsn() - restart_lsn), for the metric.
 Result<uint64_t> retained_wal_bytes(PgConnection& connection, const std::string& slot);

@@ -41,7 +41,9 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
   std::string columns;
   for (std::size_t i = 0; i < schema->columns.size(); ++i) {
     if (i > 0) columns += ", ";
-    columns += connection.quote_identifier(schema->columns[i].name);
+    // An omitted column's type has no encoding: its value is never looked at, so not read.
+    columns += schema->columns[i].omitted ? std::string("NULL")
+                                          : connection.quote_identifier(schema->columns[i].name);
   }
   if (columns.empty()) columns = "NULL";
   auto declared = connection.exec("DECLARE tributary_snapshot NO SCROLL CURSOR FOR SELECT " +
@@ -56,12 +58,16 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
   auto started = std::chrono::steady_clock::now();
   auto last_report = started;
   std::vector<event::QueueItem> batch;
+  bool complete = false;
   while (!stop.load() && !shared.failed.load()) {
     auto rows = connection.exec(fetch);
     if (!rows.ok()) return rows.error();
     const PGresult* r = rows->get();
     const int row_count = PQntuples(r);
-    if (row_count == 0) break;
+    if (row_count == 0) {
+      complete = true;
+      break;
+    }
     const int column_count = PQnfields(r);
     const int64_t read_time = unix_now_us();
     batch.reserve(static_cast<std::size_t>(row_count));
@@ -84,7 +90,7 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
       change.source.commit_time_us = read_time;
       change.source.lsn = options.consistent_point;
       change.source.snapshot = event::SnapshotMarker::kTrue;
-      // position stays "snapshot not completed": a restart before the end snapshots again.
+      change.position = options.row_position;
       batch.emplace_back(std::move(change));
     }
     if (!queue.push_wait(batch, stop)) break;
@@ -103,10 +109,17 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
                      std::to_string(estimate) + " rows" + percent);
     }
   }
-  auto closed = connection.exec("CLOSE tributary_snapshot");
-  if (!closed.ok()) return closed.error();
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!complete) {
+    // Stopped (shutdown, or another table's reader failed): the rows queued so far are a prefix.
+    log::write(log::Level::kInfo, options.pipeline, table_name,
+               "snapshot of table " + table_name + " interrupted after " + std::to_string(done) +
+                   " rows (it restarts on the next start)");
+    return {};
+  }
+  auto closed = connection.exec("CLOSE tributary_snapshot");
+  if (!closed.ok()) return closed.error();
   log::write(log::Level::kInfo, options.pipeline, table_name,
              "snapshot of table finished: " + std::to_string(done) + " rows in " +
                  std::to_string(seconds) + " s");

@@ -24,12 +24,18 @@ struct SnapshotOptions {
   config::SourceConfig source;
   std::string snapshot_name;  ///< exported by CREATE_REPLICATION_SLOT; must be imported first
   uint64_t consistent_point = 0;
+  /// Position every row carries: "snapshot not completed" for the initial snapshot (a restart
+  /// snapshots again); the resume position for tables joining a running capture set (a restart
+  /// resumes there, and the joining tables, not recorded yet, are snapshotted again).
+  event::SourcePosition row_position;
   int parallelism = 2;
   int fetch_size = 10000;
 };
 
 /// Reads every table under the exported snapshot with up to `parallelism` connections, pushing
-/// op=r events (source.snapshot = true; the sink marks first/last) into the queue.
+/// op=r events (source.snapshot = true; the sink marks first/last) into the queue. Omitted columns
+/// are not read (NULL in their place). Each table logs "finished" with its row count only when it
+/// was read to the end, "interrupted after N rows" otherwise.
 /// Blocking: run it on a worker thread, never on the loop.
 /// Returns once every table was read, on the first error, or when `stop` turns true.
 Result<void> run_snapshot(const SnapshotOptions& options,

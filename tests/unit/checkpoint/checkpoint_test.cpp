@@ -83,7 +83,7 @@ std::string replace(std::string text, const std::string& from, const std::string
 
 TEST_CASE("position JSON is readable and round-trips", "[checkpoint][json]") {
   auto json = position_to_json("orders", sample(), kFixedTime);
-  CHECK(json == R"({"format":2,"pipeline":"orders","epoch":0,"source":null,)"
+  CHECK(json == R"({"format":3,"pipeline":"orders","epoch":0,"source":null,"tables":null,)"
                 R"("snapshot_completed":true,"lsn":"16/B374D848",)"
                 R"("lsn_decimal":97500059720,"partial_commit_lsn":"16/B3750000",)"
                 R"("partial_commit_lsn_decimal":97500069888,"partial_events":42,)"
@@ -122,13 +122,39 @@ TEST_CASE("corrupt position JSON is rejected with a clear message", "[checkpoint
       {"two objects", good + good, "invalid JSON"},
       {"array", "[1,2]", "expected a JSON object"},
       {"missing field", replace(good, R"("partial_events":42,)", ""), "\"partial_events\""},
-      {"unknown field", replace(good, R"("format":2,)", R"("format":2,"extra":0,)"), "\"extra\""},
-      {"duplicate field", replace(good, R"("format":2,)", R"("format":2,"format":2,)"),
+      {"unknown field", replace(good, R"("format":3,)", R"("format":3,"extra":0,)"), "\"extra\""},
+      {"duplicate field", replace(good, R"("format":3,)", R"("format":3,"format":3,)"),
        "duplicate"},
-      {"future format", replace(good, R"("format":2)", R"("format":3)"), "format"},
-      {"format zero", replace(good, R"("format":2)", R"("format":0)"), "format"},
-      {"format 1 with format 2 fields", replace(good, R"("format":2)", R"("format":1)"),
+      {"future format", replace(good, R"("format":3)", R"("format":4)"), "format"},
+      {"format zero", replace(good, R"("format":3)", R"("format":0)"), "format"},
+      {"format 1 with format 2 fields",
+       replace(replace(good, R"("format":3)", R"("format":1)"), R"("tables":null,)", ""),
        "unknown field \"epoch\""},
+      {"format 2 with format 3 fields", replace(good, R"("format":3)", R"("format":2)"),
+       "unknown field \"tables\""},
+      {"no tables", replace(good, R"("tables":null,)", ""), "missing field \"tables\""},
+      {"tables not an array", replace(good, R"("tables":null)", R"("tables":{})"),
+       "\"tables\" must be an array or null"},
+      {"table without a name",
+       replace(good, R"("tables":null)", R"("tables":[{"schema":"public"}])"),
+       "missing field \"tables[0].table\""},
+      {"table with an unknown field",
+       replace(good, R"("tables":null)", R"("tables":[{"schema":"public","table":"a","x":1}])"),
+       "unknown field \"tables[0].x\""},
+      {"join LSNs that disagree",
+       replace(good, R"("tables":null)",
+               R"("tables":[{"schema":"public","table":"a","join_lsn":"0/10",)"
+               R"("join_lsn_decimal":17}])"),
+       "disagree"},
+      {"join LSN zero",
+       replace(good, R"("tables":null)",
+               R"("tables":[{"schema":"public","table":"a","join_lsn":"0/0",)"
+               R"("join_lsn_decimal":0}])"),
+       "must not be 0/0"},
+      {"table twice",
+       replace(good, R"("tables":null)",
+               R"("tables":[{"schema":"public","table":"a"},{"schema":"public","table":"a"}])"),
+       "listed twice"},
       {"no epoch", replace(good, R"("epoch":3,)", ""), "\"epoch\""},
       {"epoch negative", replace(good, R"("epoch":3)", R"("epoch":-3)"), "\"epoch\""},
       {"source misspelt", replace(good, R"("source":{)", R"("sourc":{)"), "\"sourc\""},
@@ -322,16 +348,16 @@ TEST_CASE("further picks the position further along", "[checkpoint][further]") {
 TEST_CASE("format 2 records carry the source identity and the epoch", "[checkpoint][json]") {
   PositionRecord record = record_of(sample(), 7);
   auto json = record_to_json(record, kFixedTime);
-  CHECK(json == R"({"format":2,"pipeline":"orders","epoch":7,)"
+  CHECK(json == R"({"format":3,"pipeline":"orders","epoch":7,)"
                 R"("source":{"type":"postgres","system_identifier":"7351236187229585432",)"
-                R"("timeline":1,"database":"shop","slot":"tributary_orders"},)"
+                R"("timeline":1,"database":"shop","slot":"tributary_orders"},"tables":null,)"
                 R"("snapshot_completed":true,"lsn":"16/B374D848",)"
                 R"("lsn_decimal":97500059720,"partial_commit_lsn":"16/B3750000",)"
                 R"("partial_commit_lsn_decimal":97500069888,"partial_events":42,)"
                 R"("updated_at":"2024-05-01T12:34:56.789Z"})");
   auto parsed = position_record_from_json(json);
   REQUIRE(parsed.ok());
-  CHECK(parsed->format == 2);
+  CHECK(parsed->format == 3);
   CHECK(parsed->epoch == 7);
   REQUIRE(parsed->source.has_value());
   CHECK(std::get<PostgresIdentity>(*parsed->source) == identity());
@@ -360,7 +386,7 @@ TEST_CASE("format 1 records (before identities) are still read", "[checkpoint][j
   CHECK_FALSE(parsed->source.has_value());
   CHECK(parsed->position == sample());
 
-  // From a file too; written back, it becomes format 2.
+  // From a file too; written back, it becomes the current format.
   TempDir temp;
   CheckpointStore store(temp.path.string(), "orders");
   std::ofstream(store.path()) << old << "\n";
@@ -374,9 +400,56 @@ TEST_CASE("format 1 records (before identities) are still read", "[checkpoint][j
   REQUIRE(store.save(upgraded).ok());
   auto reloaded = store.load_record();
   REQUIRE(reloaded.ok());
-  CHECK((*reloaded)->format == 2);
+  CHECK((*reloaded)->format == 3);
   CHECK(std::get<PostgresIdentity>(*(*reloaded)->source) == identity());
   CHECK(**store.load() == sample());
+}
+
+TEST_CASE("format 3 records carry the captured tables and their join points",
+          "[checkpoint][json]") {
+  PositionRecord record = record_of(sample(), 0);
+  record.tables = tributary::event::CaptureSet{
+      {{"public", "orders"}, 0}, {{"public", "refunds"}, 0x16B3000000ull}};
+  auto json = record_to_json(record, kFixedTime);
+  CHECK(json.find(R"("tables":[{"schema":"public","table":"orders"},)"
+                  R"({"schema":"public","table":"refunds","join_lsn":"16/B3000000",)"
+                  R"("join_lsn_decimal":97492402176}],)") != std::string::npos);
+  auto parsed = position_record_from_json(json);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed->tables.has_value());
+  CHECK(*parsed->tables == *record.tables);
+  CHECK(tributary::checkpoint::record_to_json_as_read(*parsed) == json);
+
+  // An empty set is a set (nothing captured), not "unknown".
+  record.tables = tributary::event::CaptureSet{};
+  auto empty = position_record_from_json(record_to_json(record));
+  REQUIRE(empty.ok());
+  REQUIRE(empty->tables.has_value());
+  CHECK(empty->tables->empty());
+}
+
+TEST_CASE("format 2 records (before captured tables) are still read", "[checkpoint][json]") {
+  const std::string old =
+      R"({"format":2,"pipeline":"orders","epoch":7,)"
+      R"("source":{"type":"postgres","system_identifier":"7351236187229585432",)"
+      R"("timeline":1,"database":"shop","slot":"tributary_orders"},)"
+      R"("snapshot_completed":true,"lsn":"16/B374D848",)"
+      R"("lsn_decimal":97500059720,"partial_commit_lsn":"16/B3750000",)"
+      R"("partial_commit_lsn_decimal":97500069888,"partial_events":42,)"
+      R"("updated_at":"2024-05-01T12:34:56.789Z"})";
+  auto parsed = position_record_from_json(old);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->format == 2);
+  CHECK_FALSE(parsed->tables.has_value());  // the next start adopts the matching tables
+  CHECK(parsed->position == sample());
+}
+
+TEST_CASE("a join point is dropped once the position reaches it", "[checkpoint]") {
+  using tributary::event::CaptureSet;
+  const CaptureSet set{{{"public", "a"}, 0}, {{"public", "b"}, 1000}};
+  CHECK(tributary::event::reduce_join_points(set, 999) == set);
+  CHECK(tributary::event::reduce_join_points(set, 1000) ==
+        CaptureSet{{{"public", "a"}, 0}, {{"public", "b"}, 0}});
 }
 
 TEST_CASE("a higher epoch wins over any position of a lower one", "[checkpoint][further]") {

@@ -403,3 +403,72 @@ TEST_CASE("names and options must be valid UTF-8", "[envelope]") {
 }
 
 }  // namespace tributary::envelope::testing
+
+namespace tributary::envelope::testing {
+namespace {
+
+std::shared_ptr<const event::TableSchema> places(bool omit_key) {
+  event::Column spot = column("spot", type(TypeKind::kString, "pg_catalog.point"));
+  spot.omitted = true;
+  std::vector<event::Column> columns = {column("id", type(TypeKind::kInt32, "int4"), false),
+                                        spot, column("name", type(TypeKind::kString, "text"))};
+  if (omit_key) columns[0].omitted = true;
+  return table("public", "places", std::move(columns), {0});
+}
+
+}  // namespace
+
+TEST_CASE("an omitted column is left out of the key, before, after and the schema",
+          "[envelope]") {
+  Serializer serializer(options(/*schemas=*/true));
+  std::vector<sink::Message> out;
+  // The source still hands a value at the omitted column's index (its text, or NULL): ignored.
+  auto result = serializer.serialize(
+      change(Op::kUpdate, places(false), row({text("1"), text("(1,2)"), text("a")}),
+             row({text("1"), text("(3,4)"), text("b")})),
+      kNowUs, out);
+  REQUIRE(result.ok());
+  REQUIRE(out.size() == 1);
+  CHECK(out[0].key->find("spot") == std::string::npos);
+  const std::string& value = *out[0].value;
+  CHECK(value.find("spot") == std::string::npos);
+  CHECK(value.find("(1,2)") == std::string::npos);
+  CHECK(value.find("(3,4)") == std::string::npos);
+  rapidjson::Document document;
+  document.Parse(value.c_str());
+  REQUIRE_FALSE(document.HasParseError());
+  const auto& payload = document["payload"];
+  CHECK(payload["before"].MemberCount() == 2);
+  CHECK(payload["after"].MemberCount() == 2);
+  CHECK(std::string(payload["after"]["name"].GetString()) == "b");
+  CHECK(payload["after"]["id"].GetInt() == 1);
+  const auto& fields = document["schema"]["fields"];
+  for (rapidjson::SizeType i = 0; i < 2; ++i) {  // before, after
+    CHECK(fields[i]["fields"].Size() == 2);
+  }
+
+  // Without the schema part too.
+  Serializer schemaless(options(false));
+  out.clear();
+  REQUIRE(schemaless
+              .serialize(change(Op::kCreate, places(false), std::nullopt,
+                                row({text("2"), kNull, text("c")})),
+                         kNowUs, out)
+              .ok());
+  CHECK(*out.at(0).value ==
+        std::string(R"({"before":null,"after":{"id":2,"name":"c"},)") +
+            out.at(0).value->substr(out.at(0).value->find("\"source\"")));
+}
+
+TEST_CASE("a key column cannot be omitted", "[envelope]") {
+  Serializer serializer(options());
+  std::vector<sink::Message> out;
+  auto result = serializer.serialize(
+      change(Op::kCreate, places(true), std::nullopt, row({text("1"), kNull, text("a")})), kNowUs,
+      out);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().message.find("key column id") != std::string::npos);
+  CHECK(out.empty());
+}
+
+}  // namespace tributary::envelope::testing

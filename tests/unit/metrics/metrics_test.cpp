@@ -126,6 +126,22 @@ TEST_CASE("per-pipeline gauges and reconnects", "[metrics]") {
   CHECK(text.find("tributary_build_info{version=") != std::string::npos);
 }
 
+TEST_CASE("pipeline failures and up", "[metrics]") {
+  Metrics metrics;
+  auto& probe = metrics.pipeline_probe("p1");
+  CHECK(has_line(metrics.serialize(), R"(tributary_pipeline_up{pipeline="p1"} 0)"));
+  probe.pipeline_up(true);
+  probe.pipeline_failed();
+  probe.pipeline_failed();
+  probe.pipeline_up(false);
+  probe.source_lag(0.25);
+  CHECK(probe.last_source_lag() == Approx(0.25));
+  const auto text = metrics.serialize();
+  INFO(text);
+  CHECK(has_line(text, R"(tributary_pipeline_failures_total{pipeline="p1"} 2)"));
+  CHECK(has_line(text, R"(tributary_pipeline_up{pipeline="p1"} 0)"));
+}
+
 TEST_CASE("series of a new pipeline exist before anything happens", "[metrics]") {
   Metrics metrics;
   metrics.pipeline_probe("idle");
