@@ -112,6 +112,11 @@ void Committer::apply_source_identity() {
   }
 }
 
+std::optional<event::CaptureSet> Committer::recorded_tables() const {
+  std::lock_guard lock(tables_mutex_);
+  return committed_tables_;
+}
+
 checkpoint::PositionRecord Committer::record_of(const event::SourcePosition& position) const {
   checkpoint::PositionRecord record;
   record.pipeline = pipeline_.name;
@@ -120,6 +125,7 @@ checkpoint::PositionRecord Committer::record_of(const event::SourcePosition& pos
     std::lock_guard lock(identity_mutex_);
     record.source = identity_;
   }
+  if (capture_set_) record.tables = event::reduce_join_points(*capture_set_, position.lsn);
   record.position = position;
   return record;
 }
@@ -250,6 +256,11 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
   committed_position_ = resume->position;
   have_committed_position_ = true;
   epoch_ = resume->epoch;
+  capture_set_ = resume->tables;
+  {
+    std::lock_guard lock(tables_mutex_);
+    committed_tables_ = resume->tables;
+  }
   {
     std::lock_guard lock(identity_mutex_);
     identity_ = resume->source;
@@ -343,6 +354,9 @@ Result<void> Committer::handle(event::QueueItem& item) {
     if (!emitted.ok()) return emitted;
   }
   if (marker.snapshot_done) first_snapshot_row_emitted_ = false;
+  // Recorded from this position on, in the same Kafka transaction as a joining table's last
+  // snapshot row (or a later one): never a join point without its snapshot, nor the reverse.
+  if (marker.tables) capture_set_ = *marker.tables;
   batch_.position = marker.position;
   batch_.position_dirty = true;
   return {};
@@ -501,7 +515,8 @@ Result<void> Committer::commit_batch() {
   if (!known_topics_.contains(config_.offsets.topic)) {
     if (auto ensured = ensure_topics({config_.offsets.topic}); !ensured.ok()) return ensured;
   }
-  const std::string offsets = checkpoint::record_to_json(record_of(batch_.position));
+  const checkpoint::PositionRecord record = record_of(batch_.position);
+  const std::string offsets = checkpoint::record_to_json(record);
   auto started = Clock::now();
   auto backoff = std::chrono::milliseconds(250);
   while (true) {
@@ -564,7 +579,7 @@ Result<void> Committer::commit_batch() {
   batch_.events = 0;
   batch_.bytes = 0;
   batch_.position_dirty = false;
-  return save_checkpoint(batch_.position);
+  return save_checkpoint(record);
 }
 
 Result<void> Committer::ensure_expected_topics() {
@@ -607,9 +622,15 @@ Result<void> Committer::ensure_topics(const std::vector<std::string>& topics) {
   return {};
 }
 
-Result<void> Committer::save_checkpoint(const event::SourcePosition& position) {
-  auto saved = store_.save(record_of(position));
+Result<void> Committer::save_checkpoint(const checkpoint::PositionRecord& record) {
+  const event::SourcePosition& position = record.position;
+  auto saved = store_.save(record);
   if (!saved.ok()) return Error::fatal(saved.error().message);
+  capture_set_ = record.tables;  // with the join points it reached dropped
+  {
+    std::lock_guard lock(tables_mutex_);
+    committed_tables_ = record.tables;
+  }
   committed_position_ = position;
   have_committed_position_ = true;
   probe_.checkpoint_written(unix_now_us() / 1000000);

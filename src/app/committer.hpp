@@ -65,6 +65,9 @@ class Committer {
   /// Any thread: the identity of the source the committed position was read from (nullopt: not
   /// recorded), for the next source's resume checks.
   std::optional<event::SourceIdentity> recorded_identity() const;
+  /// Any thread: the captured tables recorded with the committed position (nullopt: none
+  /// recorded, e.g. a format 2 checkpoint), for the next source to tell which tables join.
+  std::optional<event::CaptureSet> recorded_tables() const;
   /// Commit everything queued so far, then call `flushed` (used before a source reconnect).
   void request_flush();
   /// Commit everything queued, then stop the thread and call `stopped`.
@@ -106,8 +109,9 @@ class Committer {
   /// younger one, or an offsets record in Kafka this process did not commit, means a second
   /// instance took over (kFatal, exit 1).
   Result<void> recover_from_fence(const Error& cause);
-  Result<void> save_checkpoint(const event::SourcePosition& position);
-  /// `position` with this pipeline's epoch and source identity, as written to Kafka and the file.
+  Result<void> save_checkpoint(const checkpoint::PositionRecord& record);
+  /// `position` with this pipeline's epoch, source identity and captured tables (join points it
+  /// reached dropped), as written to Kafka and the file.
   checkpoint::PositionRecord record_of(const event::SourcePosition& position) const;
   void apply_source_identity();
   /// Makes sure the topics exist (retrying while Kafka is unreachable) and remembers them.
@@ -146,6 +150,10 @@ class Committer {
   std::optional<event::SourceIdentity> identity_;          ///< guarded by identity_mutex_
   std::optional<event::SourceIdentity> pending_identity_;  ///< guarded by identity_mutex_
   std::atomic<bool> identity_pending_{false};              ///< pending_identity_ is set
+  /// The captured tables as of the last handled item (set by position markers). Sink thread only.
+  std::optional<event::CaptureSet> capture_set_;
+  mutable std::mutex tables_mutex_;
+  std::optional<event::CaptureSet> committed_tables_;  ///< guarded by tables_mutex_
   std::vector<sink::Message> scratch_;
   std::optional<event::ChangeEvent> held_snapshot_row_;
   bool first_snapshot_row_emitted_ = false;

@@ -173,7 +173,8 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
   };
   source_ = std::make_unique<source::postgres::PostgresSource>(io_, pipeline_, *queue_,
                                                                std::move(callbacks));
-  source_->start(resume, committer_->recorded_identity(), first_start_);
+  source_->start(resume, committer_->recorded_identity(), committer_->recorded_tables(),
+                 first_start_);
   first_start_ = false;
 }
 
