@@ -70,7 +70,10 @@ main() {
       -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
       -DTRIBUTARY_FUZZ=ON -DTRIBUTARY_TESTS=OFF >/dev/null
   fi
+  local started=$SECONDS
   cmake --build "$build_dir" -j"$jobs" --target "${targets[@]/#/fuzz_}"
+  echo "built in $((SECONDS - started)) s"
+  started=$SECONDS
 
   # Run the targets, `jobs` at a time. A target's command line:
   #   fuzz_<t> <working corpus> <seed corpus>   (new inputs go to the first directory only)
@@ -102,6 +105,7 @@ main() {
     if [ "$running" -ge "$jobs" ]; then wait -n || true; running=$((running - 1)); fi
   done
   wait || true
+  echo "fuzzed in $((SECONDS - started)) s"
 
   failed=0
   for target in "${targets[@]}"; do
