@@ -325,6 +325,15 @@ Result<PositionRecord> position_record_from_json(std::string_view text) {
                    rapidjson::GetParseError_En(document.GetParseError()));
   }
   if (!document.IsObject()) return corrupt("expected a JSON object");
+  // RapidJSON 1.1.0 reads a lone low surrogate escape ("\udc00") as bytes that are not UTF-8;
+  // written back, such a record could not be read again (found by the checkpoint fuzz target).
+  rapidjson::StringBuffer scratch;
+  rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
+                    rapidjson::CrtAllocator, rapidjson::kWriteValidateEncodingFlag>
+      validator(scratch);
+  if (!document.Accept(validator)) {
+    return corrupt("a string holds an escape that is not valid UTF-8 (a lone surrogate)");
+  }
 
   // The format decides which fields belong.
   const rapidjson::Value* format = member(document, "format");
