@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/log.hpp"
+#include "sink/kafka/properties.hpp"
 
 namespace tributary::sink {
 namespace {
@@ -194,7 +195,7 @@ Result<std::unique_ptr<TopicAdmin>> TopicAdmin::create(
                  const std::string& key) -> Result<void> {
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), reason, sizeof reason) !=
         RD_KAFKA_CONF_OK) {
-      return Error::config(key + ": " + reason);
+      return Error::config(key + ": " + mask_secret_values(reason, properties));
     }
     return {};
   };
@@ -214,7 +215,7 @@ Result<std::unique_ptr<TopicAdmin>> TopicAdmin::create(
   self->client_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);
   if (self->client_ == nullptr) {
     rd_kafka_conf_destroy(conf);
-    return Error::config(std::string("kafka admin client: ") + reason);
+    return Error::config("kafka admin client: " + mask_secret_values(reason, properties));
   }
   return self;
 }

@@ -10,6 +10,7 @@
 
 #include "base/log.hpp"
 #include "sink/kafka/error_classifier.hpp"
+#include "sink/kafka/properties.hpp"
 
 namespace tributary::sink {
 namespace {
@@ -53,7 +54,8 @@ Result<void> set_user_properties(rd_kafka_conf_t* conf,
     char reason[512];
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), reason, sizeof reason) !=
         RD_KAFKA_CONF_OK) {
-      return Error::config("kafka.properties." + name + ": " + reason);
+      return Error::config("kafka.properties." + name + ": " +
+                           mask_secret_values(reason, properties));
     }
   }
   return {};
@@ -78,8 +80,10 @@ void log_from_librdkafka(const std::string& pipeline, int level, const char* fac
 /// reader takes the rest (security, client.rack...) and drops those warnings.
 void consumer_log_cb(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
   if (std::string_view(facility) == "CONFWARN") return;
-  const auto* pipeline = static_cast<const std::string*>(rd_kafka_opaque(rk));
-  log_from_librdkafka(pipeline ? *pipeline : std::string(), level, facility, text);
+  const auto* options = static_cast<const ProducerOptions*>(rd_kafka_opaque(rk));
+  if (options == nullptr) return log_from_librdkafka(std::string(), level, facility, text);
+  log_from_librdkafka(options->pipeline, level, facility,
+                      mask_secret_values(text, options->properties).c_str());
 }
 
 struct KafkaHandle {
@@ -171,7 +175,9 @@ struct TransactionalProducer::Callbacks {
 
   static void log(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
     auto* self = static_cast<const TransactionalProducer*>(rd_kafka_opaque(rk));
-    log_from_librdkafka(self ? self->options_.pipeline : std::string(), level, facility, text);
+    if (self == nullptr) return log_from_librdkafka(std::string(), level, facility, text);
+    log_from_librdkafka(self->options_.pipeline, level, facility,
+                        mask_secret_values(text, self->options_.properties).c_str());
   }
 };
 
@@ -253,7 +259,9 @@ Result<std::unique_ptr<TransactionalProducer>> TransactionalProducer::create(
 
   char reason[512];
   self->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);
-  if (!self->producer_) return Error::config(std::string("kafka producer: ") + reason);
+  if (!self->producer_) {
+    return Error::config("kafka producer: " + mask_secret_values(reason, options.properties));
+  }
   holder.release();  // owned by the producer now
 
   // The offsets record's placement must not depend on the user's partitioner: the reader looks
@@ -497,13 +505,16 @@ Result<std::optional<std::string>> TransactionalProducer::read_last_offsets_reco
   for (const auto& [name, value] : forced) {
     if (auto set = set_internal(conf, name, value); !set) return set.error();
   }
-  rd_kafka_conf_set_opaque(conf, const_cast<std::string*>(&options_.pipeline));
+  rd_kafka_conf_set_opaque(conf, const_cast<ProducerOptions*>(&options_));
   rd_kafka_conf_set_log_cb(conf, &consumer_log_cb);
 
   char reason[512];
   KafkaHandle consumer;
   consumer.rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, reason, sizeof reason);
-  if (!consumer.rk) return Error::config(std::string("kafka offsets reader: ") + reason);
+  if (!consumer.rk) {
+    return Error::config("kafka offsets reader: " +
+                         mask_secret_values(reason, options_.properties));
+  }
   holder.release();
   rd_kafka_t* rk = consumer.rk;
 
