@@ -131,14 +131,33 @@ struct ConfigError {
   }
 };
 
-/// Parses and validates YAML text. Collects every problem; returns them all on failure.
-/// `${NAME}` is expanded from the environment in every scalar; an unset variable is an error.
+/// Bounds on what a load reads and reports: a hostile or mistaken input (`--config /dev/zero`, a
+/// file of millions of unknown keys) ends in one clear error instead of gigabytes.
+inline constexpr std::size_t kMaxConfigFileBytes = 4 << 20;
+inline constexpr std::size_t kMaxPasswordFileBytes = 64 << 10;
+/// Errors kept (and printed); the rest are only counted (LoadResult::omitted_errors).
+inline constexpr std::size_t kMaxErrors = 50;
+
+struct LoadOptions {
+  /// false for commands that connect to nothing (`offsets show`): a secret whose `${NAME}` is
+  /// unset (`source.password`, a secret kafka.properties key) is not an error and stays empty,
+  /// and `password_file` is not read.
+  bool secrets = true;
+};
+
+/// Parses and validates YAML text. Collects every problem; returns them all on failure (the first
+/// kMaxErrors of them). `${NAME}` is expanded from the environment in every scalar; an unset
+/// variable is an error. Messages show a value as written in the YAML (`${NAME}`, not the
+/// variable's value, which may be a secret), control bytes escaped.
 struct LoadResult {
   std::optional<Config> config;
-  std::vector<ConfigError> errors;
+  std::vector<ConfigError> errors;  ///< at most kMaxErrors
+  std::size_t omitted_errors = 0;   ///< further problems found, not kept
 };
-LoadResult load_from_string(const std::string& yaml_text, const std::string& source_name);
-LoadResult load_from_file(const std::string& path);
+LoadResult load_from_string(const std::string& yaml_text, const std::string& source_name,
+                            const LoadOptions& options = {});
+/// Reads at most kMaxConfigFileBytes of `path` (a larger file is an error naming the limit).
+LoadResult load_from_file(const std::string& path, const LoadOptions& options = {});
 
 /// The YAML spelling of an enum value ("postgres", "initial_only"), from the option table.
 std::string_view to_string(SourceType type);

@@ -1,12 +1,38 @@
 // The checks that involve several keys, run after the whole document was read (their list, for
 // the reference, is cross_check_descriptions() in options.cpp).
+#include <cerrno>
 #include <map>
 #include <system_error>
 
 #include "config/load_state.hpp"
 #include "config/text.hpp"
+#include "sink/kafka/properties.hpp"
 
 namespace tributary::config::detail {
+namespace {
+
+/// Every property librdkafka refuses, with its message: secrets masked, and a value from the
+/// environment shown as written.
+void check_kafka_properties(LoadState& state,
+                            const std::map<std::string, std::string>& properties) {
+  for (const auto& problem : sink::check_properties(properties)) {
+    std::string message = problem.message;
+    for (const auto& [key, value] : properties) {
+      auto written = state.written.find("kafka.properties." + key);
+      if (written == state.written.end() || value.empty()) continue;
+      for (std::size_t at = message.find(value); at != std::string::npos;
+           at = message.find(value, at + written->second.size())) {
+        message.replace(at, value.size(), written->second);
+      }
+    }
+    state.error("kafka.properties." + problem.name,
+                "librdkafka refuses it: " + message +
+                    " (fix the key or the value: librdkafka's CONFIGURATION.md lists every "
+                    "property and its values)");
+  }
+}
+
+}  // namespace
 
 void cross_checks(LoadState& state, Config& config) {
   // The order follows detail::cross_check_descriptions().
@@ -18,8 +44,9 @@ void cross_checks(LoadState& state, Config& config) {
     auto [first, inserted] = names.emplace(name, i);
     if (!inserted) {
       state.error(state.pipelines[i].concrete("pipelines[].name"),
-                  "duplicate pipeline name " + detail::quote(name) + " (also pipelines[" +
-                      std::to_string(first->second) +
+                  "duplicate pipeline name " +
+                      state.shown(state.pipelines[i].concrete("pipelines[].name"), name) +
+                      " (also pipelines[" + std::to_string(first->second) +
                       "].name); names must be unique because they key the checkpoint file and the "
                       "Kafka transactional.id");
     }
@@ -34,14 +61,22 @@ void cross_checks(LoadState& state, Config& config) {
         scope.rejected.count("pipelines[].source.slot") > 0) {
       continue;
     }
+    // As written: any of them may come from a variable.
+    auto as_written = [&](std::string_view key, const std::string& value) {
+      return state.as_written(scope.concrete(key), value);
+    };
     const std::string location =
-        source.host + ":" + std::to_string(source.port) + "/" + source.database;
+        as_written("pipelines[].source.host", source.host) + ":" +
+        as_written("pipelines[].source.port", std::to_string(source.port)) + "/" +
+        as_written("pipelines[].source.database", source.database);
     auto [first, inserted] = slots.emplace(location + "\n" + source.slot, i);
     if (!inserted) {
       state.error(
           scope.concrete("pipelines[].source.slot"),
-          "replication slot " + detail::quote(source.slot) + " is also used by pipelines[" +
-              std::to_string(first->second) + "] on the same database (" + location +
+          "replication slot " +
+              state.shown(scope.concrete("pipelines[].source.slot"), source.slot) +
+              " is also used by pipelines[" + std::to_string(first->second) +
+              "] on the same database (" + location +
               "); two pipelines cannot share a slot, set a different 'slot' on one of them");
     }
   }
@@ -58,18 +93,27 @@ void cross_checks(LoadState& state, Config& config) {
       state.error(path, "is set together with 'password'; set only one of them");
       continue;
     }
+    if (!state.options.secrets) continue;  // a command that connects to nothing
     std::string contents;
-    if (auto failure = detail::read_whole_file(source.password_file, contents)) {
-      state.error(path, "cannot read password file " + detail::quote(source.password_file) + ": " +
-                            std::generic_category().message(*failure) +
-                            "; check the path and that tributary's user may read it");
+    if (auto failure =
+            detail::read_whole_file(source.password_file, kMaxPasswordFileBytes, contents)) {
+      if (*failure == EFBIG) {
+        state.error(path, "password file " + state.shown(path, source.password_file) +
+                              " holds more than " + describe_size(kMaxPasswordFileBytes) +
+                              ", the most tributary reads; it must hold only the password (check "
+                              "the path)");
+      } else {
+        state.error(path, "cannot read password file " + state.shown(path, source.password_file) +
+                              ": " + std::generic_category().message(*failure) +
+                              "; check the path and that tributary's user may read it");
+      }
       continue;
     }
     while (!contents.empty() && (contents.back() == '\n' || contents.back() == '\r')) {
       contents.pop_back();
     }
     if (contents.empty()) {
-      state.error(path, "password file " + detail::quote(source.password_file) +
+      state.error(path, "password file " + state.shown(path, source.password_file) +
                             " is empty; write the password into it");
       continue;
     }
@@ -82,20 +126,27 @@ void cross_checks(LoadState& state, Config& config) {
   if (state.root.rejected.count("kafka.batch.max_ms") == 0 &&
       state.root.rejected.count("kafka.transaction_timeout_ms") == 0 &&
       config.kafka.batch.max_ms >= config.kafka.transaction_timeout_ms) {
-    state.error("kafka.batch.max_ms", "must be less than kafka.transaction_timeout_ms (" +
-                                          std::to_string(config.kafka.transaction_timeout_ms) +
-                                          "), got '" + std::to_string(config.kafka.batch.max_ms) +
-                                          "'; lower it or raise the transaction timeout");
+    state.error("kafka.batch.max_ms",
+                "must be less than kafka.transaction_timeout_ms (" +
+                    state.as_written("kafka.transaction_timeout_ms",
+                                     std::to_string(config.kafka.transaction_timeout_ms)) +
+                    "), got " +
+                    state.shown("kafka.batch.max_ms", std::to_string(config.kafka.batch.max_ms)) +
+                    "; lower it or raise the transaction timeout");
   }
 
-  // 6. librdkafka properties tributary owns.
+  // 6. librdkafka properties tributary owns; 7. the others, as librdkafka takes them.
   if (state.root.rejected.count("kafka.properties") == 0) {
+    std::map<std::string, std::string> passed;
     for (const auto& [key, value] : config.kafka.properties) {
       auto reserved = detail::reserved_kafka_properties().find(key);
       if (reserved != detail::reserved_kafka_properties().end()) {
         state.error("kafka.properties." + key, "is set by tributary; " + reserved->second);
+      } else if (state.options.secrets || !sink::is_secret_property(key)) {
+        passed.emplace(key, value);
       }
     }
+    check_kafka_properties(state, passed);
   }
 }
 

@@ -32,16 +32,27 @@ struct Scope {
 };
 
 struct LoadState {
-  std::vector<ConfigError> errors;
+  LoadOptions options;
+  std::vector<ConfigError> errors;          ///< the first kMaxErrors
+  std::size_t omitted = 0;                  ///< errors past kMaxErrors, counted only
   std::map<std::string, YAML::Mark> marks;  ///< concrete key path -> where its value is
+  /// Concrete key path -> the value as written, for values that use `${NAME}`: messages show
+  /// this, never the expanded value.
+  std::map<std::string, std::string> written;
   Scope root;
   std::vector<Scope> pipelines;  ///< one per element of `pipelines`, same order
   std::vector<Scope> overrides;  ///< one per element of `kafka.topics.overrides`, same order
 
+  /// kMaxErrors are kept: further errors need not be described (only counted by error()).
+  bool full() const { return errors.size() >= kMaxErrors; }
   /// An error at `path`, placed at the key or the closest enclosing map that exists in the YAML.
   void error(const std::string& path, std::string message);
   /// An error at `path`, placed at `node`.
   void error_at(const std::string& path, const YAML::Node& node, std::string message);
+  /// `value` (read from `path`) for a message: as written when it used `${NAME}`.
+  const std::string& as_written(const std::string& path, const std::string& value) const;
+  /// as_written, quoted (and cut, control bytes escaped).
+  std::string shown(const std::string& path, const std::string& value) const;
 };
 
 /// "a single value", "a list", "a map" or "nothing", for "got ..." in messages.

@@ -4,6 +4,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <limits>
 #include <map>
 #include <set>
@@ -19,8 +20,24 @@
 namespace tributary::config {
 namespace detail {
 
+namespace {
+
+/// Bounds each message, whatever the input: a key of megabytes is shown cut.
+constexpr std::size_t kMaxPathLength = 200;
+constexpr std::size_t kMaxMessageLength = 2000;
+
+ConfigError make_error(const std::string& path, const std::string& message) {
+  return ConfigError{printable(path, kMaxPathLength), printable(message, kMaxMessageLength)};
+}
+
+}  // namespace
+
 void LoadState::error(const std::string& path, std::string message) {
-  ConfigError entry{path, std::move(message)};
+  if (full()) {
+    ++omitted;
+    return;
+  }
+  ConfigError entry = make_error(path, message);
   // Point at the key, or at the closest enclosing map that exists in the YAML.
   for (std::string at = path;; at = std::string(parent_path(at))) {
     auto found = marks.find(at);
@@ -35,13 +52,26 @@ void LoadState::error(const std::string& path, std::string message) {
 }
 
 void LoadState::error_at(const std::string& path, const YAML::Node& node, std::string message) {
-  ConfigError entry{path, std::move(message)};
+  if (full()) {
+    ++omitted;
+    return;
+  }
+  ConfigError entry = make_error(path, message);
   const YAML::Mark mark = node.Mark();
   if (mark.line >= 0) {
     entry.line = mark.line + 1;
     entry.column = mark.column + 1;
   }
   errors.push_back(std::move(entry));
+}
+
+const std::string& LoadState::as_written(const std::string& path, const std::string& value) const {
+  auto found = written.find(path);
+  return found == written.end() ? value : found->second;
+}
+
+std::string LoadState::shown(const std::string& path, const std::string& value) const {
+  return quote(as_written(path, value));
 }
 
 }  // namespace detail
@@ -105,6 +135,7 @@ std::string join(std::string_view prefix, std::string_view key) {
 
 class Loader {
  public:
+  explicit Loader(const LoadOptions& options) { state_.options = options; }
   LoadResult load(const std::string& yaml_text, const std::string& source_name);
 
  private:
@@ -129,27 +160,43 @@ class Loader {
 
 LoadResult Loader::load(const std::string& yaml_text, const std::string& source_name) {
   LoadResult result;
+  // YAML allows no NUL, and yaml-cpp reads past one into garbage: stop at the first.
+  if (const std::size_t nul = yaml_text.find('\0'); nul != std::string::npos) {
+    const std::size_t line_start = yaml_text.rfind('\n', nul);
+    const std::size_t line = std::count(yaml_text.begin(), yaml_text.begin() + nul, '\n') + 1;
+    const std::size_t column = line_start == std::string::npos ? nul + 1 : nul - line_start;
+    state_.error("", source_name + " holds a NUL byte at line " + std::to_string(line) +
+                         ", column " + std::to_string(column) +
+                         ": a configuration is YAML text; check that it is the right file");
+    state_.errors.back().line = static_cast<int>(line);
+    state_.errors.back().column = static_cast<int>(column);
+    result.errors = std::move(state_.errors);
+    return result;
+  }
   YAML::Node document;
   try {
     const std::size_t documents = count_documents(yaml_text);
     if (documents > 1) {
-      result.errors.push_back({"", source_name + " holds " + std::to_string(documents) +
-                                       " YAML documents (separated by '---'); keep only one"});
+      state_.error("", source_name + " holds " + std::to_string(documents) +
+                           " YAML documents (separated by '---'); keep only one");
+      result.errors = std::move(state_.errors);
       return result;
     }
     if (documents == 1) document = YAML::Load(yaml_text);
   } catch (const YAML::ParserException& exception) {
-    ConfigError entry;
     std::string where = source_name;
     if (exception.mark.line >= 0) {
-      entry.line = exception.mark.line + 1;
-      entry.column = exception.mark.column + 1;
-      where +=
-          " at line " + std::to_string(entry.line) + ", column " + std::to_string(entry.column);
+      where += " at line " + std::to_string(exception.mark.line + 1) + ", column " +
+               std::to_string(exception.mark.column + 1);
     }
-    entry.message = "invalid YAML in " + where + ": " + exception.msg +
-                    "; fix the syntax (check indentation, quoting and ':' after keys)";
-    result.errors.push_back(std::move(entry));
+    // yaml-cpp quotes the bytes it stopped at (a NUL, an escape sequence): error() escapes them.
+    state_.error("", "invalid YAML in " + where + ": " + exception.msg +
+                         "; fix the syntax (check indentation, quoting and ':' after keys)");
+    if (exception.mark.line >= 0) {
+      state_.errors.back().line = exception.mark.line + 1;
+      state_.errors.back().column = exception.mark.column + 1;
+    }
+    result.errors = std::move(state_.errors);
     return result;
   }
 
@@ -169,6 +216,7 @@ LoadResult Loader::load(const std::string& yaml_text, const std::string& source_
 
   if (state_.errors.empty()) result.config = std::move(config);
   result.errors = std::move(state_.errors);
+  result.omitted_errors = state_.omitted;
   return result;
 }
 
@@ -293,6 +341,10 @@ void Loader::walk_list(const Option& option, const YAML::Node& node, const std::
 
 void Loader::unknown_key(const YAML::Node& key, const std::string& name, const std::string& pattern,
                          const std::string& path) {
+  if (state_.full()) {  // counted only: finding a suggestion for millions of keys is not cheap
+    ++state_.omitted;
+    return;
+  }
   const std::string key_path = join(path, name);
   const std::string prefix = pattern.empty() ? "" : pattern + ".";
   std::vector<std::string> siblings;
@@ -303,7 +355,7 @@ void Loader::unknown_key(const YAML::Node& key, const std::string& name, const s
     if (rest.find_first_of(".[") == std::string_view::npos) siblings.emplace_back(rest);
     descendants.emplace_back(rest);
   }
-  std::string message = "unknown key '" + name + "'";
+  std::string message = "unknown key " + detail::quote(name);
   if (name == "<<") {
     error_at(key_path, key, message + "; YAML merge keys are not supported, write the keys out");
     return;
@@ -375,21 +427,30 @@ void Loader::finish_scope(Target target, Scope& scope) {
 
 }  // namespace
 
-LoadResult load_from_string(const std::string& yaml_text, const std::string& source_name) {
-  return Loader().load(yaml_text, source_name);
+LoadResult load_from_string(const std::string& yaml_text, const std::string& source_name,
+                            const LoadOptions& options) {
+  return Loader(options).load(yaml_text, source_name);
 }
 
-LoadResult load_from_file(const std::string& path) {
+LoadResult load_from_file(const std::string& path, const LoadOptions& options) {
   std::string text;
-  if (auto failure = detail::read_whole_file(path, text)) {
+  if (auto failure = detail::read_whole_file(path, kMaxConfigFileBytes, text)) {
     LoadResult result;
-    result.errors.push_back(
-        {"", "cannot read configuration file " + detail::quote(path) + ": " +
-                 std::generic_category().message(*failure) +
-                 "; check the path (config/tributary.yaml is a commented example)"});
+    if (*failure == EFBIG) {
+      result.errors.push_back(
+          {"", "configuration file " + detail::quote(path) + " is larger than " +
+                   detail::describe_size(kMaxConfigFileBytes) +
+                   ", the most tributary reads; check the path (a configuration is a few KiB; "
+                   "config/tributary.yaml is a commented example)"});
+    } else {
+      result.errors.push_back(
+          {"", "cannot read configuration file " + detail::quote(path) + ": " +
+                   std::generic_category().message(*failure) +
+                   "; check the path (config/tributary.yaml is a commented example)"});
+    }
     return result;
   }
-  return load_from_string(text, path);
+  return load_from_string(text, path, options);
 }
 
 std::string_view to_string(SourceType type) {

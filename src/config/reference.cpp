@@ -90,14 +90,18 @@ std::string reference_markdown() {
          "`${NAME}` in any value is replaced by the environment variable `NAME`, also inside a "
          "longer string (`postgres-${REGION}.internal`). Expansion happens before the value is "
          "checked, so `port: ${PG_PORT}` works. A variable that is not set is an error naming the "
-         "key and the variable. Write `$${` for a literal `${`. Keys are not expanded.\n\n"
+         "key and the variable. Write `$${` for a literal `${`. Keys are not expanded. Messages "
+         "show a value that came from a variable as written (`got '${PG_PORT}'`), never the "
+         "variable's value, which may be a secret.\n\n"
          "## Errors\n\n"
          "A configuration with any error is rejected as a whole. All errors are reported at "
          "once, each with its key path (`pipelines[0].source.port`), its line and column, what is "
          "wrong and how "
          "to fix it. Unknown keys are errors, with a suggestion when a known key is close. "
          "Passwords, password files' contents and `kafka.properties` values never appear in "
-         "messages.\n";
+         "messages. The first 50 errors are listed and the rest counted; control bytes in "
+         "messages are escaped (`\\x00`). The file is read up to 4 MiB: a larger one (or a "
+         "device such as `/dev/zero`) is an error naming the limit.\n";
 
   for (const auto& section : detail::options()) {
     if (section.type != Type::kSection && section.type != Type::kList) continue;

@@ -113,10 +113,19 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::optional<std::string> closest_match(std::string_view word,
                                          const std::vector<std::string>& candidates) {
   const std::size_t limit = word.size() <= 3 ? 1 : word.size() <= 6 ? 2 : 3;
-  const std::string lower = lowercase(word);
   std::optional<std::string> best;
+  // The distance is at least the difference in length: a long word (a key of megabytes) is
+  // never compared character by character.
+  auto too_far = [&](const std::string& candidate) {
+    const std::size_t difference = word.size() > candidate.size() ? word.size() - candidate.size()
+                                                                  : candidate.size() - word.size();
+    return difference > limit;
+  };
   std::size_t best_distance = limit + 1;
+  std::string lower;
   for (const auto& candidate : candidates) {
+    if (too_far(candidate)) continue;
+    if (lower.empty()) lower = lowercase(word);
     const std::size_t distance = edit_distance(lower, lowercase(candidate));
     if (distance < best_distance) {
       best_distance = distance;
@@ -128,17 +137,44 @@ std::optional<std::string> closest_match(std::string_view word,
 
 std::string quote(std::string_view value) {
   constexpr std::size_t kMaximum = 80;
-  if (value.size() > kMaximum) return "'" + std::string(value.substr(0, kMaximum)) + "...'";
-  return "'" + std::string(value) + "'";
+  return "'" + printable(value, kMaximum) + "'";
 }
 
-std::optional<int> read_whole_file(const std::string& path, std::string& out) {
+std::string printable(std::string_view text, std::size_t max_length) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  const bool cut = text.size() > max_length;
+  if (cut) text = text.substr(0, max_length);
+  out.reserve(text.size());
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  if (cut) out += "...";
+  return out;
+}
+
+std::string describe_size(std::size_t bytes) {
+  if (bytes >= (1u << 20) && bytes % (1u << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= (1u << 10) && bytes % (1u << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+  return std::to_string(bytes) + " bytes";
+}
+
+std::optional<int> read_whole_file(const std::string& path, std::size_t max_bytes,
+                                   std::string& out) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return errno;
   out.clear();
   char buffer[8192];
-  while (true) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+  while (out.size() <= max_bytes) {
+    const std::size_t wanted = std::min(sizeof buffer, max_bytes + 1 - out.size());
+    const ssize_t n = ::read(fd, buffer, wanted);
     if (n == 0) break;
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -149,6 +185,7 @@ std::optional<int> read_whole_file(const std::string& path, std::string& out) {
     out.append(buffer, static_cast<std::size_t>(n));
   }
   ::close(fd);
+  if (out.size() > max_bytes) return EFBIG;
   return std::nullopt;
 }
 

@@ -28,10 +28,21 @@ std::size_t edit_distance(std::string_view a, std::string_view b);
 std::optional<std::string> closest_match(std::string_view word,
                                          const std::vector<std::string>& candidates);
 
-/// `'value'`, shortened to a readable length, for "got ..." in messages.
+/// `'value'`, shortened to a readable length and with control bytes escaped, for "got ..." in
+/// messages.
 std::string quote(std::string_view value);
 
-/// Reads a whole file; on failure returns errno.
-std::optional<int> read_whole_file(const std::string& path, std::string& out);
+/// `text` with control bytes (NUL, newlines, escape sequences, DEL) written as `\xNN`, cut to
+/// `max_length` bytes (then "..." appended), so a message stays one readable line.
+std::string printable(std::string_view text, std::size_t max_length);
+
+/// "4 MiB", "64 KiB", "100 bytes".
+std::string describe_size(std::size_t bytes);
+
+/// Reads a whole file of at most `max_bytes`, in bounded reads (st_size is not trusted: /dev/zero,
+/// FIFOs and /proc files report none). On failure returns errno; EFBIG when the file holds more
+/// than `max_bytes` (then `out` holds the first max_bytes + 1 bytes).
+std::optional<int> read_whole_file(const std::string& path, std::size_t max_bytes,
+                                   std::string& out);
 
 }  // namespace tributary::config::detail

@@ -5,6 +5,7 @@
 
 #include "config/load_state.hpp"
 #include "config/text.hpp"
+#include "sink/kafka/properties.hpp"
 
 namespace tributary::config::detail {
 namespace {
@@ -48,16 +49,32 @@ std::optional<std::string> scalar_text(LoadState& state, const Option& option,
   if (!from_user) return node.Scalar();
   std::string expanded;
   if (auto problem = detail::expand_environment(node.Scalar(), expanded)) {
+    // A command that connects to nothing does not need the secret (LoadOptions::secrets).
+    if (option.secret && !state.options.secrets) return std::string();
     state.error_at(path, node, std::move(*problem));
     return std::nullopt;
   }
+  if (expanded != node.Scalar()) state.written[path] = node.Scalar();
   return expanded;
+}
+
+/// ", got '<value>'" for a message about `text` read at `path`: nothing for a secret, the text as
+/// written for a value from the environment (a variable expanded into the wrong key may hold a
+/// password).
+std::string got(const LoadState& state, const Option& option, const std::string& path,
+                const std::string& text) {
+  if (option.secret) return "";
+  if (state.written.count(path) > 0) {
+    return ", got " + state.shown(path, text) + " (the variable's value is not shown)";
+  }
+  return ", got " + quote(text);
 }
 
 bool store_scalar(LoadState& state, const Option& option, const std::string& text,
                   const YAML::Node& node, const std::string& path, Target target) {
-  // Never echo a secret; everything else is shown so the user sees what was actually read.
-  const std::string got = option.secret ? "" : ", got " + detail::quote(text);
+  // Never echo a secret or a variable's value; everything else is shown so the user sees what was
+  // actually read.
+  const std::string got = detail::got(state, option, path, text);
   switch (option.type) {
     case Type::kString: {
       if (option.validate != nullptr) {
@@ -110,7 +127,8 @@ bool store_scalar(LoadState& state, const Option& option, const std::string& tex
       }
       std::string message = "must be " + expected_kind(option) + got;
       const std::vector<std::string> allowed(option.allowed.begin(), option.allowed.end());
-      if (auto close = detail::closest_match(text, allowed); close && !option.secret) {
+      if (auto close = detail::closest_match(text, allowed);
+          close && !option.secret && state.written.count(path) == 0) {
         message += "; did you mean '" + *close + "'?";
       }
       state.error_at(path, node, message);
@@ -141,7 +159,7 @@ bool parse_string_list(LoadState& state, const Option& option, const YAML::Node&
       }
       if (option.validate != nullptr) {
         if (auto problem = option.validate(*text)) {
-          state.error_at(element_path, node[i], *problem + ", got " + detail::quote(*text));
+          state.error_at(element_path, node[i], *problem + got(state, option, element_path, *text));
           ok = false;
           continue;
         }
@@ -203,10 +221,13 @@ bool parse_string_map(LoadState& state, const Option& option, const YAML::Node& 
       if (from_user) {
         std::string expanded;
         if (auto problem = detail::expand_environment(text, expanded)) {
+          // A command that connects to nothing does not need the secret (LoadOptions::secrets).
+          if (!state.options.secrets && sink::is_secret_property(key)) continue;
           state.error_at(key_path, value, std::move(*problem));
           ok = false;
           continue;
         }
+        if (expanded != text) state.written[key_path] = text;
         text = std::move(expanded);
       }
       // YAML reads `yes`/`on` as booleans; librdkafka only knows "true"/"false". Quoted values

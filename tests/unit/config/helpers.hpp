@@ -1,7 +1,11 @@
 // Shared helpers for the configuration tests: load YAML text, find errors by key path.
 #pragma once
 
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "config/config.hpp"
@@ -62,6 +66,24 @@ class ScopedEnvironment {
 
  private:
   const char* name_;
+};
+
+/// A temporary file removed at the end of the test.
+class TemporaryFile {
+ public:
+  explicit TemporaryFile(const std::string& contents) {
+    path_ =
+        (std::filesystem::temp_directory_path() /
+         ("tributary-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++)))
+            .string();
+    std::ofstream(path_, std::ios::binary) << contents;
+  }
+  ~TemporaryFile() { std::filesystem::remove(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  std::string path_;
 };
 
 }  // namespace tributary::config::testing

@@ -1,9 +1,6 @@
 // Valid configurations: defaults, derived defaults, every key, ${ENV}, password_file, example.
-#include <unistd.h>
-
 #include <catch2/catch.hpp>
 #include <filesystem>
-#include <fstream>
 
 #include "config/config.hpp"
 #include "helpers.hpp"
@@ -16,6 +13,7 @@ using testing::kMinimal;
 using testing::load;
 using testing::message_at;
 using testing::ScopedEnvironment;
+using testing::TemporaryFile;
 
 Config load_valid(const std::string& yaml) {
   LoadResult result = load(yaml);
@@ -24,24 +22,6 @@ Config load_valid(const std::string& yaml) {
   REQUIRE(result.config.has_value());
   return *result.config;
 }
-
-/// A temporary file removed at the end of the test.
-class TemporaryFile {
- public:
-  explicit TemporaryFile(const std::string& contents) {
-    path_ =
-        (std::filesystem::temp_directory_path() /
-         ("tributary-config-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++)))
-            .string();
-    std::ofstream(path_, std::ios::binary) << contents;
-  }
-  ~TemporaryFile() { std::filesystem::remove(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  std::string path_;
-};
 
 TEST_CASE("minimal configuration gets the documented defaults", "[config]") {
   const Config config = load_valid(kMinimal);

@@ -99,9 +99,9 @@ TEST_CASE("kafka.topics.overrides errors", "[config][topics][errors]") {
   SECTION("a pattern that does not compile") {
     const LoadResult result = load(with_topics("    overrides: [{match: \"shop.(orders\"}]\n"));
     const std::string message = message_at(result, "kafka.topics.overrides[0].match");
-    CHECK(message.rfind("must be a valid ECMAScript regular expression (", 0) == 0);
-    CHECK(message.find("); escape a literal '.' as '\\.', got 'shop.(orders'") !=
-          std::string::npos);
+    CHECK(message ==
+          "must be a valid ECMAScript regular expression: it has a '(' without its ')' at offset "
+          "5; close the group, or write '\\(' for a literal '(', got 'shop.(orders'");
     CHECK(result.errors.size() == 1);
   }
   SECTION("an override without match") {
