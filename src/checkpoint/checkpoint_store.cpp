@@ -107,11 +107,19 @@ Result<std::optional<event::SourcePosition>> CheckpointStore::load() const {
 Result<std::optional<PositionRecord>> CheckpointStore::load_record() const {
   if (auto checked = check_pipeline_name(); !checked) return checked.error();
   const std::string file = path();
-  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: a FIFO put in the file's place must not hang the start.
+  FileDescriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) {
     if (errno == ENOENT) return std::optional<PositionRecord>();
     return io_error("cannot open", file, errno);
   }
+  struct stat status {};
+  if (::fstat(fd.get(), &status) != 0) return io_error("cannot stat", file, errno);
+  if (!S_ISREG(status.st_mode)) {
+    return Error::corrupt("checkpoint file " + file +
+                          " is not a regular file (a device, FIFO or socket is in its place)");
+  }
+  // Bounded reads, whatever st_size says (it can change while reading).
   std::string content;
   char buffer[4096];
   for (;;) {
@@ -123,8 +131,10 @@ Result<std::optional<PositionRecord>> CheckpointStore::load_record() const {
     if (n == 0) break;
     content.append(buffer, static_cast<std::size_t>(n));
     if (content.size() > kMaxFileBytes) {
-      return Error::corrupt(file + ": larger than " + std::to_string(kMaxFileBytes) +
-                            " bytes, not a checkpoint file");
+      return Error::corrupt("checkpoint file " + file + " holds more than " +
+                            std::to_string(kMaxFileBytes >> 20) +
+                            " MiB, the most tributary reads: it is not a checkpoint file (one "
+                            "is a few hundred bytes)");
     }
   }
   auto record = position_record_from_json(content);
