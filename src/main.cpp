@@ -40,12 +40,17 @@ int usage_error(const std::string& message) {
   return 2;
 }
 
-std::optional<tributary::config::Config> load(const std::string& path) {
-  auto loaded = tributary::config::load_from_file(path);
+std::optional<tributary::config::Config> load(const std::string& path,
+                                              const tributary::config::LoadOptions& options) {
+  auto loaded = tributary::config::load_from_file(path, options);
   if (!loaded.config) {
-    std::cerr << "tributary: configuration " << path << " has " << loaded.errors.size()
-              << " problem(s):\n";
+    std::cerr << "tributary: configuration " << path << " has "
+              << loaded.errors.size() + loaded.omitted_errors << " problem(s):\n";
     for (const auto& error : loaded.errors) std::cerr << "  " << error.to_string() << "\n";
+    if (loaded.omitted_errors > 0) {
+      std::cerr << "  ... and " << loaded.omitted_errors
+                << " more problem(s), not listed (fix the ones above and check again)\n";
+    }
   }
   return loaded.config;
 }
@@ -55,8 +60,17 @@ int offsets_show(const tributary::config::Config& config) {
     tributary::checkpoint::CheckpointStore store(config.offsets.directory, pipeline.name);
     auto position = store.load_record();
     if (!position.ok()) {
-      std::cerr << "tributary: " << position.error().message << "\n";
-      return 1;
+      const bool retriable = position.error().kind == tributary::ErrorKind::kRetriable;
+      std::cerr << "tributary: pipeline " << pipeline.name << ": " << position.error().message
+                << "\n";
+      if (position.error().kind == tributary::ErrorKind::kCorrupt) {
+        std::cerr << "fix: restore the file from a backup, or move it away (run then resumes "
+                     "from the pipeline's offsets record in Kafka, or without one takes a new "
+                     "snapshot), or record a position on purpose: tributary offsets reset "
+                     "--config FILE --pipeline "
+                  << pipeline.name << " --to-slot | --snapshot\n";
+      }
+      return retriable ? 1 : 2;
     }
     if (!*position) {
       std::cout << "{\"pipeline\":\"" << pipeline.name << "\",\"checkpoint\":null,\"file\":\""
@@ -119,15 +133,18 @@ int main(int argc, char** argv) {
   } else if (!pipeline_name.empty()) {
     return usage_error("--pipeline is an option of offsets reset only");
   }
-  auto config = load(config_path);
+  // offsets show reads only the checkpoint files: it needs none of the secrets a connection would.
+  tributary::config::LoadOptions load_options;
+  load_options.secrets = command != std::vector<std::string>{"offsets", "show"};
+  auto config = load(config_path, load_options);
   if (!config) return 2;
   const bool offline = command == std::vector<std::string>{"check", "--offline"};
   if (command == std::vector<std::string>{"check"} || offline) {
     std::cout << "configuration " << config_path << " is valid (" << config->pipelines.size()
               << " pipeline(s))\n";
     int problems = 0;
-    for (const auto& finding : offline ? tributary::app::local_checks(*config)
-                                       : tributary::app::preflight(*config)) {
+    for (const auto& finding :
+         offline ? tributary::app::local_checks(*config) : tributary::app::preflight(*config)) {
       std::cout << (finding.problem ? "PROBLEM " : "ok      ") << finding.scope << ": "
                 << finding.text << "\n";
       problems += finding.problem ? 1 : 0;
