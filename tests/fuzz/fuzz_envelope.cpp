@@ -1,13 +1,14 @@
 // libFuzzer target: the Debezium envelope (envelope::Serializer) on random typed values.
 //
-// FuzzedDataProvider turns the input into a table (columns of every supported TypeKind, key
-// columns) and 1-4 change events of it whose values are nulls, unchanged TOAST values, typed
-// values or text, the text either built in the type's PostgreSQL output form from fuzzed numbers
-// (so valid values reach every conversion) or raw fuzzed bytes. Each event is serialized with
-// schemas on and off. Properties: an error (kCorrupt: a value; kConfig: a name) appends
-// nothing; both serializers agree on success and on topics; every key and value is one
-// well-formed JSON object in valid UTF-8 (parsed back with RapidJSON); with schemas on it is
-// {"schema":...,"payload":P} and P is exactly the schemas-off document; every value has an "op".
+// FuzzedDataProvider turns the input into a table (columns of every supported TypeKind, some
+// left out as tables.unsupported_columns skip does, key columns) and 1-4 change events of it
+// whose values are nulls, unchanged TOAST values, typed values or text, the text either built in
+// the type's PostgreSQL output form from fuzzed numbers (so valid values reach every conversion)
+// or raw fuzzed bytes. Each event is serialized with schemas on and off. Properties: an error
+// (kCorrupt: a value; kConfig: a name) appends nothing; both serializers agree on success and on
+// topics; every key and value is one well-formed JSON object in valid UTF-8 (parsed back with
+// RapidJSON); with schemas on it is {"schema":...,"payload":P} and P is exactly the schemas-off
+// document; every value has an "op".
 #include <fuzzer/FuzzedDataProvider.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -17,6 +18,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -215,12 +217,19 @@ std::shared_ptr<const event::TableSchema> table(FuzzedDataProvider& in) {
   schema->source_oid = in.ConsumeIntegral<uint32_t>();
   schema->version = in.ConsumeIntegral<uint32_t>();
   const int columns = in.ConsumeIntegralInRange(1, 8);
+  std::set<std::string> names;  // PostgreSQL column names are unique (JSON keys then are too)
   for (int i = 0; i < columns; ++i) {
     event::Column column;
     column.name = in.ConsumeIntegralInRange(0, 7) == 0 ? in.ConsumeRandomLengthString(12)
                                                         : "c" + std::to_string(i);
+    if (!names.insert(column.name).second) {
+      column.name = "c" + std::to_string(i);
+      if (!names.insert(column.name).second) return nullptr;
+    }
     column.type = column_type(in, false);
     column.optional = in.ConsumeBool();
+    // tables.unsupported_columns skip: left out of key, before, after and schema.
+    column.omitted = in.ConsumeIntegralInRange(0, 7) == 0;
     schema->columns.push_back(std::move(column));
   }
   for (int i = in.ConsumeIntegralInRange(0, 2); i > 0; --i) {
@@ -292,7 +301,7 @@ void check_pair(const std::optional<std::string>& with_schema,
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
   const auto schema = table(in);
-  if (!envelope::check_supported(*schema).ok()) return 0;  // the source refuses such a table
+  if (!schema || !envelope::check_supported(*schema).ok()) return 0;  // the source refuses it
 
   envelope::Options options;
   options.topic_prefix = name(in, "shop");
