@@ -60,6 +60,10 @@ int run(const config::Config& config, const std::string& config_path) {
   if (!startup_checks(config)) return 2;
 
   boost::asio::io_context io;
+  // Registered first: a signal that arrives while the rest starts up waits for its handler below
+  // instead of ending the process.
+  boost::asio::signal_set signals(io);
+  for (int number : kHandledSignals) signals.add(number);
   metrics::Metrics metrics;
   metrics::HealthState health;
   metrics::HttpServer http(
@@ -124,8 +128,6 @@ int run(const config::Config& config, const std::string& config_path) {
   // handled (SIGQUIT keeps its core dump); writes to closed sockets fail with EPIPE instead.
   std::signal(SIGPIPE, SIG_IGN);
   config::Config reloadable = config;  // SIGHUP compares the file with it; log.level is applied
-  boost::asio::signal_set signals(io);
-  for (int number : kHandledSignals) signals.add(number);
   std::function<void()> wait_for_signal = [&] {
     signals.async_wait([&](boost::system::error_code ec, int number) {
       if (ec) return;

@@ -204,7 +204,9 @@ def test_another_server_is_refused_then_reset_to_slot_streams_from_its_slot(env)
 
 
 def test_server_replaced_while_running_stops_the_pipeline_at_reconnect(env):
-    """The checks run on every reconnect too: another cluster behind the same host and port."""
+    """The checks run on every reconnect too: another cluster behind the same host and port. The
+    pipeline had run, so it is retried with backoff instead of ending the process (issue 7, item 4:
+    other pipelines go on); each attempt refuses the other cluster the same way."""
     a = env.pg_server()
     db = "shop_replaced"
     a.create_database(db)
@@ -234,12 +236,23 @@ def test_server_replaced_while_running_stops_the_pipeline_at_reconnect(env):
     b._start_postmaster(keep_port=True)
     slot_b = b.slot_info(slot)
 
-    code = daemon.wait(timeout=120)
+    refusal = f"system identifier {system_a} recorded, {system_identifier(b)} on the server"
+    wait_until(lambda: daemon.check_running("the refusal of the other cluster")
+               and any(refusal in line for line in error_lines(daemon.current_run_stderr())), 120,
+               lambda: f"the refusal in stderr:\n{daemon.stderr_tail(30)}")
+    last = {}
+
+    def retried():
+        daemon.check_running("/readyz naming the retried pipeline")
+        last["readyz"] = daemon.http_get("/readyz")
+        return last["readyz"][0] == 503 and "retrying after" in last["readyz"][1] \
+            and refusal in last["readyz"][1]
+
+    wait_until(retried, 60, lambda: f"/readyz naming the refusal; last {last.get('readyz')}")
     log = daemon.current_run_stderr()
-    assert code == 2, f"exit {code}, expected 2:\n{log[-3000:]}"
-    assert any(f"system identifier {system_a} recorded, {system_identifier(b)} on the server" in line
-               for line in error_lines(log)), log[-3000:]
     assert "reconnecting" in log, log[-3000:]
+    assert b.slot_info(slot) == slot_b
+    assert daemon.sigterm(timeout=60) == 0
     assert b.slot_info(slot) == slot_b
 
 
