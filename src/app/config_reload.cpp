@@ -20,7 +20,10 @@ constexpr std::size_t kErrorsShown = 3;
 
 /// Whether the option's value differs; nullopt when the binding cannot be read (sections, lists).
 std::optional<bool> differs(const Option& option, Target a, Target b) {
-  if (option.path == "pipelines[].source.type") return a.pipeline->source.type != b.pipeline->source.type;
+  // Enum rows bind a setter, not a member: compared here.
+  if (option.path == "pipelines[].source.type") {
+    return a.pipeline->source.type != b.pipeline->source.type;
+  }
   if (option.path == "pipelines[].snapshot.mode") {
     return a.pipeline->snapshot.mode != b.pipeline->snapshot.mode;
   }
@@ -100,15 +103,13 @@ std::vector<std::string> changed_keys(const config::Config& before, const config
 void reload(const std::string& path, config::Config& running) {
   auto loaded = config::load_from_file(path);
   if (!loaded.config) {
-    std::string text = "SIGHUP: configuration " + path + " has " +
-                       std::to_string(loaded.errors.size()) +
+    const std::size_t total = loaded.errors.size() + loaded.omitted_errors;
+    std::string text = "SIGHUP: configuration " + path + " has " + std::to_string(total) +
                        " problem(s); keeping the running configuration:";
     for (std::size_t i = 0; i < loaded.errors.size() && i < kErrorsShown; ++i) {
       text += (i == 0 ? " " : "; ") + loaded.errors[i].to_string();
     }
-    if (loaded.errors.size() > kErrorsShown) {
-      text += "; and " + std::to_string(loaded.errors.size() - kErrorsShown) + " more";
-    }
+    if (total > kErrorsShown) text += "; and " + std::to_string(total - kErrorsShown) + " more";
     log::error({}, text);
     return;
   }
