@@ -40,6 +40,8 @@ class Pipeline {
   void start();
   void stop();
   const std::string& name() const { return pipeline_.name; }
+  /// The pipeline stopped for good (its `stopped` callback ran).
+  bool finished() const { return finished_; }
   /// One line for the SIGUSR1 status dump: state, committed position, lag, Kafka, failures.
   std::string status_line() const;
   /// The last position committed to Kafka and the checkpoint file, as text ("none" before one).

@@ -18,6 +18,8 @@ import re
 import signal
 import uuid
 
+import pytest
+
 from tributary_testing import daemon as daemon_mod
 from tributary_testing.feed import EventFeed, change_matcher
 from tributary_testing.util import free_port, wait_until
@@ -238,7 +240,11 @@ def test_failed_pipeline_is_retried_alone_and_recovers(env):
 
 # ---- item 8: SIGTERM while Kafka is unreachable ----------------------------------------------------
 
-def test_sigterm_while_kafka_is_down_exits_1_and_loses_nothing(env):
+@pytest.mark.parametrize("fault", ["stopped", "frozen"])
+def test_sigterm_while_kafka_is_down_exits_1_and_loses_nothing(env, fault):
+    # stopped: connections refused, commits fail fast and the sink gives up at its deadline;
+    # frozen (SIGSTOP): connections hang, a commit blocks for its whole timeout and the process's
+    # 30 s shutdown limit ends it.
     kafka = env.kafka(topics={"lc_down.public.items": PARTITIONS, "lc_down.offsets": 1})
     c = Capture(env, kafka, "lc_down", "", seed=81)
     daemon = env.daemon(config_of(env, kafka, [c], "lc_down.offsets", max_events=100))
@@ -247,8 +253,11 @@ def test_sigterm_while_kafka_is_down_exits_1_and_loses_nothing(env):
     c.workload.start(1500, rate=200, max_txn_size=20)
     c.wait_progress(200, 60, "before the outage")
 
-    kafka.stop(1)
-    daemon.wait_readyz(503, 30, "Kafka is down")
+    if fault == "stopped":
+        kafka.stop(1)
+    else:
+        kafka.freeze(1)
+    daemon.wait_readyz(503, 60, "Kafka is down")
     # Changes committed in PostgreSQL after the broker went away: read, not committed to Kafka.
     seq = c.workload.last_seq
     wait_until(lambda: c.workload.last_seq >= seq + 100 or c.workload.done.is_set(), 60,
@@ -261,7 +270,10 @@ def test_sigterm_while_kafka_is_down_exits_1_and_loses_nothing(env):
                                   line) for line in lost), log[-3000:]
     print("exit line:", lost[-1])
 
-    kafka.start_node(1)
+    if fault == "stopped":
+        kafka.start_node(1)
+    else:
+        kafka.thaw(1)
     c.workload.join(timeout=120)
     daemon.start()
     c.wait_emitted(c.workload.log[-1], 120, "after the restart")
