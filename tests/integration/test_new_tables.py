@@ -97,6 +97,9 @@ def test_widened_include_snapshots_an_existing_table_then_streams_it(env):
                         pipeline={"tables": {"include": ["public\\.items"]}})
     daemon = env.daemon(config)
     daemon.start()
+    # Ready comes while the initial snapshot still runs: stop only once it is checkpointed.
+    wait_until(lambda: (_checkpoint(daemon, name) or {}).get("snapshot_completed"), 120,
+               "the initial snapshot to be checkpointed")
     assert daemon.sigterm(timeout=60) == 0
 
     config["pipelines"][0]["tables"]["include"] = ["public\\.items", "public\\.late"]
@@ -147,6 +150,9 @@ def test_kill_after_the_join_snapshot_before_the_join_point_doubles_nothing(env,
                         pipeline={"tables": {"include": ["public\\.items", "public\\.bulk"]}})
     daemon = env.daemon(config)
     daemon.start()
+    # Ready comes while the initial snapshot still runs: stop only once it is checkpointed.
+    wait_until(lambda: (_checkpoint(daemon, name) or {}).get("snapshot_completed"), 120,
+               "the initial snapshot to be checkpointed")
     assert daemon.sigterm(timeout=60) == 0
 
     # Between the checkpoint and the join: one large transaction the stream reads for a while
