@@ -103,17 +103,6 @@ struct MetadataHandle {
   }
 };
 
-/// librdkafka's own warnings, under the admin's log scope (its threads; log::write is thread-safe).
-void log_from_librdkafka(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
-  const auto* scope = static_cast<const std::string*>(rd_kafka_opaque(rk));
-  if (scope == nullptr || scope->empty() || level > 4) return;
-  std::string message = std::string("librdkafka admin ") + facility + ": " + text;
-  if (level <= 3) {
-    log::error(*scope, message);
-  } else {
-    log::warn(*scope, message);
-  }
-}
 
 std::string join(const std::vector<std::string>& names) {
   std::string out;
@@ -185,6 +174,20 @@ TopicAdmin::~TopicAdmin() {
   if (client_) rd_kafka_destroy(client_);
 }
 
+/// librdkafka's own warnings, under the admin's log scope (its threads; log::write is thread-safe),
+/// secret property values masked.
+void log_from_librdkafka(const rd_kafka_t* rk, int level, const char* facility, const char* text) {
+  const auto* admin = static_cast<const TopicAdmin*>(rd_kafka_opaque(rk));
+  if (admin == nullptr || admin->log_scope_.empty() || level > 4) return;
+  const std::string message = mask_secret_values(
+      std::string("librdkafka admin ") + facility + ": " + text, admin->properties_);
+  if (level <= 3) {
+    log::error(admin->log_scope_, message);
+  } else {
+    log::warn(admin->log_scope_, message);
+  }
+}
+
 Result<std::unique_ptr<TopicAdmin>> TopicAdmin::create(
     const std::string& bootstrap_servers, const std::map<std::string, std::string>& properties,
     const std::string& client_id, const std::string& log_scope) {
@@ -209,7 +212,8 @@ Result<std::unique_ptr<TopicAdmin>> TopicAdmin::create(
     rd_kafka_conf_destroy(conf);
     return ok.error();
   }
-  rd_kafka_conf_set_opaque(conf, const_cast<std::string*>(&self->log_scope_));
+  self->properties_ = properties;
+  rd_kafka_conf_set_opaque(conf, self.get());
   rd_kafka_conf_set_log_cb(conf, &log_from_librdkafka);
   // A producer handle is librdkafka's usual admin client; this one never produces.
   self->client_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);

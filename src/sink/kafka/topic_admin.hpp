@@ -120,6 +120,9 @@ class TopicAdmin {
   rd_kafka_s* client_ = nullptr;
   const std::string bootstrap_servers_;  ///< for messages
   const std::string log_scope_;          ///< owned here: librdkafka's log callback reads it
+  std::map<std::string, std::string> properties_;  ///< to mask secrets in librdkafka's log lines
+
+  friend void log_from_librdkafka(const rd_kafka_s*, int, const char*, const char*);
 };
 
 }  // namespace tributary::sink
