@@ -81,6 +81,7 @@ void Pipeline::launch() {
     boost::asio::post(io_, [this, generation, position] {
       if (generation != generation_) return;
       committed_ = position;
+      started_once_ = true;  // the whole path works: source, envelope, topics, Kafka transactions
       if (source_) source_->acknowledge(position);
     });
   };
@@ -181,7 +182,6 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
 void Pipeline::on_reading(bool streaming) {
   if (stopping_ || tearing_down_) return;
   backoff_ = std::chrono::milliseconds(500);
-  started_once_ = true;
   phase_ = streaming ? "streaming" : "snapshotting";
   if (failures_ > 0) {
     log::info(pipeline_.name, "recovered after " + std::to_string(failures_) +

@@ -22,7 +22,8 @@ namespace tributary::app {
 /// Lifecycle: start -> (committer ready) -> source running -> stop or failure.
 /// A retriable source failure drains the queue into Kafka, then reconnects from the committed
 /// position with backoff. Any other failure:
-/// - before the pipeline ever reached snapshotting or streaming: the pipeline stops with exit code
+/// - before the pipeline ever committed a Kafka transaction (a setup problem found only at the
+///   first commit, such as missing topics, counts as such): it stops with exit code
 ///   2 for a configuration / setup error (restarting cannot help), else 1;
 /// - when another instance took over the transactional.id: exit code 1 (starting again would fence
 ///   that instance in turn, and the two would take turns forever);
@@ -90,7 +91,7 @@ class Pipeline {
   bool reconnecting_ = false;
   bool tearing_down_ = false;      ///< stopping source and committer for a retry
   bool first_start_ = true;
-  bool started_once_ = false;      ///< reached snapshotting or streaming at least once
+  bool started_once_ = false;      ///< committed a Kafka transaction at least once
   bool finished_ = false;
   bool up_ = false;
   std::string phase_ = "starting";
