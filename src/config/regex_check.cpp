@@ -133,9 +133,52 @@ std::string regex_problem(const std::string& pattern, std::regex_constants::erro
   }
 }
 
+// libstdc++ reads the number of a back-reference ('\12') or a repeat count ('{3,5}') into an int
+// without an overflow check (undefined behaviour, found by the config fuzz target), so such
+// numbers are bounded here before std::regex sees them.
+std::optional<std::string> oversized_number(const std::string& pattern) {
+  constexpr std::size_t kMaxDigits = 6;
+  auto digits_at = [&](std::size_t i) {
+    std::size_t n = 0;
+    while (i + n < pattern.size() && pattern[i + n] >= '0' && pattern[i + n] <= '9') ++n;
+    return n;
+  };
+  bool in_class = false;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    const char c = pattern[i];
+    if (c == '\\') {
+      if (digits_at(i + 1) > kMaxDigits) {
+        return "has a back-reference '\\" + pattern.substr(i + 1, kMaxDigits) +
+               "...' with too many digits; a literal digit after '\\' is written as '[0-9]' "
+               "or without the backslash";
+      }
+      ++i;  // the escaped character
+    } else if (in_class) {
+      in_class = c != ']';
+    } else if (c == '[') {
+      in_class = true;
+      if (i + 1 < pattern.size() && pattern[i + 1] == ']') ++i;
+    } else if (c == '{') {
+      for (std::size_t j = i + 1; j < pattern.size() && pattern[j] != '}';) {
+        const std::size_t n = digits_at(j);
+        if (n > kMaxDigits) {
+          return "has a repeat count '{" + pattern.substr(j, kMaxDigits) +
+                 "...' with more than 6 digits; use a smaller count";
+        }
+        if (n == 0 && pattern[j] != ',') break;  // not a repeat count: '{' is a literal
+        j += n == 0 ? 1 : n;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::optional<std::string> regular_expression(const std::string& value) {
+  if (auto problem = oversized_number(value)) {
+    return "must be a valid ECMAScript regular expression: it " + *problem;
+  }
   try {
     std::regex compiled(value, std::regex::ECMAScript);
   } catch (const std::regex_error& error) {

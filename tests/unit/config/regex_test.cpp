@@ -97,4 +97,22 @@ TEST_CASE("kafka.topics.overrides[].match and tables.exclude get the same messag
 }
 
 }  // namespace
+TEST_CASE("numbers libstdc++ would overflow are refused before it compiles them",
+          "[config][regex]") {
+  // A back-reference or repeat count past int made libstdc++ overflow (config fuzz target).
+  CHECK(problem_of("inventory\\3333333333333333333333").find("back-reference") !=
+        std::string::npos);
+  CHECK(problem_of("a{99999999999}").find("repeat count") != std::string::npos);
+  CHECK(problem_of("a{1,99999999999}").find("repeat count") != std::string::npos);
+  // Long digit runs elsewhere are literals.
+  const LoadResult result = testing::load(
+      "pipelines:\n"
+      "  - name: shop\n"
+      "    source: {type: postgres, database: shop, user: cdc}\n"
+      "    tables: {include: [\"public\\\\.t_12345678901234\"]}\n"
+      "kafka: {bootstrap_servers: k}\n");
+  INFO(testing::all_errors(result));
+  CHECK(result.config.has_value());
+}
+
 }  // namespace tributary::config
