@@ -12,5 +12,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=600
 if [ $# -gt 0 ] && [[ "$1" =~ ^[0-9]+$ ]]; then seconds="$1"; shift; fi
-exec nice -n "${FUZZ_NICE:-15}" tests/fuzz/run.sh --build-dir "${FUZZ_BUILD_DIR:-build-fuzz}" \
+TRIBUTARY_FUZZ_SEED="${TRIBUTARY_FUZZ_SEED:-0}" exec nice -n "${FUZZ_NICE:-15}" tests/fuzz/run.sh --build-dir "${FUZZ_BUILD_DIR:-build-fuzz}" \
   --seconds "$seconds" --jobs "${FUZZ_JOBS:-2}" "$@"

@@ -87,7 +87,10 @@ main() {
     local work="$build_dir/corpus/$target"
     local seeds="$source_dir/tests/fuzz/corpus/$target"
     local dictionary="$source_dir/tests/fuzz/$target.dict"
-    local args=(-max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048
+    # A fixed seed (TRIBUTARY_FUZZ_SEED, default 1) makes a run repeat the previous one's first
+    # mutations, so what CI finds was there to find in the run before it; scripts/fuzz.sh passes 0
+    # (a new seed each time) for the long runs.
+    local args=(-seed="${TRIBUTARY_FUZZ_SEED:-1}" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048
                 -print_final_stats=1 -artifact_prefix="$build_dir/artifacts/$target-")
     if [ -f "$dictionary" ]; then args+=(-dict="$dictionary"); fi
     mkdir -p "$work"
