@@ -154,6 +154,7 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
   source::postgres::SourceCallbacks callbacks;
   callbacks.failed = [this](Error error) { on_source_failed(std::move(error)); };
   callbacks.finished = [this] {
+    if (tearing_down_) return;  // a failure came first: the retry decides
     log::info(pipeline_.name, "snapshot.mode initial_only: snapshot done, stopping");
     stop();
   };

@@ -75,7 +75,7 @@ void PostgresSource::acknowledge(const event::SourcePosition& position) {
 }
 
 void PostgresSource::post_failure(Error error) {
-  boost::asio::post(io_, [this, error = std::move(error)]() mutable {
+  post_alive([this, error = std::move(error)]() mutable {
     if (callbacks_.failed) callbacks_.failed(std::move(error));
   });
 }
@@ -199,7 +199,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
   }
   const bool initial_only = pipeline_.snapshot.mode == config::SnapshotMode::kInitialOnly;
   if (initial_only && completed && plan.joining.empty()) {
-    boost::asio::post(io_, [this] {
+    post_alive([this] {
       if (callbacks_.finished) callbacks_.finished();
     });
     return;
@@ -244,7 +244,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     log::info(name, "created replication slot " + source.slot + " at " +
                         event::format_lsn(created->consistent_point) + ", snapshot " +
                         created->snapshot_name);
-    boost::asio::post(io_, [this] {
+    post_alive([this] {
       if (callbacks_.reading) callbacks_.reading(false);
     });
     SnapshotOptions options;
@@ -266,7 +266,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     log::info(name, "snapshot completed; streaming will start at " +
                         event::format_lsn(created->consistent_point));
     if (pipeline_.snapshot.mode == config::SnapshotMode::kInitialOnly) {
-      boost::asio::post(io_, [this] {
+      post_alive([this] {
         if (callbacks_.finished) callbacks_.finished();
       });
       return;
@@ -309,7 +309,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     marker.tables = std::make_shared<const event::CaptureSet>(captured);
     queue_.push(std::move(marker));
   } else if (!plan.joining.empty()) {
-    boost::asio::post(io_, [this] {
+    post_alive([this] {
       if (callbacks_.reading) callbacks_.reading(false);
     });
     JoinOptions options;
@@ -347,7 +347,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
                      "twice)");
     }
     if (initial_only) {
-      boost::asio::post(io_, [this] {
+      post_alive([this] {
         if (callbacks_.finished) callbacks_.finished();
       });
       return;
@@ -355,7 +355,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
   }
   prepared->captured = std::make_shared<const event::CaptureSet>(std::move(captured));
   prepared->catalog = std::move(catalog);
-  boost::asio::post(io_, [this, prepared] { start_streaming(prepared); });
+  post_alive([this, prepared] { start_streaming(prepared); });
 }
 
 void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
@@ -76,6 +77,14 @@ class PostgresSource {
              std::optional<event::CaptureSet> recorded_tables, bool first_start);
   void start_streaming(std::shared_ptr<Prepared> prepared);
   void post_failure(Error error);
+  /// Runs `f` on the loop unless this source was destroyed meanwhile (the set-up thread posts while
+  /// the destructor joins it).
+  template <typename F>
+  void post_alive(F f) {
+    boost::asio::post(io_, [alive = alive_, f = std::move(f)]() mutable {
+      if (*alive) f();
+    });
+  }
   void schedule_wal_probe();
 
   boost::asio::io_context& io_;
