@@ -10,8 +10,8 @@
 #include <memory>
 #include <vector>
 
-#include "app/local_checks.hpp"
 #include "app/config_reload.hpp"
+#include "app/local_checks.hpp"
 #include "app/pipeline.hpp"
 #include "app/sd_notify.hpp"
 #include "base/log.hpp"
@@ -22,22 +22,33 @@
 namespace tributary::app {
 namespace {
 
-constexpr int kHandledSignals[] = {SIGINT,  SIGTERM,   SIGPWR,  SIGHUP, SIGUSR1,
+constexpr int kHandledSignals[] = {SIGINT,  SIGTERM, SIGPWR,    SIGHUP,  SIGUSR1,
                                    SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO};
 
 std::string signal_name(int number) {
   switch (number) {
-    case SIGINT: return "SIGINT";
-    case SIGTERM: return "SIGTERM";
-    case SIGPWR: return "SIGPWR";
-    case SIGHUP: return "SIGHUP";
-    case SIGUSR1: return "SIGUSR1";
-    case SIGUSR2: return "SIGUSR2";
-    case SIGALRM: return "SIGALRM";
-    case SIGVTALRM: return "SIGVTALRM";
-    case SIGPROF: return "SIGPROF";
-    case SIGIO: return "SIGIO";
-    default: return "signal " + std::to_string(number);
+    case SIGINT:
+      return "SIGINT";
+    case SIGTERM:
+      return "SIGTERM";
+    case SIGPWR:
+      return "SIGPWR";
+    case SIGHUP:
+      return "SIGHUP";
+    case SIGUSR1:
+      return "SIGUSR1";
+    case SIGUSR2:
+      return "SIGUSR2";
+    case SIGALRM:
+      return "SIGALRM";
+    case SIGVTALRM:
+      return "SIGVTALRM";
+    case SIGPROF:
+      return "SIGPROF";
+    case SIGIO:
+      return "SIGIO";
+    default:
+      return "signal " + std::to_string(number);
   }
 }
 
@@ -144,12 +155,12 @@ int run(const config::Config& config, const std::string& config_path) {
         reload(config_path, reloadable);
       } else if (number == SIGUSR1) {
         for (auto& pipeline : pipelines) {
-          log::write(log::shown(log::Level::kInfo), pipeline->name(), {},
-                     pipeline->status_line());
+          log::write(log::shown(log::Level::kInfo), pipeline->name(), {}, pipeline->status_line());
         }
       } else {
-        log::warn({}, name + " received; ignored (SIGUSR1 logs each pipeline's status, SIGHUP "
-                             "re-reads the configuration, SIGTERM stops)");
+        log::warn({}, name +
+                          " received; ignored (SIGUSR1 logs each pipeline's status, SIGHUP "
+                          "re-reads the configuration, SIGTERM stops)");
       }
       wait_for_signal();
     });

@@ -117,8 +117,8 @@ void reload(const std::string& path, config::Config& running) {
   std::string applied;
   std::string at_restart;
   for (const auto& key : changed_keys(running, next)) {
-    const bool runtime = std::find(std::begin(kRuntimeKeys), std::end(kRuntimeKeys), key) !=
-                         std::end(kRuntimeKeys);
+    const bool runtime =
+        std::find(std::begin(kRuntimeKeys), std::end(kRuntimeKeys), key) != std::end(kRuntimeKeys);
     std::string& list = runtime ? applied : at_restart;
     list += (list.empty() ? "" : ", ") + key;
   }

@@ -60,9 +60,9 @@ std::filesystem::path existing_ancestor(std::filesystem::path path, struct stat&
 /// Creates, writes, fsyncs and removes a probe file, then fsyncs the directory: what saving a
 /// checkpoint does there.
 std::optional<std::string> probe_write(const std::string& directory) {
-  const std::string probe = (std::filesystem::path(directory) /
-                             (".tributary-write-probe-" + std::to_string(::getpid())))
-                                .string();
+  const std::string probe =
+      (std::filesystem::path(directory) / (".tributary-write-probe-" + std::to_string(::getpid())))
+          .string();
   const auto failed = [&](const std::string& step, int error) {
     return kDirectoryKey + std::string(" ") + directory + " is not usable by " + this_user() +
            ": cannot " + step + ": " + std::strerror(error) + " (" + fix_writable(directory) + ")";
@@ -96,15 +96,15 @@ void check_checkpoint_file(const std::string& directory, const std::string& pipe
     if (::stat(file.c_str(), &st) != 0) {
       if (errno == ENOENT) continue;
       out.push_back({true, pipeline,
-                     "checkpoint file " + file + " (" + kDirectoryKey + "/<pipeline>.offsets): " +
-                         "cannot stat: " + std::strerror(errno) + " (" + fix_writable(directory) +
-                         ")"});
+                     "checkpoint file " + file + " (" + kDirectoryKey +
+                         "/<pipeline>.offsets): " + "cannot stat: " + std::strerror(errno) + " (" +
+                         fix_writable(directory) + ")"});
       continue;
     }
     if (!S_ISREG(st.st_mode)) {
       out.push_back({true, pipeline,
-                     "checkpoint file " + file + " (" + kDirectoryKey +
-                         "/<pipeline>.offsets) is " + file_type(st) +
+                     "checkpoint file " + file + " (" + kDirectoryKey + "/<pipeline>.offsets) is " +
+                         file_type(st) +
                          ", not a regular file: the checkpoint cannot be read or written (fix: "
                          "move it out of " +
                          directory + ", or set " + kDirectoryKey + " to another directory)"});
@@ -148,7 +148,8 @@ std::vector<Finding> check_offsets_directory(const config::Config& config, bool 
       return out;
     }
     if (!create) {
-      if (!ancestor.empty() && ::faccessat(AT_FDCWD, ancestor.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
+      if (!ancestor.empty() &&
+          ::faccessat(AT_FDCWD, ancestor.c_str(), W_OK | X_OK, AT_EACCESS) != 0) {
         problem(directory + " does not exist, and " + this_user() + " cannot create it in " +
                 ancestor.string() + ": " + std::strerror(errno) + " (fix: create it for that " +
                 "user, or set " + kDirectoryKey + " to a directory it can write)");
@@ -175,7 +176,8 @@ std::vector<Finding> check_offsets_directory(const config::Config& config, bool 
     return out;
   }
   const std::size_t before = out.size();
-  for (const auto& pipeline : config.pipelines) check_checkpoint_file(directory, pipeline.name, out);
+  for (const auto& pipeline : config.pipelines)
+    check_checkpoint_file(directory, pipeline.name, out);
   if (out.size() == before) out.push_back({false, kDirectoryKey, directory + " is writable"});
   return out;
 }
@@ -233,8 +235,7 @@ std::string raise_open_file_limit() {
     return "cannot raise the open files limit from " + std::to_string(before) + " to " +
            std::to_string(target) + ": " + std::strerror(errno);
   }
-  return "open files limit raised from " + std::to_string(before) + " to " +
-         std::to_string(target);
+  return "open files limit raised from " + std::to_string(before) + " to " + std::to_string(target);
 }
 
 }  // namespace tributary::app

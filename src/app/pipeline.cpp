@@ -185,8 +185,8 @@ void Pipeline::on_reading(bool streaming) {
   backoff_ = std::chrono::milliseconds(500);
   phase_ = streaming ? "streaming" : "snapshotting";
   if (failures_ > 0) {
-    log::info(pipeline_.name, "recovered after " + std::to_string(failures_) +
-                                  " failure(s): " + phase_ + " again");
+    log::info(pipeline_.name,
+              "recovered after " + std::to_string(failures_) + " failure(s): " + phase_ + " again");
     health_.clear_retrying(pipeline_.name);
   }
   health_.set_source_connected(pipeline_.name, true);
@@ -376,8 +376,8 @@ std::string Pipeline::status_line() const {
   if (failures_ > 0) {
     line += " failures=" + std::to_string(failures_) + " last_error=" + last_error_;
     if (phase_ == "retrying") {
-      const auto in = std::chrono::ceil<std::chrono::seconds>(next_retry_ -
-                                                              std::chrono::steady_clock::now());
+      const auto in =
+          std::chrono::ceil<std::chrono::seconds>(next_retry_ - std::chrono::steady_clock::now());
       if (in.count() > 0) line += " next_retry_in_seconds=" + std::to_string(in.count());
     }
   }

@@ -82,20 +82,20 @@ class Pipeline {
   /// Bumped by launch(): callbacks of an earlier committer, still queued on the loop, are dropped.
   uint64_t generation_ = 0;
   std::chrono::steady_clock::time_point launched_;
-  bool committer_ready_ = false;   ///< this generation's committer called ready
-  bool committer_alive_ = false;   ///< this generation's committer has not called stopped
+  bool committer_ready_ = false;  ///< this generation's committer called ready
+  bool committer_alive_ = false;  ///< this generation's committer has not called stopped
   bool kafka_healthy_ = false;
-  bool kafka_warned_ = false;      ///< the "not reachable" warning of this generation was logged
+  bool kafka_warned_ = false;  ///< the "not reachable" warning of this generation was logged
   std::chrono::milliseconds backoff_{500};
   bool stopping_ = false;
   bool reconnecting_ = false;
-  bool tearing_down_ = false;      ///< stopping source and committer for a retry
+  bool tearing_down_ = false;  ///< stopping source and committer for a retry
   bool first_start_ = true;
-  bool started_once_ = false;      ///< committed a Kafka transaction at least once
+  bool started_once_ = false;  ///< committed a Kafka transaction at least once
   bool finished_ = false;
   bool up_ = false;
   std::string phase_ = "starting";
-  int failures_ = 0;               ///< consecutive failures (retried)
+  int failures_ = 0;  ///< consecutive failures (retried)
   std::chrono::seconds retry_delay_{1};
   std::chrono::steady_clock::time_point up_since_{};
   std::chrono::steady_clock::time_point next_retry_{};

@@ -126,7 +126,8 @@ Result<event::CaptureSet> read_tables(const rapidjson::Value& tables) {
   for (rapidjson::SizeType i = 0; i < tables.Size(); ++i) {
     const rapidjson::Value& entry = tables[i];
     const std::string where = "tables[" + std::to_string(i) + "].";
-    if (!entry.IsObject()) return corrupt("\"tables[" + std::to_string(i) + "]\" must be an object");
+    if (!entry.IsObject())
+      return corrupt("\"tables[" + std::to_string(i) + "]\" must be an object");
     const bool joined = member(entry, "join_lsn") != nullptr;
     std::vector<std::string_view> fields;
     if (joined) {

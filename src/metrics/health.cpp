@@ -70,8 +70,8 @@ void HealthState::set_waiting_for(const std::string& pipeline, const std::string
   pipelines_[pipeline].waiting_for = what;
 }
 
-void HealthState::set_retrying(const std::string& pipeline, const std::string& error,
-                               int attempts, SystemTime next_retry) {
+void HealthState::set_retrying(const std::string& pipeline, const std::string& error, int attempts,
+                               SystemTime next_retry) {
   std::lock_guard lock(mu_);
   auto& p = pipelines_[pipeline];
   p.retrying = true;
@@ -132,8 +132,7 @@ bool HealthState::ready_locked(std::string* why_not) const {
         const auto in = std::chrono::ceil<std::chrono::seconds>(p.next_retry - now).count();
         when = "next retry in " + std::to_string(in) + " s, at " + format_utc(p.next_retry);
       } else {
-        when = "retry " + std::to_string(p.attempts) + " running since " +
-               format_utc(p.next_retry);
+        when = "retry " + std::to_string(p.attempts) + " running since " + format_utc(p.next_retry);
       }
       add_reason(why_not, prefix + "retrying after " + std::to_string(p.attempts) +
                               " failure(s) (" + when + "): " + p.reason);

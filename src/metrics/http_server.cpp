@@ -178,10 +178,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (closed_) return;
     if (shared_->stopped) return close(CloseReason::kNone);
     if (ec == beast::error::timeout) {
-      shared_->request_timeout_log.write(
-          log::Level::kWarn, "http: request from " + peer_ + " not complete within " +
-                                 milliseconds(shared_->options.request_timeout) +
-                                 " (http.request_timeout_ms), closed the connection");
+      shared_->request_timeout_log.write(log::Level::kWarn,
+                                         "http: request from " + peer_ + " not complete within " +
+                                             milliseconds(shared_->options.request_timeout) +
+                                             " (http.request_timeout_ms), closed the connection");
       return close(CloseReason::kRequestTimeout);
     }
     if (ec == http::error::end_of_stream || ec == http::error::partial_message) {
@@ -307,10 +307,9 @@ bool make_room(HttpServer::Shared& shared, const std::string& why) {
   Session* victim = shared.idle.front();
   const auto idle_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(victim->idle_for()).count();
-  shared.evicted_log.write(log::Level::kWarn, "http: " + why +
-                                                  ", closed the connection idle longest (from " +
-                                                  victim->peer() + ", idle " +
-                                                  std::to_string(idle_ms) + " ms)");
+  shared.evicted_log.write(log::Level::kWarn,
+                           "http: " + why + ", closed the connection idle longest (from " +
+                               victim->peer() + ", idle " + std::to_string(idle_ms) + " ms)");
   victim->close(CloseReason::kEvicted);
   return true;
 }
@@ -335,8 +334,7 @@ void on_accept_error(const std::shared_ptr<HttpServer::Shared>& shared, beast::e
     shared->accept_failing_since = Clock::now();
     shared->accept_backoff = std::chrono::milliseconds(10);
     log::warn({}, "http: accept failed: " + ec.message() +
-                      "; retrying with backoff until it succeeds (" +
-                      std::to_string(open) +
+                      "; retrying with backoff until it succeeds (" + std::to_string(open) +
                       " connection(s) open; fix: raise the open files limit, LimitNOFILE= in "
                       "the systemd unit, or lower http.max_connections)");
   } else {

@@ -32,9 +32,9 @@ inline std::string printable(std::string_view bytes) {
 
 }  // namespace tributary::fuzz
 
-#define FUZZ_CHECK(condition, detail)                                                 \
-  do {                                                                                \
-    if (!(condition)) {                                                               \
-      ::tributary::fuzz::property_failed(#condition, __FILE__, __LINE__, (detail));   \
-    }                                                                                 \
+#define FUZZ_CHECK(condition, detail)                                               \
+  do {                                                                              \
+    if (!(condition)) {                                                             \
+      ::tributary::fuzz::property_failed(#condition, __FILE__, __LINE__, (detail)); \
+    }                                                                               \
   } while (0)

@@ -34,11 +34,11 @@ using event::TypeKind;
 using tributary::fuzz::printable;
 
 constexpr TypeKind kKinds[] = {
-    TypeKind::kBool,        TypeKind::kInt16,   TypeKind::kInt32,         TypeKind::kInt64,
-    TypeKind::kFloat32,     TypeKind::kFloat64, TypeKind::kDecimal,       TypeKind::kVariableDecimal,
-    TypeKind::kString,      TypeKind::kBytes,   TypeKind::kDate,          TypeKind::kTime,
-    TypeKind::kTimestamp,   TypeKind::kTimestampTz, TypeKind::kInterval,  TypeKind::kUuid,
-    TypeKind::kJson,        TypeKind::kXml,     TypeKind::kEnum,          TypeKind::kArray};
+    TypeKind::kBool,      TypeKind::kInt16,       TypeKind::kInt32,    TypeKind::kInt64,
+    TypeKind::kFloat32,   TypeKind::kFloat64,     TypeKind::kDecimal,  TypeKind::kVariableDecimal,
+    TypeKind::kString,    TypeKind::kBytes,       TypeKind::kDate,     TypeKind::kTime,
+    TypeKind::kTimestamp, TypeKind::kTimestampTz, TypeKind::kInterval, TypeKind::kUuid,
+    TypeKind::kJson,      TypeKind::kXml,         TypeKind::kEnum,     TypeKind::kArray};
 
 std::string format(const char* pattern, auto... values) {
   char buffer[128];
@@ -155,8 +155,8 @@ std::string typed_text(FuzzedDataProvider& in, const event::ColumnType& type) {
     }
     case TypeKind::kEnum:
       if (!type.enum_values.empty() && in.ConsumeBool()) {
-        return type.enum_values[in.ConsumeIntegralInRange<std::size_t>(
-            0, type.enum_values.size() - 1)];
+        return type
+            .enum_values[in.ConsumeIntegralInRange<std::size_t>(0, type.enum_values.size() - 1)];
       }
       return in.ConsumeRandomLengthString(16);
     case TypeKind::kArray: {
@@ -221,7 +221,7 @@ std::shared_ptr<const event::TableSchema> table(FuzzedDataProvider& in) {
   for (int i = 0; i < columns; ++i) {
     event::Column column;
     column.name = in.ConsumeIntegralInRange(0, 7) == 0 ? in.ConsumeRandomLengthString(12)
-                                                        : "c" + std::to_string(i);
+                                                       : "c" + std::to_string(i);
     if (!names.insert(column.name).second) {
       column.name = "c" + std::to_string(i);
       if (!names.insert(column.name).second) return nullptr;
@@ -252,7 +252,8 @@ event::ChangeEvent change(FuzzedDataProvider& in,
   event::ChangeEvent out;
   out.op = in.PickValueInArray(kOps);
   out.schema = schema;
-  const bool has_before = out.op == event::Op::kDelete || (out.op == event::Op::kUpdate && in.ConsumeBool());
+  const bool has_before =
+      out.op == event::Op::kDelete || (out.op == event::Op::kUpdate && in.ConsumeBool());
   if (has_before) {
     out.before = row(in, *schema);
     out.before_is_key_only = in.ConsumeBool();
@@ -273,10 +274,10 @@ rapidjson::Document parse_object(const std::string& json, const char* what) {
   rapidjson::Document document;
   document.Parse<rapidjson::kParseValidateEncodingFlag | rapidjson::kParseFullPrecisionFlag>(
       json.data(), json.size());
-  FUZZ_CHECK(!document.HasParseError(),
-             std::string(what) + " is not valid JSON (" +
-                 rapidjson::GetParseError_En(document.GetParseError()) + " at " +
-                 std::to_string(document.GetErrorOffset()) + "): " + printable(json));
+  FUZZ_CHECK(!document.HasParseError(), std::string(what) + " is not valid JSON (" +
+                                            rapidjson::GetParseError_En(document.GetParseError()) +
+                                            " at " + std::to_string(document.GetErrorOffset()) +
+                                            "): " + printable(json));
   FUZZ_CHECK(document.IsObject(), std::string(what) + " is not an object: " + printable(json));
   return document;
 }

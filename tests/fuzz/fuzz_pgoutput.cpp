@@ -32,8 +32,8 @@ void check_error(const tributary::Error& error, std::string_view protocol, std::
   const std::string digits = error.message.substr(at + 11);
   FUZZ_CHECK(!digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos,
              error.message);
-  FUZZ_CHECK(std::stoull(digits) <= size, error.message + " (input of " + std::to_string(size) +
-                                              " bytes)");
+  FUZZ_CHECK(std::stoull(digits) <= size,
+             error.message + " (input of " + std::to_string(size) + " bytes)");
 }
 
 void check_tuple(const po::Tuple& tuple) {
@@ -49,8 +49,7 @@ void decode_pgoutput(std::string_view bytes) {
   if (!message.ok()) {
     check_error(message.error(), "pgoutput", bytes.size());
     auto again = po::decode(bytes);
-    FUZZ_CHECK(!again.ok() && again.error().message == message.error().message,
-               printable(bytes));
+    FUZZ_CHECK(!again.ok() && again.error().message == message.error().message, printable(bytes));
     return;
   }
   std::visit(
@@ -98,7 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     uint64_t lsn = 0;
     int64_t time = 0;
     for (int i = 0; i < 8; ++i) lsn = (lsn << 8) | data[i];
-    for (int i = 8; i < 16; ++i) time = static_cast<int64_t>((static_cast<uint64_t>(time) << 8) | data[i]);
+    for (int i = 8; i < 16; ++i)
+      time = static_cast<int64_t>((static_cast<uint64_t>(time) << 8) | data[i]);
     const std::string status = pg::encode_standby_status(lsn, lsn, lsn, time, (data[0] & 1) != 0);
     FUZZ_CHECK(status.size() == 34 && status[0] == 'r', printable(status));
     (void)pg::pg_time_to_unix_us(time);

@@ -103,7 +103,6 @@ struct MetadataHandle {
   }
 };
 
-
 std::string join(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& name : names) out += (out.empty() ? "" : ", ") + name;

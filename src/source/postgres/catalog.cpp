@@ -299,8 +299,7 @@ Result<std::shared_ptr<const event::TableSchema>> build_table_schema(
     auto type = catalog.resolve_type(raw.type_oid, raw.typmod, id.qualified() + "." + raw.name);
     if (!type.ok()) {
       if (type.error().kind != ErrorKind::kConfig) return type.error();
-      const bool key =
-          std::find(key_names.begin(), key_names.end(), raw.name) != key_names.end();
+      const bool key = std::find(key_names.begin(), key_names.end(), raw.name) != key_names.end();
       if (skip && !key) {
         auto name = catalog.type_name(raw.type_oid);
         if (!name.ok()) return name.error();
@@ -314,11 +313,13 @@ Result<std::shared_ptr<const event::TableSchema>> build_table_schema(
       }
       std::string message = type.error().message;
       if (key) {
-        message += " (it is part of the primary key / replica identity, so "
-                   "tables.unsupported_columns: skip cannot leave it out)";
+        message +=
+            " (it is part of the primary key / replica identity, so "
+            "tables.unsupported_columns: skip cannot leave it out)";
       } else {
-        message += " (or set pipelines[].tables.unsupported_columns: skip to leave such columns "
-                   "out of the events)";
+        message +=
+            " (or set pipelines[].tables.unsupported_columns: skip to leave such columns "
+            "out of the events)";
       }
       unsupported += (unsupported.empty() ? "" : "; ") + message;
       continue;

@@ -1,8 +1,8 @@
 // PostgreSQL source lifecycle: prerequisites, publication, slot, snapshot decision, streaming.
 #include "source/postgres/postgres_source.hpp"
 
-#include <boost/asio/post.hpp>
 #include <algorithm>
+#include <boost/asio/post.hpp>
 
 #include "base/log.hpp"
 #include "checkpoint/resume_check.hpp"
@@ -53,9 +53,9 @@ PostgresSource::~PostgresSource() {
 void PostgresSource::start(std::optional<event::SourcePosition> resume,
                            std::optional<event::SourceIdentity> recorded_identity,
                            std::optional<event::CaptureSet> recorded_tables, bool first_start) {
-  setup_thread_ = std::thread(
-      [this, resume, recorded_identity, recorded_tables = std::move(recorded_tables),
-       first_start]() mutable {
+  setup_thread_ =
+      std::thread([this, resume, recorded_identity, recorded_tables = std::move(recorded_tables),
+                   first_start]() mutable {
         setup(resume, recorded_identity, std::move(recorded_tables), first_start);
       });
 }
@@ -184,10 +184,10 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
   if (resumes) {
     plan = plan_capture(*tables, recorded_tables);
     if (plan.adopted) {
-      log::info(name, "the checkpoint records no captured tables (written by an older "
-                      "tributary or by offsets reset): adopting the " +
-                          std::to_string(plan.kept.size()) + " tables that match now: " +
-                          names(*tables));
+      log::info(name,
+                "the checkpoint records no captured tables (written by an older "
+                "tributary or by offsets reset): adopting the " +
+                    std::to_string(plan.kept.size()) + " tables that match now: " + names(*tables));
     }
     for (const auto& id : plan.left) {
       log::write(log::Level::kInfo, name, id.qualified(),

@@ -241,9 +241,9 @@ Result<void> ReplicationStream::handle_relation(const pgoutput::Relation& relati
     if (schema.error().kind != ErrorKind::kConfig) return schema.error();
     // A schema change while running is no configuration error: the pipeline fails (and is
     // retried), the other pipelines go on.
-    return Error::fatal("table " + id.qualified() +
-                        " changed while streaming and cannot be captured: " +
-                        schema.error().message);
+    return Error::fatal(
+        "table " + id.qualified() +
+        " changed while streaming and cannot be captured: " + schema.error().message);
   }
   warn_omitted_columns(options_.pipeline, **schema);
   log::write(log::Level::kInfo, options_.pipeline, id.qualified(),

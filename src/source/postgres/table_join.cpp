@@ -54,8 +54,8 @@ event::CaptureSet with_tables(event::CaptureSet set, const std::vector<event::Ta
 }
 
 Result<JoinedTables> snapshot_joining_tables(
-    const JoinOptions& options, const std::vector<std::shared_ptr<const event::TableSchema>>& tables,
-    event::EventQueue& queue,
+    const JoinOptions& options,
+    const std::vector<std::shared_ptr<const event::TableSchema>>& tables, event::EventQueue& queue,
     const std::function<void(const std::string&, uint64_t, uint64_t, uint64_t)>& rows_read,
     const std::atomic<bool>& stop) {
   auto replication = PgConnection::connect(options.source, PgConnection::Mode::kReplication,
@@ -70,14 +70,14 @@ Result<JoinedTables> snapshot_joining_tables(
   JoinedTables joined;
   joined.join_lsn = created->consistent_point;
   std::mutex rows_mutex;
-  SnapshotProgress progress{[&](const std::string& table, uint64_t rows, uint64_t done,
-                                uint64_t estimate) {
-    {
-      std::lock_guard lock(rows_mutex);
-      joined.rows[table] = done;
-    }
-    if (rows_read) rows_read(table, rows, done, estimate);
-  }};
+  SnapshotProgress progress{
+      [&](const std::string& table, uint64_t rows, uint64_t done, uint64_t estimate) {
+        {
+          std::lock_guard lock(rows_mutex);
+          joined.rows[table] = done;
+        }
+        if (rows_read) rows_read(table, rows, done, estimate);
+      }};
   SnapshotOptions snapshot;
   snapshot.pipeline = options.pipeline;
   snapshot.source = options.source;
@@ -86,10 +86,9 @@ Result<JoinedTables> snapshot_joining_tables(
   snapshot.row_position = options.resume;
   snapshot.parallelism = options.parallelism;
   snapshot.fetch_size = options.fetch_size;
-  log::info(options.pipeline, "snapshot of " + std::to_string(tables.size()) +
-                                  " joining table(s) at join point " +
-                                  event::format_lsn(joined.join_lsn) +
-                                  " (temporary replication slot " + slot + ")");
+  log::info(options.pipeline,
+            "snapshot of " + std::to_string(tables.size()) + " joining table(s) at join point " +
+                event::format_lsn(joined.join_lsn) + " (temporary replication slot " + slot + ")");
   auto done = run_snapshot(snapshot, tables, queue, progress, stop);
   if (!done.ok()) return done.error();
   for (const auto& table : tables) joined.rows.try_emplace(table->id.qualified(), 0);

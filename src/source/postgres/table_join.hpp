@@ -57,8 +57,8 @@ struct JoinedTables {
 /// the tables to the publication, so every change after the join point is in the stream.
 /// Blocking (set-up thread). The temporary slot goes with the connection, before this returns.
 Result<JoinedTables> snapshot_joining_tables(
-    const JoinOptions& options, const std::vector<std::shared_ptr<const event::TableSchema>>& tables,
-    event::EventQueue& queue,
+    const JoinOptions& options,
+    const std::vector<std::shared_ptr<const event::TableSchema>>& tables, event::EventQueue& queue,
     const std::function<void(const std::string&, uint64_t, uint64_t, uint64_t)>& rows_read,
     const std::atomic<bool>& stop);
 
@@ -68,7 +68,8 @@ class TableWatcher {
  public:
   /// `found` runs on the watcher's thread, at most once.
   TableWatcher(const config::PipelineConfig& pipeline,
-               std::shared_ptr<const event::CaptureSet> captured, std::chrono::milliseconds interval,
+               std::shared_ptr<const event::CaptureSet> captured,
+               std::chrono::milliseconds interval,
                std::function<void(std::vector<event::TableId>)> found);
   ~TableWatcher();
   void start();

@@ -408,8 +408,8 @@ TEST_CASE("format 1 records (before identities) are still read", "[checkpoint][j
 TEST_CASE("format 3 records carry the captured tables and their join points",
           "[checkpoint][json]") {
   PositionRecord record = record_of(sample(), 0);
-  record.tables = tributary::event::CaptureSet{
-      {{"public", "orders"}, 0}, {{"public", "refunds"}, 0x16B3000000ull}};
+  record.tables = tributary::event::CaptureSet{{{"public", "orders"}, 0},
+                                               {{"public", "refunds"}, 0x16B3000000ull}};
   auto json = record_to_json(record, kFixedTime);
   CHECK(json.find(R"("tables":[{"schema":"public","table":"orders"},)"
                   R"({"schema":"public","table":"refunds","join_lsn":"16/B3000000",)"

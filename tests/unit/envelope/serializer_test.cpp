@@ -410,16 +410,15 @@ namespace {
 std::shared_ptr<const event::TableSchema> places(bool omit_key) {
   event::Column spot = column("spot", type(TypeKind::kString, "pg_catalog.point"));
   spot.omitted = true;
-  std::vector<event::Column> columns = {column("id", type(TypeKind::kInt32, "int4"), false),
-                                        spot, column("name", type(TypeKind::kString, "text"))};
+  std::vector<event::Column> columns = {column("id", type(TypeKind::kInt32, "int4"), false), spot,
+                                        column("name", type(TypeKind::kString, "text"))};
   if (omit_key) columns[0].omitted = true;
   return table("public", "places", std::move(columns), {0});
 }
 
 }  // namespace
 
-TEST_CASE("an omitted column is left out of the key, before, after and the schema",
-          "[envelope]") {
+TEST_CASE("an omitted column is left out of the key, before, after and the schema", "[envelope]") {
   Serializer serializer(options(/*schemas=*/true));
   std::vector<sink::Message> out;
   // The source still hands a value at the omitted column's index (its text, or NULL): ignored.
@@ -455,9 +454,8 @@ TEST_CASE("an omitted column is left out of the key, before, after and the schem
                                 row({text("2"), kNull, text("c")})),
                          kNowUs, out)
               .ok());
-  CHECK(*out.at(0).value ==
-        std::string(R"({"before":null,"after":{"id":2,"name":"c"},)") +
-            out.at(0).value->substr(out.at(0).value->find("\"source\"")));
+  CHECK(*out.at(0).value == std::string(R"({"before":null,"after":{"id":2,"name":"c"},)") +
+                                out.at(0).value->substr(out.at(0).value->find("\"source\"")));
 }
 
 TEST_CASE("a key column cannot be omitted", "[envelope]") {

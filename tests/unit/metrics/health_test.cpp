@@ -75,8 +75,9 @@ TEST_CASE("a registered pipeline is reported with what it waits for", "[health]"
   health.register_pipeline("shop");
   std::string why;
   CHECK_FALSE(health.ready(&why));
-  CHECK(why == "pipeline 'shop': source not connected; pipeline 'shop': kafka not connected; "
-               "pipeline 'shop': not snapshotting or streaming yet");
+  CHECK(why ==
+        "pipeline 'shop': source not connected; pipeline 'shop': kafka not connected; "
+        "pipeline 'shop': not snapshotting or streaming yet");
   health.set_waiting_for("shop", "kafka not reachable at k1:9092: Connection refused");
   CHECK_FALSE(health.ready(&why));
   CHECK(why == "pipeline 'shop': kafka not reachable at k1:9092: Connection refused");

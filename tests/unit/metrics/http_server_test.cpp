@@ -1,14 +1,14 @@
 // HttpServer: real TCP on 127.0.0.1, the server's io_context on a thread, every wait bounded.
 #include "metrics/http_server.hpp"
 
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <fcntl.h>
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <future>
@@ -326,7 +326,8 @@ TEST_CASE("http: a request not whole within request_timeout is cut (slowloris)",
   REQUIRE(slow.connected());
   REQUIRE(slow.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\n"));  // the blank line never comes
   CHECK(slow.closed_by_peer());
-  CHECK(wait_for_metric(s, R"(tributary_http_connections_closed_total{reason="request_timeout"} 1)"));
+  CHECK(
+      wait_for_metric(s, R"(tributary_http_connections_closed_total{reason="request_timeout"} 1)"));
 }
 
 TEST_CASE("http: past max_connections the connection idle longest is closed", "[http]") {
