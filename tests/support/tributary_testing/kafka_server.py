@@ -297,6 +297,7 @@ class RealKafka:
         """SIGKILL to one node (or every node)."""
         for n in self._selected(node):
             n.kill()
+        self._admin = None  # the next admin client bootstraps from the nodes still running
 
     def start_node(self, node=None, wait=True):
         """Starts stopped or killed nodes again on their data dirs and ports."""
@@ -346,14 +347,26 @@ class RealKafka:
         from confluent_kafka.admin import AdminClient
 
         if self._admin is None:
-            self._admin = AdminClient({"bootstrap.servers": ",".join(f"127.0.0.1:{n.port}" for n in self.nodes),
+            nodes = [n for n in self.nodes if n.running]
+            self._admin = AdminClient({"bootstrap.servers": ",".join(f"127.0.0.1:{n.port}" for n in nodes or self.nodes),
                                        "socket.connection.setup.timeout.ms": 3000,
                                        "reconnect.backoff.max.ms": 500,
                                        "logger": logging.getLogger("tributary_testing.kafka_admin")})
         return self._admin
 
-    def metadata(self, timeout=5.0):
-        return self.admin().list_topics(timeout=timeout)
+    def metadata(self, timeout=5.0, attempts=6):
+        """Cluster metadata. A node killed by the test may be the one the cached admin client asks:
+        its request then times out, so a timed-out ask is retried on a fresh client (which bootstraps
+        from the nodes still running) before the error is raised."""
+        from confluent_kafka import KafkaException
+
+        for attempt in range(attempts):
+            try:
+                return self.admin().list_topics(timeout=timeout)
+            except KafkaException:
+                if attempt + 1 == attempts:
+                    raise
+                self._admin = None
 
     def wait_ready(self, timeout=120.0):
         """Waits until every running node answers a metadata request itself, listing every running
