@@ -10,7 +10,7 @@ RUN BUILD_DIR=/build BUILD_TYPE=Release scripts/build.sh -DTRIBUTARY_TESTS=OFF \
 FROM debian:12-slim
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      librdkafka1 libpq5 libyaml-cpp0.7 libprometheus-cpp-core1.0 ca-certificates \
+      librdkafka1 libpq5 libmariadb3 libyaml-cpp0.7 libprometheus-cpp-core1.0 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /var/lib/tributary --create-home tributary
 COPY --from=build /opt/tributary/bin/tributary /usr/local/bin/tributary

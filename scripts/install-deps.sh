@@ -8,10 +8,12 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 BUILD_PACKAGES=(
   build-essential cmake pkg-config
   librdkafka-dev libpq-dev libyaml-cpp-dev rapidjson-dev prometheus-cpp-dev libboost-dev
+  default-libmysqlclient-dev   # MariaDB Connector/C 3.3 (libmariadb-dev): MySQL/MariaDB source
   catch2
 )
 TEST_PACKAGES=(
   postgresql postgresql-15-wal2json postgresql-client
+  mariadb-server mariadb-client   # MariaDB 10.11: the tests start throwaway servers
   python3 python3-confluent-kafka python3-psycopg2 python3-pytest
   kcat curl
   openjdk-17-jre-headless maven

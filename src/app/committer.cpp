@@ -44,6 +44,7 @@ Committer::Committer(const config::Config& config, const config::PipelineConfig&
       queue_(queue),
       probe_(probe),
       callbacks_(std::move(callbacks)),
+      decoder_(source::make_value_decoder(pipeline)),
       serializer_(envelope_options(pipeline)),
       store_(config.offsets.directory, pipeline.name),
       topic_policy_(topic_policy(config)) {}
@@ -365,6 +366,10 @@ Result<void> Committer::handle(event::QueueItem& item) {
 Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker marker) {
   change.source.snapshot = marker;
   if (marker == event::SnapshotMarker::kFirst) first_snapshot_row_emitted_ = true;
+  if (auto decoded = decoder_->decode(change); !decoded.ok()) {
+    return Error::fatal("cannot read a value of table " + change.schema->id.qualified() + ": " +
+                        decoded.error().message);
+  }
   scratch_.clear();
   auto serialized = serializer_.serialize(change, unix_now_us(), scratch_);
   if (!serialized.ok()) {

@@ -21,6 +21,7 @@
 #include "metrics/metrics.hpp"
 #include "sink/kafka/topic_admin.hpp"
 #include "sink/kafka/transactional_producer.hpp"
+#include "source/value_decoder.hpp"
 
 namespace tributary::app {
 
@@ -125,6 +126,7 @@ class Committer {
   event::EventQueue& queue_;
   metrics::PipelineProbe& probe_;
   CommitterCallbacks callbacks_;
+  std::unique_ptr<source::ValueDecoder> decoder_;  ///< the source's values -> typed, sink side
   envelope::Serializer serializer_;
   checkpoint::CheckpointStore store_;
   std::unique_ptr<sink::TransactionalProducer> producer_;

@@ -35,6 +35,9 @@ enum class TypeKind {
   kXml,
   kEnum,   ///< enum_values holds the allowed labels in order
   kArray,  ///< element holds the element type
+  kBits,   ///< MySQL BIT(n), n > 1 -> io.debezium.data.Bits (precision = n); BIT(1) is kBool
+  kYear,   ///< MySQL YEAR -> io.debezium.time.Year (int32)
+  kSet,    ///< MySQL SET -> io.debezium.data.EnumSet; enum_values holds the members in order
 };
 
 struct ColumnType {
@@ -83,10 +86,70 @@ struct Unchanged {
   bool operator==(const Unchanged&) const = default;
 };
 
-/// A column value. `std::string` holds the source's canonical *text* form (PostgreSQL output
-/// function format, e.g. "123.45", "2020-01-02", "\\x0102", "{1,2}", "t"); the envelope parses it
-/// according to ColumnType. Typed alternatives are for sources that decode binary values (MySQL).
-using Value = std::variant<Null, Unchanged, std::string, bool, int64_t, double>;
+struct Value;
+
+/// Typed values: what a source hands the envelope, in the units Debezium writes. The envelope
+/// knows no database's text formats; a source that reads text (PostgreSQL) converts it into these
+/// (on the sink side of the queue, see source::ValueDecoder) before the envelope sees the event.
+/// Raw bytes: bytea, BINARY/VARBINARY/BLOB, BIT(n) (Bits: little-endian as Debezium's Bits).
+struct Bytes {
+  std::string data;
+  bool operator==(const Bytes&) const = default;
+};
+/// unscaled * 10^-scale. `unscaled` is the minimal two's-complement big-endian form (Java
+/// BigInteger.toByteArray, what Kafka Connect's Decimal stores), so any precision fits.
+struct Decimal {
+  std::string unscaled;
+  int32_t scale = 0;
+  bool operator==(const Decimal&) const = default;
+};
+/// Days since 1970-01-01 (proleptic Gregorian). PostgreSQL ±infinity: INT32_MAX / INT32_MIN.
+struct Date {
+  int32_t days = 0;
+  bool operator==(const Date&) const = default;
+};
+/// Microseconds past midnight; may be negative or past 24 h (MySQL TIME, PostgreSQL 24:00:00).
+struct Time {
+  int64_t micros = 0;
+  bool operator==(const Time&) const = default;
+};
+/// A wall-clock date and time without zone, as microseconds since the epoch taken as UTC.
+struct Timestamp {
+  int64_t micros = 0;
+  bool operator==(const Timestamp&) const = default;
+};
+/// An instant (timestamptz, MySQL TIMESTAMP): microseconds since the epoch, UTC. `infinity`: +1 or
+/// -1 for PostgreSQL's ±infinity (written as Debezium writes them), 0 otherwise.
+struct ZonedTimestamp {
+  int64_t micros = 0;
+  int8_t infinity = 0;
+  bool operator==(const ZonedTimestamp&) const = default;
+};
+/// A duration in microseconds (io.debezium.time.MicroDuration).
+struct Interval {
+  int64_t micros = 0;
+  bool operator==(const Interval&) const = default;
+};
+/// A one-dimensional array; elements are Values of the column's element type (or Null).
+struct Array {
+  std::vector<Value> elements;
+  bool operator==(const Array& other) const;
+};
+
+using ValueVariant = std::variant<Null, Unchanged, std::string, bool, int64_t, double, Bytes,
+                                  Decimal, Date, Time, Timestamp, ZonedTimestamp, Interval, Array>;
+
+/// A column value. `std::string` is text that is written as is (text, varchar, uuid, json, xml,
+/// enum, set labels, ranges, ...), already in its final form. Before a source's ValueDecoder ran,
+/// a PostgreSQL row holds the server's text output for every column (decoded once, sink side).
+/// Integers of every width are int64_t, floats and doubles double, booleans bool.
+struct Value : ValueVariant {
+  using ValueVariant::ValueVariant;
+  using ValueVariant::operator=;
+  Value() = default;
+};
+inline bool Array::operator==(const Array& other) const { return elements == other.elements; }
+
 using Row = std::vector<Value>;
 
 enum class Op : char {
