@@ -788,6 +788,9 @@ class Serializer::Writer {
   }
 
   bool write_source(const TablePlan& plan, const event::SourceInfo& source) {
+    static const event::PostgresSourceInfo kNone;
+    const auto* found = std::get_if<event::PostgresSourceInfo>(&source.origin);
+    const event::PostgresSourceInfo& pg = found != nullptr ? *found : kNone;
     bool ok = true;
     json_.StartObject();
     key(json_, "version");
@@ -805,9 +808,9 @@ class Serializer::Writer {
     key(json_, "sequence");
     // A JSON array in a string: ["<last commit lsn>","<this event's lsn>"], null when unknown.
     text_.assign("[");
-    append_quoted_lsn(source.last_commit_lsn);
+    append_quoted_lsn(pg.last_commit_lsn);
     text_.push_back(',');
-    append_quoted_lsn(source.lsn);
+    append_quoted_lsn(pg.lsn);
     text_.push_back(']');
     write_string(text_);
     key(json_, "ts_us");
@@ -819,14 +822,14 @@ class Serializer::Writer {
     key(json_, "table");
     write_string(plan.schema->id.table);
     key(json_, "txId");
-    if (source.txid) {
-      json_.Int64(*source.txid);
+    if (pg.txid) {
+      json_.Int64(*pg.txid);
     } else {
       json_.Null();
     }
     key(json_, "lsn");
-    if (source.lsn) {
-      json_.Uint64(*source.lsn);
+    if (pg.lsn) {
+      json_.Uint64(*pg.lsn);
     } else {
       json_.Null();
     }

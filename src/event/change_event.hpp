@@ -162,14 +162,39 @@ enum class Op : char {
 
 enum class SnapshotMarker { kFalse, kFirst, kTrue, kLast };
 
+/// PostgreSQL's fields of the `source` block.
+struct PostgresSourceInfo {
+  std::optional<int64_t> txid;
+  std::optional<uint64_t> lsn;              ///< LSN of this change
+  std::optional<uint64_t> last_commit_lsn;  ///< commit LSN of the previous transaction
+  bool operator==(const PostgresSourceInfo&) const = default;
+};
+
+/// MySQL's and MariaDB's fields of the `source` block (Debezium's MySQL SourceInfo). Strings that
+/// many events share (binlog file, GTID, query) are shared, not copied per event.
+struct MysqlSourceInfo {
+  int64_t server_id = 0;                      ///< server_id of the event's origin; 0 in snapshots
+  std::shared_ptr<const std::string> gtid;    ///< the transaction's GTID; null: none
+  std::shared_ptr<const std::string> file;    ///< binlog file of the event
+  int64_t pos = 0;                            ///< position of the transaction's first event
+  int32_t row = 0;                            ///< row index within its rows event
+  std::optional<int64_t> thread;              ///< thread id of the statement, when known
+  std::shared_ptr<const std::string> query;   ///< the statement (binlog_rows_query_log_events)
+  bool operator==(const MysqlSourceInfo&) const = default;
+};
+
 /// Where an event came from, for the envelope's `source` block.
 struct SourceInfo {
   std::string db;              ///< database name
   int64_t commit_time_us = 0;  ///< source commit timestamp (snapshot: read time), µs since epoch
-  std::optional<int64_t> txid;
-  std::optional<uint64_t> lsn;              ///< PostgreSQL: LSN of this change
-  std::optional<uint64_t> last_commit_lsn;  ///< PostgreSQL: commit LSN of the previous txn
   SnapshotMarker snapshot = SnapshotMarker::kFalse;
+  std::variant<PostgresSourceInfo, MysqlSourceInfo> origin;
+
+  PostgresSourceInfo& postgres() { return std::get<PostgresSourceInfo>(origin); }
+  MysqlSourceInfo& mysql() {
+    if (!std::holds_alternative<MysqlSourceInfo>(origin)) origin = MysqlSourceInfo{};
+    return std::get<MysqlSourceInfo>(origin);
+  }
 };
 
 struct ChangeEvent {

@@ -263,9 +263,9 @@ event::ChangeEvent change(FuzzedDataProvider& in,
   }
   out.source.db = name(in, "shop");
   out.source.commit_time_us = in.ConsumeIntegral<int64_t>();
-  if (in.ConsumeBool()) out.source.txid = in.ConsumeIntegral<int64_t>();
-  if (in.ConsumeBool()) out.source.lsn = in.ConsumeIntegral<uint64_t>();
-  if (in.ConsumeBool()) out.source.last_commit_lsn = in.ConsumeIntegral<uint64_t>();
+  if (in.ConsumeBool()) out.source.postgres().txid = in.ConsumeIntegral<int64_t>();
+  if (in.ConsumeBool()) out.source.postgres().lsn = in.ConsumeIntegral<uint64_t>();
+  if (in.ConsumeBool()) out.source.postgres().last_commit_lsn = in.ConsumeIntegral<uint64_t>();
   out.source.snapshot = in.PickValueInArray(kMarkers);
   return out;
 }

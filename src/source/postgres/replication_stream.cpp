@@ -261,8 +261,8 @@ void ReplicationStream::emit(event::ChangeEvent&& change, uint64_t join_lsn) {
   if (skip_transaction_ || transaction_events_ <= skip_events_) return;
   change.source.db = options_.database;
   change.source.commit_time_us = transaction_time_us_;
-  change.source.txid = transaction_xid_;
-  if (last_commit_lsn_ != 0) change.source.last_commit_lsn = last_commit_lsn_;
+  change.source.postgres().txid = transaction_xid_;
+  if (last_commit_lsn_ != 0) change.source.postgres().last_commit_lsn = last_commit_lsn_;
   change.source.snapshot = event::SnapshotMarker::kFalse;
   change.position.snapshot_completed = true;
   change.position.lsn = last_end_lsn_;
@@ -321,7 +321,7 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             change.op = event::Op::kCreate;
             change.schema = (*schema)->schema;
             change.after = std::move(row.value());
-            change.source.lsn = wal_start;
+            change.source.postgres().lsn = wal_start;
             emit(std::move(change), (*schema)->join_lsn);
             return {};
           },
@@ -341,7 +341,7 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
               change.before_is_key_only = update.old_kind == 'K';
             }
             change.after = std::move(row.value());
-            change.source.lsn = wal_start;
+            change.source.postgres().lsn = wal_start;
             emit(std::move(change), (*schema)->join_lsn);
             return {};
           },
@@ -356,7 +356,7 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             change.schema = (*schema)->schema;
             change.before = std::move(before.value());
             change.before_is_key_only = deleted.old_kind == 'K';
-            change.source.lsn = wal_start;
+            change.source.postgres().lsn = wal_start;
             emit(std::move(change), (*schema)->join_lsn);
             return {};
           },
@@ -368,7 +368,7 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
               event::ChangeEvent change;
               change.op = event::Op::kTruncate;
               change.schema = (*schema)->schema;
-              change.source.lsn = wal_start;
+              change.source.postgres().lsn = wal_start;
               emit(std::move(change), (*schema)->join_lsn);
             }
             return {};

@@ -88,7 +88,7 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
       change.after = std::move(after);
       change.source.db = options.source.database;
       change.source.commit_time_us = read_time;
-      change.source.lsn = options.consistent_point;
+      change.source.postgres().lsn = options.consistent_point;
       change.source.snapshot = event::SnapshotMarker::kTrue;
       change.position = options.row_position;
       batch.emplace_back(std::move(change));

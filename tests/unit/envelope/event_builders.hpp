@@ -69,9 +69,9 @@ inline event::SourceInfo streaming_source(uint64_t lsn = 34389336) {
   event::SourceInfo source;
   source.db = "postgres";
   source.commit_time_us = 1766925059528750;
-  source.txid = 779;
-  source.lsn = lsn;
-  source.last_commit_lsn = 34389280;
+  source.postgres().txid = 779;
+  source.postgres().lsn = lsn;
+  source.postgres().last_commit_lsn = 34389280;
   source.snapshot = event::SnapshotMarker::kFalse;
   return source;
 }

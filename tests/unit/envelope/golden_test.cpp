@@ -33,7 +33,7 @@ struct GoldenCase {
 std::vector<event::ChangeEvent> numbered(std::vector<event::ChangeEvent> events) {
   uint64_t lsn = 34389336;
   for (auto& e : events) {
-    if (e.source.lsn) e.source.lsn = lsn;
+    if (e.source.postgres().lsn) e.source.postgres().lsn = lsn;
     lsn += 56;
   }
   return events;
@@ -219,9 +219,9 @@ std::vector<event::ChangeEvent> interval() {
 std::vector<event::ChangeEvent> snapshot_read() {
   auto t = customers();
   event::SourceInfo source = streaming_source();
-  source.txid = 766;
-  source.lsn = 34388784;
-  source.last_commit_lsn.reset();
+  source.postgres().txid = 766;
+  source.postgres().lsn = 34388784;
+  source.postgres().last_commit_lsn.reset();
   source.commit_time_us = 1766925000000000;
   std::vector<event::ChangeEvent> events;
   const event::SnapshotMarker markers[] = {
