@@ -21,6 +21,7 @@ if SUPPORT not in sys.path:
 
 from tributary_testing import daemon as daemon_mod  # noqa: E402
 from tributary_testing.kafka import Collector, backend_name, start_kafka  # noqa: E402
+from tributary_testing.mariadb_server import MariaDbServer  # noqa: E402
 from tributary_testing.pgserver import PgServer  # noqa: E402
 
 
@@ -81,6 +82,46 @@ def pg():
     """One PostgreSQL 15 (wal_level=logical) for the whole session; tests use their own databases."""
     with PgServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def mariadb():
+    """One MariaDB 10.11 (binlog ROW, FULL image and metadata, GTID strict) for the whole session,
+    started on first use; tests use their own databases (`mysql_database`)."""
+    with MariaDbServer() as server:
+        yield server
+
+
+@pytest.fixture
+def mysql_database(mariadb, request):
+    """A fresh database on the session's MariaDB named after the test, dropped at teardown."""
+    base = re.sub(r"[^a-z0-9]+", "_", request.node.name.lower()).strip("_")[:40]
+    name = f"t_{base}"
+    mariadb.drop_database(name)
+    mariadb.create_database(name)
+    yield name
+    mariadb.drop_database(name)
+
+
+@pytest.fixture
+def mariadb_server(request):
+    """A factory for extra MariaDB servers, e.g. with a prerequisite wrong:
+    `mariadb_server(settings={"binlog_format": "STATEMENT"}, privileges=["SELECT"])`; each is
+    stopped at teardown, and its log is printed when the test failed."""
+    servers = []
+    failed_before = request.session.testsfailed
+
+    def start(**kwargs):
+        server = MariaDbServer(**kwargs).start()
+        servers.append(server)
+        return server
+
+    yield start
+    failed = request.session.testsfailed > failed_before  # this test's call phase failed
+    for server in servers:
+        if failed:
+            print(f"mariadb log ({server.logfile}):\n{server.log_tail(60)}", file=sys.stderr)
+        server.stop()
 
 
 class TestEnv:
