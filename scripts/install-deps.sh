@@ -14,7 +14,7 @@ BUILD_PACKAGES=(
 TEST_PACKAGES=(
   postgresql postgresql-15-wal2json postgresql-client
   mariadb-server mariadb-client   # MariaDB 10.11: the tests start throwaway servers
-  python3 python3-confluent-kafka python3-psycopg2 python3-pytest
+  python3 python3-confluent-kafka python3-psycopg2 python3-pymysql python3-pytest
   kcat curl
   openjdk-17-jre-headless maven
   clang-14 libclang-rt-14-dev llvm-14   # fuzz test: clang, libFuzzer + sanitizer runtimes, llvm-symbolizer
