@@ -28,14 +28,23 @@ struct SourceConfig {
   std::string publication;    ///< default: "tributary_" + pipeline name
   std::string sslmode = "prefer";
   int connect_timeout_seconds = 10;
+  /// mysql: the replica server_id the binlog connection announces, 1..4294967295 (required for
+  /// mysql, unique among the server's replicas); 0 = not set (postgres).
+  int64_t server_id = 0;
 };
 
 struct TablesConfig {
-  std::vector<std::string> include{"public\\..*"};  ///< anchored regexes on "schema.table"
+  /// Anchored regexes on "schema.table" (PostgreSQL) or "database.table" (MySQL); the default
+  /// for mysql is kMysqlDefaultInclude.
+  std::vector<std::string> include{"public\\..*"};
   std::vector<std::string> exclude;
   /// A column whose type cannot be encoded: left out with a warning, or the pipeline fails.
   UnsupportedColumns unsupported_columns = UnsupportedColumns::kSkip;
 };
+
+/// tables.include's default for mysql: every table of every database but the system ones.
+inline constexpr const char* kMysqlDefaultInclude =
+    "(?!(mysql|information_schema|performance_schema|sys)\\.)[^.]+\\..*";
 
 struct SnapshotConfig {
   SnapshotMode mode = SnapshotMode::kInitial;

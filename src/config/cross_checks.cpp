@@ -32,6 +32,47 @@ void check_kafka_properties(LoadState& state,
   }
 }
 
+/// `server_id` is required for mysql and MySQL only; `database` is required for postgres;
+/// `slot` and `publication` are PostgreSQL only.
+void check_source_type_keys(LoadState& state, const Config& config) {
+  for (std::size_t i = 0; i < state.pipelines.size() && i < config.pipelines.size(); ++i) {
+    const Scope& scope = state.pipelines[i];
+    // A missing type is reported as missing, and the keys are checked as for postgres.
+    // Keys below a section or element of the wrong kind are not looked at.
+    if (scope.rejected.count("pipelines[].source.type") > 0 ||
+        scope.rejected.count("pipelines[].source") > 0 || scope.rejected.count("pipelines[]") > 0) {
+      continue;
+    }
+    const std::string source_path = scope.concrete("pipelines[].source");
+    if (config.pipelines[i].source.type == SourceType::kMysql) {
+      if (scope.present.count("pipelines[].source.server_id") == 0) {
+        state.error(scope.concrete("pipelines[].source.server_id"),
+                    "is required for type mysql but missing; add 'server_id: 5401' under '" +
+                        source_path +
+                        "' (any number from 1 to 4294967295 that is unique among the server's "
+                        "replicas and binlog readers, and not the server's own server_id)");
+      }
+      for (const char* key : {"pipelines[].source.slot", "pipelines[].source.publication"}) {
+        if (scope.present.count(key) == 0) continue;
+        state.error(scope.concrete(key),
+                    "is PostgreSQL only; a mysql source reads the binlog and has no " +
+                        std::string(leaf_name(key)) + ": remove it (and set 'server_id')");
+      }
+    } else {
+      if (scope.present.count("pipelines[].source.server_id") > 0) {
+        state.error(scope.concrete("pipelines[].source.server_id"),
+                    "is MySQL only (the binlog replica ID); a postgres source uses 'slot' and "
+                    "'publication': remove it, or set 'type: mysql'");
+      }
+      if (scope.present.count("pipelines[].source.database") == 0) {
+        state.error(scope.concrete("pipelines[].source.database"),
+                    "is required for type postgres but missing; add 'database: shop' under '" +
+                        source_path + "'");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 void cross_checks(LoadState& state, Config& config) {
@@ -122,7 +163,10 @@ void cross_checks(LoadState& state, Config& config) {
 
   // 4. Derived defaults are checked in finish_scope, where they are computed.
 
-  // 5. A batch must be able to commit within the transaction timeout.
+  // 5. Keys of one source type only.
+  check_source_type_keys(state, config);
+
+  // 6. A batch must be able to commit within the transaction timeout.
   if (state.root.rejected.count("kafka.batch.max_ms") == 0 &&
       state.root.rejected.count("kafka.transaction_timeout_ms") == 0 &&
       config.kafka.batch.max_ms >= config.kafka.transaction_timeout_ms) {
@@ -135,7 +179,7 @@ void cross_checks(LoadState& state, Config& config) {
                     "; lower it or raise the transaction timeout");
   }
 
-  // 6. librdkafka properties tributary owns; 7. the others, as librdkafka takes them.
+  // 7. librdkafka properties tributary owns; 8. the others, as librdkafka takes them.
   if (state.root.rejected.count("kafka.properties") == 0) {
     std::map<std::string, std::string> passed;
     for (const auto& [key, value] : config.kafka.properties) {

@@ -161,8 +161,9 @@ const std::vector<Option> kOptions = {
      .description = "The database whose changes the pipeline captures."},
     {.path = "pipelines[].source.type",
      .type = Type::kEnum,
-     .description = "Database kind. `mysql` is parsed and validated, but the daemon does not "
-                    "implement it yet.",
+     .description = "Database kind: `postgres`, or `mysql` for MySQL 5.7/8.x and MariaDB 10.5+ "
+                    "(the flavour is detected). Keys marked PostgreSQL only or MySQL only are an "
+                    "error with the other type.",
      .required = true,
      .allowed = {"postgres", "mysql"},
      .example = "type: postgres",
@@ -187,9 +188,9 @@ const std::vector<Option> kOptions = {
      .derived_from = "pipelines[].source.type"},
     {.path = "pipelines[].source.database",
      .type = Type::kString,
-     .description = "Database to capture.",
-     .required = true,
-     .example = "database: shop",
+     .description = "Database to capture; required for postgres. For mysql optional: the "
+                    "database the connection starts in (`tables.include` says what is captured).",
+     .default_doc = "none (required for postgres)",
      .validate = not_empty,
      .bind = FIELD(pipeline->source.database)},
     {.path = "pipelines[].source.user",
@@ -218,9 +219,20 @@ const std::vector<Option> kOptions = {
      .default_value = "''",
      .default_doc = "none",
      .bind = FIELD(pipeline->source.password_file)},
+    {.path = "pipelines[].source.server_id",
+     .type = Type::kInteger,
+     .description = "MySQL only, required there: the server ID the binlog connection announces, "
+                    "as a replica does. It must be unique among the server's replicas and other "
+                    "binlog readers (another one with the same ID is disconnected by the server), "
+                    "and differ from the server's own `server_id`.",
+     .default_doc = "none (required for mysql)",
+     .min = 1,
+     .max = 4294967295LL,
+     .example = "server_id: 5401",
+     .bind = FIELD(pipeline->source.server_id)},
     {.path = "pipelines[].source.slot",
      .type = Type::kString,
-     .description = "PostgreSQL logical replication slot (pgoutput plugin). Two pipelines on the "
+     .description = "PostgreSQL only: the logical replication slot (pgoutput plugin). Two pipelines on the "
                     "same database need different slots. The default is the name lowercased, with "
                     "`-` and `.` turned into `_`.",
      .default_doc = "`tributary_<name>`",
@@ -230,7 +242,8 @@ const std::vector<Option> kOptions = {
      .derived_from = "pipelines[].name"},
     {.path = "pipelines[].source.publication",
      .type = Type::kString,
-     .description = "PostgreSQL publication that selects the tables the slot streams. The "
+     .description = "PostgreSQL only: the publication that selects the tables the slot "
+                    "streams. The "
                     "default is derived from the name like `slot`.",
      .default_doc = "`tributary_<name>`",
      .validate = publication_name,
@@ -263,10 +276,19 @@ const std::vector<Option> kOptions = {
     {.path = "pipelines[].tables.include",
      .type = Type::kStringList,
      .description = "Patterns of tables to capture; at least one.",
-     .default_value = R"(["public\\..*"])",
+     .default_doc = "`[\"public\\\\..*\"]` for postgres; for mysql every database but `mysql`, "
+                    "`information_schema`, `performance_schema` and `sys`: "
+                    "`[\"(?!(mysql|information_schema|performance_schema|sys)\\\\.)[^.]+\\\\..*\"]`",
      .min = 1,
      .validate = regular_expression,
-     .bind = FIELD(pipeline->tables.include)},
+     .bind = FIELD(pipeline->tables.include),
+     .derive =
+         +[](Target t) {
+           t.pipeline->tables.include = {t.pipeline->source.type == SourceType::kMysql
+                                             ? std::string(kMysqlDefaultInclude)
+                                             : std::string("public\\..*")};
+         },
+     .derived_from = "pipelines[].source.type"},
     {.path = "pipelines[].tables.exclude",
      .type = Type::kStringList,
      .description = "Patterns of tables to leave out, applied after `include`.",
@@ -575,6 +597,9 @@ const std::vector<std::string_view>& cross_check_descriptions() {
       "most 64 KiB and not empty.",
       "Defaults derived from the name (`slot`, `publication`, `topic_prefix`) are valid; when not, "
       "set the key explicitly.",
+      "Keys of one source type only: `server_id` is required for `mysql` and an error for "
+      "`postgres`; `database` is required for `postgres`; `slot` and `publication` are an error "
+      "for `mysql`.",
       "`kafka.batch.max_ms` is less than `kafka.transaction_timeout_ms`.",
       "`kafka.properties` does not set a key that tributary sets itself, and librdkafka accepts "
       "every other key and value (each set on a scratch configuration; nothing is contacted).",

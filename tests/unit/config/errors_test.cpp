@@ -235,7 +235,8 @@ TEST_CASE("missing required keys", "[config][errors]") {
     CHECK(message_at(result, "pipelines[0].source.type") ==
           "is required but missing; add 'type: postgres' under 'pipelines[0].source'");
     CHECK(message_at(result, "pipelines[0].source.database") ==
-          "is required but missing; add 'database: shop' under 'pipelines[0].source'");
+          "is required for type postgres but missing; add 'database: shop' under "
+          "'pipelines[0].source'");
     CHECK(message_at(result, "pipelines[0].source.user") ==
           "is required but missing; add 'user: cdc' under 'pipelines[0].source'");
     CHECK(message_at(result, "pipelines[1].source.type") ==

@@ -73,7 +73,7 @@ pipelines:
   - name: Shop-EU.v2
     source: {type: postgres, database: shop, user: cdc}
   - name: orders
-    source: {type: mysql, database: orders, user: cdc}
+    source: {type: mysql, database: orders, user: cdc, server_id: 5401}
 kafka: {bootstrap_servers: "k:9092"}
 )");
   CHECK(config.pipelines[0].source.slot == "tributary_shop_eu_v2");
@@ -89,7 +89,7 @@ TEST_CASE("every key set explicitly", "[config]") {
 pipelines:
   - name: shop
     source:
-      type: mysql
+      type: postgres
       host: db.internal
       port: 3307
       database: shop_db
@@ -131,7 +131,7 @@ log:
   level: trace
 )");
   const PipelineConfig& p = config.pipelines.at(0);
-  CHECK(p.source.type == SourceType::kMysql);
+  CHECK(p.source.type == SourceType::kPostgres);
   CHECK(p.source.host == "db.internal");
   CHECK(p.source.port == 3307);
   CHECK(p.source.database == "shop_db");
