@@ -126,7 +126,7 @@ checkpoint::PositionRecord Committer::record_of(const event::SourcePosition& pos
     std::lock_guard lock(identity_mutex_);
     record.source = identity_;
   }
-  if (capture_set_) record.tables = event::reduce_join_points(*capture_set_, position.lsn);
+  if (capture_set_) record.tables = event::reduce_join_points(*capture_set_, position.lsn());
   record.position = position;
   return record;
 }
@@ -578,7 +578,7 @@ Result<void> Committer::commit_batch() {
   probe_.transaction_committed(batch_.events, batch_.bytes,
                                std::chrono::duration<double>(Clock::now() - started).count());
   log::debug(pipeline_.name, "committed Kafka transaction of " + std::to_string(batch_.events) +
-                                 " events at " + event::format_lsn(batch_.position.lsn));
+                                 " events at " + event::format_lsn(batch_.position.lsn()));
   batch_.open = false;
   batch_.messages.clear();
   batch_.events = 0;
@@ -639,7 +639,7 @@ Result<void> Committer::save_checkpoint(const checkpoint::PositionRecord& record
   committed_position_ = position;
   have_committed_position_ = true;
   probe_.checkpoint_written(unix_now_us() / 1000000);
-  if (position.snapshot_completed) probe_.source_position(position.lsn);
+  if (position.snapshot_completed) probe_.source_position(position.lsn());
   if (callbacks_.committed) callbacks_.committed(position);
   return {};
 }

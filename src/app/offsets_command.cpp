@@ -181,7 +181,7 @@ int offsets_reset(const config::Config& config, const std::string& name, ResetTa
   record.source = server->identity;
   if (target == ResetTarget::kToSlot) {
     record.position.snapshot_completed = true;
-    record.position.lsn = slot->confirmed_flush_lsn;
+    record.position.postgres().lsn = slot->confirmed_flush_lsn;
   }
   const std::string json = checkpoint::record_to_json(record);
   if (auto parsed = checkpoint::position_record_from_json(json); parsed.ok()) {

@@ -19,12 +19,17 @@ constexpr auto kHealthyPeriod = std::chrono::seconds(60);
 constexpr auto kKafkaWarnAfter = std::chrono::seconds(3);
 constexpr auto kShutdownWait = std::chrono::seconds(20);
 
-std::string describe(const event::SourcePosition& position) {
-  std::string text = "LSN " + event::format_lsn(position.lsn);
+std::string status_text(const event::SourcePosition& position) {
+  if (position.is_mysql()) {
+    std::string text = "binlog " + event::describe(position);
+    if (!position.snapshot_completed) text += " (initial snapshot not completed)";
+    return text;
+  }
+  std::string text = "LSN " + event::format_lsn(position.lsn());
   if (position.partial_events > 0) {
     text += " + " + std::to_string(position.partial_events) +
             " events of the transaction committed at " +
-            event::format_lsn(position.partial_commit_lsn);
+            event::format_lsn(position.partial_commit_lsn());
   }
   if (!position.snapshot_completed) text += " (initial snapshot not completed)";
   return text;
@@ -364,7 +369,7 @@ void Pipeline::finish(int exit_code) {
 }
 
 std::string Pipeline::committed_position_text() const {
-  return committed_ ? describe(*committed_) : std::string("none (nothing committed yet)");
+  return committed_ ? status_text(*committed_) : std::string("none (nothing committed yet)");
 }
 
 std::string Pipeline::status_line() const {

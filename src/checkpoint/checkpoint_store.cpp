@@ -177,10 +177,30 @@ Result<void> CheckpointStore::save(const PositionRecord& record) {
   return fsync_directory(directory_);
 }
 
+namespace {
+
+/// Binlog files sort by their numeric extension ("mysql-bin.000010" after "mysql-bin.000009";
+/// past 999999 the extension grows a digit): shorter name first, then the text.
+bool binlog_file_before(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return a.size() < b.size();
+  return a < b;
+}
+
+}  // namespace
+
 event::SourcePosition further(const event::SourcePosition& a, const event::SourcePosition& b) {
+  if (a.at.index() != b.at.index()) return b;  // another source type: the later record decides
+  if (a.is_mysql()) {
+    if (a.snapshot_completed != b.snapshot_completed) return b.snapshot_completed ? b : a;
+    const auto& x = a.mysql();
+    const auto& y = b.mysql();
+    if (x.file != y.file) return binlog_file_before(x.file, y.file) ? b : a;
+    if (x.pos != y.pos) return x.pos < y.pos ? b : a;
+    return b.partial_events > a.partial_events ? b : a;
+  }
   auto rank = [](const event::SourcePosition& p) {
-    bool has_partial = p.partial_commit_lsn != 0 || p.partial_events != 0;
-    return std::make_tuple(p.snapshot_completed, p.lsn, has_partial, p.partial_commit_lsn,
+    bool has_partial = p.partial_commit_lsn() != 0 || p.partial_events != 0;
+    return std::make_tuple(p.snapshot_completed, p.lsn(), has_partial, p.partial_commit_lsn(),
                            p.partial_events);
   };
   return rank(b) > rank(a) ? b : a;

@@ -40,6 +40,8 @@ class CheckpointStore {
 
 /// The position further along: a completed snapshot beats any incomplete one, then the higher
 /// `lsn`, then the further partial transaction (none < some; then commit LSN, then events).
+/// MySQL: a completed snapshot, then the later binlog file, then pos, then partial_events.
+/// Positions of different source types: `b` (they cannot be compared).
 /// Ties return `a`.
 event::SourcePosition further(const event::SourcePosition& a, const event::SourcePosition& b);
 /// The record to resume from: the higher epoch (a reset replaces everything before it, even a

@@ -7,6 +7,7 @@
 #include <rapidjson/writer.h>
 
 #include <array>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -15,12 +16,20 @@
 namespace tributary::checkpoint {
 namespace {
 
-/// The fields of format 1; format 2 adds kFormat2Fields, format 3 "tables".
-constexpr std::array<std::string_view, 9> kFormat1Fields = {
-    "format",      "pipeline",           "snapshot_completed",         "lsn",
-    "lsn_decimal", "partial_commit_lsn", "partial_commit_lsn_decimal", "partial_events",
-    "updated_at"};
+/// The fields of format 1; format 2 adds kFormat2Fields, format 3 "tables". Format 4 moves the
+/// LSN fields into "position" (kFormat4Fields replace kLsnFields).
+constexpr std::array<std::string_view, 5> kFormat1Fields = {"format", "pipeline",
+                                                            "snapshot_completed", "partial_events",
+                                                            "updated_at"};
+constexpr std::array<std::string_view, 4> kLsnFields = {"lsn", "lsn_decimal", "partial_commit_lsn",
+                                                        "partial_commit_lsn_decimal"};
 constexpr std::array<std::string_view, 2> kFormat2Fields = {"epoch", "source"};
+constexpr std::array<std::string_view, 5> kPostgresPositionFields = {
+    "type", "lsn", "lsn_decimal", "partial_commit_lsn", "partial_commit_lsn_decimal"};
+constexpr std::array<std::string_view, 5> kMysqlPositionFields = {"type", "file", "pos",
+                                                                  "gtid_set", "server_id"};
+constexpr std::array<std::string_view, 5> kMysqlFields = {"type", "flavour", "server_uuid",
+                                                          "server_id", "gtid_domain_id"};
 constexpr std::array<std::string_view, 2> kTableFields = {"schema", "table"};
 constexpr std::array<std::string_view, 4> kJoinedTableFields = {"schema", "table", "join_lsn",
                                                                 "join_lsn_decimal"};
@@ -37,9 +46,11 @@ const rapidjson::Value* member(const rapidjson::Value& object, std::string_view 
 }
 
 // Reads "<name>" (text "X/Y") and "<name>_decimal" and checks that they agree.
-Result<uint64_t> read_lsn_pair(const rapidjson::Value& object, const std::string& name) {
-  const rapidjson::Value* text = member(object, name);
-  const rapidjson::Value* decimal = member(object, name + "_decimal");
+Result<uint64_t> read_lsn_pair(const rapidjson::Value& object, const std::string& field,
+                               const std::string& where) {
+  const rapidjson::Value* text = member(object, field);
+  const rapidjson::Value* decimal = member(object, field + "_decimal");
+  const std::string name = where + field;
   if (!text->IsString()) return corrupt("\"" + name + "\" must be a string like \"16/B374D848\"");
   if (!decimal->IsUint64()) {
     return corrupt("\"" + name + "_decimal\" must be a non-negative integer");
@@ -84,16 +95,84 @@ Result<std::string> read_text(const rapidjson::Value& object, const char* name,
   return std::string(value->GetString(), value->GetStringLength());
 }
 
-Result<event::SourceIdentity> read_source(const rapidjson::Value& source) {
-  if (!source.IsObject()) return corrupt("\"source\" must be an object or null");
-  const rapidjson::Value* type = member(source, "type");
+/// "<where>type" of `object`: "postgres", or also "mysql" when `mysql_known` (format 4).
+Result<std::string> read_type(const rapidjson::Value& object, const std::string& where,
+                              bool mysql_known) {
+  const std::string known = mysql_known ? "postgres or mysql" : "postgres";
+  const rapidjson::Value* type = member(object, "type");
   if (type == nullptr || !type->IsString()) {
-    return corrupt("\"source.type\" must be a string (\"postgres\")");
+    return corrupt("\"" + where + "type\" must be a string (" + known + ")");
   }
-  std::string type_name(type->GetString(), type->GetStringLength());
-  if (type_name != "postgres") {
-    return corrupt("unknown \"source.type\" \"" + type_name + "\" (this build knows postgres)");
+  std::string name(type->GetString(), type->GetStringLength());
+  if (name != "postgres" && !(mysql_known && name == "mysql")) {
+    return corrupt("unknown \"" + where + "type\" \"" + name + "\" (format " +
+                   (mysql_known ? "4" : "2 and 3") + " records know " + known + ")");
   }
+  return name;
+}
+
+/// A uint32 field; `positive`: 0 refused.
+Result<uint32_t> read_uint32(const rapidjson::Value& object, const char* name,
+                             const std::string& where, bool positive) {
+  const rapidjson::Value* value = member(object, name);
+  if (!value->IsUint() || (positive && value->GetUint() == 0)) {
+    return corrupt("\"" + where + name + "\" must be a " + (positive ? "positive" : "non-negative") +
+                   " integer below 2^32");
+  }
+  return value->GetUint();
+}
+
+bool is_uuid(const std::string& text) {
+  if (text.size() != 36) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? c != '-' : !std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+Result<event::SourceIdentity> read_mysql_source(const rapidjson::Value& source) {
+  std::vector<std::string_view> fields(kMysqlFields.begin(), kMysqlFields.end());
+  if (auto checked = check_fields(source, fields, "source."); !checked) return checked.error();
+  event::MysqlIdentity identity;
+  auto flavour = read_text(source, "flavour", "source.");
+  if (!flavour) return flavour.error();
+  if (*flavour == "mariadb") {
+    identity.flavour = event::MysqlIdentity::Flavour::kMariadb;
+  } else if (*flavour != "mysql") {
+    return corrupt("\"source.flavour\" must be \"mysql\" or \"mariadb\", not \"" + *flavour +
+                   "\"");
+  }
+  const rapidjson::Value* uuid = member(source, "server_uuid");
+  if (!uuid->IsString()) return corrupt("\"source.server_uuid\" must be a string");
+  identity.server_uuid.assign(uuid->GetString(), uuid->GetStringLength());
+  if (identity.flavour == event::MysqlIdentity::Flavour::kMysql && !is_uuid(identity.server_uuid)) {
+    return corrupt("\"source.server_uuid\" must be a MySQL server UUID "
+                   "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not \"" +
+                   identity.server_uuid + "\"");
+  }
+  if (identity.flavour == event::MysqlIdentity::Flavour::kMariadb &&
+      !identity.server_uuid.empty()) {
+    return corrupt("\"source.server_uuid\" must be \"\" for mariadb (it has none)");
+  }
+  auto server_id = read_uint32(source, "server_id", "source.", true);
+  if (!server_id) return server_id.error();
+  identity.server_id = *server_id;
+  auto domain = read_uint32(source, "gtid_domain_id", "source.", false);
+  if (!domain) return domain.error();
+  if (identity.flavour == event::MysqlIdentity::Flavour::kMysql && *domain != 0) {
+    return corrupt("\"source.gtid_domain_id\" must be 0 for mysql (a MariaDB setting)");
+  }
+  identity.gtid_domain_id = *domain;
+  return event::SourceIdentity(std::move(identity));
+}
+
+Result<event::SourceIdentity> read_source(const rapidjson::Value& source, int format) {
+  if (!source.IsObject()) return corrupt("\"source\" must be an object or null");
+  auto type = read_type(source, "source.", format >= 4);
+  if (!type) return type.error();
+  if (*type == "mysql") return read_mysql_source(source);
   std::vector<std::string_view> fields(kPostgresFields.begin(), kPostgresFields.end());
   if (auto checked = check_fields(source, fields, "source."); !checked) return checked.error();
   event::PostgresIdentity identity;
@@ -143,7 +222,7 @@ Result<event::CaptureSet> read_tables(const rapidjson::Value& tables) {
     if (!name) return name.error();
     table.id = {*schema, *name};
     if (joined) {
-      auto lsn = read_lsn_pair(entry, "join_lsn");
+      auto lsn = read_lsn_pair(entry, "join_lsn", where);
       if (!lsn) return lsn.error();
       if (*lsn == 0) return corrupt("\"" + where + "join_lsn\" must not be 0/0");
       table.join_lsn = *lsn;
@@ -156,16 +235,128 @@ Result<event::CaptureSet> read_tables(const rapidjson::Value& tables) {
   return set;
 }
 
+/// A binlog file name as the server writes it: a plain name ("mysql-bin.000003"), no path.
+bool is_binlog_file_name(const std::string& name) {
+  if (name.empty() || name.size() > 255) return false;
+  for (char c : name) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/// A GTID set as servers print it: MariaDB "0-1-100,1-2-7", MySQL "uuid:1-100:200,uuid2:1-5"
+/// (MySQL 8.3 tags "uuid:tag:1-5" too); the separators' whitespace removed.
+bool is_gtid_set_text(const std::string& text) {
+  if (text.size() > 65536) return false;
+  for (char c : text) {
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':' ||
+                    c == ',' || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/// Format 4's "position" object, into `position` (partial_events and snapshot_completed aside).
+Result<void> read_position(const rapidjson::Value& value, event::SourcePosition& position) {
+  if (!value.IsObject()) return corrupt("\"position\" must be an object");
+  auto type = read_type(value, "position.", true);
+  if (!type) return type.error();
+  if (*type == "postgres") {
+    std::vector<std::string_view> fields(kPostgresPositionFields.begin(),
+                                         kPostgresPositionFields.end());
+    if (auto checked = check_fields(value, fields, "position."); !checked) return checked.error();
+    auto lsn = read_lsn_pair(value, "lsn", "position.");
+    if (!lsn) return lsn.error();
+    auto partial = read_lsn_pair(value, "partial_commit_lsn", "position.");
+    if (!partial) return partial.error();
+    position.postgres() = {*lsn, *partial};
+    return {};
+  }
+  std::vector<std::string_view> fields(kMysqlPositionFields.begin(), kMysqlPositionFields.end());
+  if (auto checked = check_fields(value, fields, "position."); !checked) return checked.error();
+  event::MysqlPosition& my = position.mysql();
+  const rapidjson::Value* file = member(value, "file");
+  if (!file->IsString()) return corrupt("\"position.file\" must be a string");
+  my.file.assign(file->GetString(), file->GetStringLength());
+  if (!my.file.empty() && !is_binlog_file_name(my.file)) {
+    return corrupt("\"position.file\" must be a binlog file name like \"mysql-bin.000003\" "
+                   "(letters, digits, '.', '-', '_'), not \"" +
+                   my.file + "\"");
+  }
+  const rapidjson::Value* pos = member(value, "pos");
+  if (!pos->IsUint64()) return corrupt("\"position.pos\" must be a non-negative integer");
+  my.pos = pos->GetUint64();
+  if (my.file.empty() && my.pos != 0) {
+    return corrupt("\"position.pos\" is " + std::to_string(my.pos) +
+                   " but \"position.file\" is empty (a position in which file?)");
+  }
+  const rapidjson::Value* gtid = member(value, "gtid_set");
+  if (!gtid->IsString()) return corrupt("\"position.gtid_set\" must be a string");
+  my.gtid_set.assign(gtid->GetString(), gtid->GetStringLength());
+  if (!is_gtid_set_text(my.gtid_set)) {
+    return corrupt("\"position.gtid_set\" is not a GTID set (\"0-1-100,1-2-7\" or "
+                   "\"uuid:1-100\", no spaces): \"" +
+                   my.gtid_set + "\"");
+  }
+  auto server_id = read_uint32(value, "server_id", "position.", false);
+  if (!server_id) return server_id.error();
+  my.server_id = *server_id;
+  return {};
+}
+
 template <class Writer>
 void write_string(Writer& writer, const std::string& text) {
   writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
 }
 
 template <class Writer>
+void write_lsn_pair(Writer& writer, const char* name, uint64_t lsn) {
+  writer.Key(name);
+  writer.String(event::format_lsn(lsn));
+  writer.Key((std::string(name) + "_decimal").c_str());
+  writer.Uint64(lsn);
+}
+
+template <class Writer>
+void write_position(Writer& writer, const event::SourcePosition& position) {
+  writer.StartObject();
+  writer.Key("type");
+  writer.String(position.type_name());
+  if (position.is_postgres()) {
+    write_lsn_pair(writer, "lsn", position.lsn());
+    write_lsn_pair(writer, "partial_commit_lsn", position.partial_commit_lsn());
+  } else {
+    const auto& my = position.mysql();
+    writer.Key("file");
+    write_string(writer, my.file);
+    writer.Key("pos");
+    writer.Uint64(my.pos);
+    writer.Key("gtid_set");
+    write_string(writer, my.gtid_set);
+    writer.Key("server_id");
+    writer.Uint(my.server_id);
+  }
+  writer.EndObject();
+}
+
+template <class Writer>
 void write_source(Writer& writer, const event::SourceIdentity& source) {
   std::visit(
-      [&](const event::PostgresIdentity& identity) {
+      [&]<class Identity>(const Identity& identity) {
         writer.StartObject();
+        if constexpr (std::is_same_v<Identity, event::MysqlIdentity>) {
+          writer.Key("type");
+          writer.String("mysql");
+          writer.Key("flavour");
+          writer.String(event::to_string(identity.flavour));
+          writer.Key("server_uuid");
+          write_string(writer, identity.server_uuid);
+          writer.Key("server_id");
+          writer.Uint(identity.server_id);
+          writer.Key("gtid_domain_id");
+          writer.Uint(identity.gtid_domain_id);
+        } else {
         writer.Key("type");
         writer.String("postgres");
         writer.Key("system_identifier");
@@ -176,6 +367,7 @@ void write_source(Writer& writer, const event::SourceIdentity& source) {
         write_string(writer, identity.database);
         writer.Key("slot");
         write_string(writer, identity.slot);
+        }
         writer.EndObject();
       },
       source);
@@ -223,12 +415,18 @@ std::string format_iso8601_utc(std::chrono::system_clock::time_point time) {
 }
 
 std::string describe(const event::SourceIdentity& identity) {
-  return std::visit(
-      [](const event::PostgresIdentity& pg) {
-        return "postgres system identifier " + pg.system_identifier + ", timeline " +
-               std::to_string(pg.timeline) + ", database " + pg.database + ", slot " + pg.slot;
-      },
-      identity);
+  if (const auto* my = std::get_if<event::MysqlIdentity>(&identity)) {
+    std::string text = event::to_string(my->flavour);
+    if (!my->server_uuid.empty()) text += " server_uuid " + my->server_uuid + ",";
+    text += " server_id " + std::to_string(my->server_id);
+    if (my->flavour == event::MysqlIdentity::Flavour::kMariadb) {
+      text += ", gtid domain " + std::to_string(my->gtid_domain_id);
+    }
+    return text;
+  }
+  const auto& pg = std::get<event::PostgresIdentity>(identity);
+  return "postgres system identifier " + pg.system_identifier + ", timeline " +
+         std::to_string(pg.timeline) + ", database " + pg.database + ", slot " + pg.slot;
 }
 
 std::string position_to_json(const std::string& pipeline, const event::SourcePosition& position) {
@@ -285,14 +483,8 @@ std::string write_record(const PositionRecord& record, const std::string& update
   }
   writer.Key("snapshot_completed");
   writer.Bool(position.snapshot_completed);
-  writer.Key("lsn");
-  writer.String(event::format_lsn(position.lsn));
-  writer.Key("lsn_decimal");
-  writer.Uint64(position.lsn);
-  writer.Key("partial_commit_lsn");
-  writer.String(event::format_lsn(position.partial_commit_lsn));
-  writer.Key("partial_commit_lsn_decimal");
-  writer.Uint64(position.partial_commit_lsn);
+  writer.Key("position");
+  write_position(writer, position);
   writer.Key("partial_events");
   writer.Uint64(position.partial_events);
   writer.Key("updated_at");
@@ -348,6 +540,11 @@ Result<PositionRecord> position_record_from_json(std::string_view text) {
   std::vector<std::string_view> fields(kFormat1Fields.begin(), kFormat1Fields.end());
   if (record.format >= 2) fields.insert(fields.end(), kFormat2Fields.begin(), kFormat2Fields.end());
   if (record.format >= 3) fields.push_back("tables");
+  if (record.format >= 4) {
+    fields.push_back("position");
+  } else {
+    fields.insert(fields.end(), kLsnFields.begin(), kLsnFields.end());
+  }
   if (auto checked = check_fields(document, fields, ""); !checked) return checked.error();
 
   const auto& pipeline = *member(document, "pipeline");
@@ -362,7 +559,7 @@ Result<PositionRecord> position_record_from_json(std::string_view text) {
     record.epoch = epoch.GetUint64();
     const auto& source = *member(document, "source");
     if (!source.IsNull()) {
-      auto identity = read_source(source);
+      auto identity = read_source(source, record.format);
       if (!identity) return identity.error();
       record.source = std::move(*identity);
     }
@@ -380,20 +577,37 @@ Result<PositionRecord> position_record_from_json(std::string_view text) {
   if (!snapshot_completed.IsBool()) return corrupt("\"snapshot_completed\" must be true or false");
   record.position.snapshot_completed = snapshot_completed.GetBool();
 
-  auto lsn = read_lsn_pair(document, "lsn");
-  if (!lsn) return lsn.error();
-  record.position.lsn = *lsn;
-  auto partial_commit_lsn = read_lsn_pair(document, "partial_commit_lsn");
-  if (!partial_commit_lsn) return partial_commit_lsn.error();
-  record.position.partial_commit_lsn = *partial_commit_lsn;
+  if (record.format >= 4) {
+    if (auto read = read_position(*member(document, "position"), record.position); !read) {
+      return read.error();
+    }
+  } else {  // formats 1 to 3: PostgreSQL, the LSNs at the top level
+    auto lsn = read_lsn_pair(document, "lsn", "");
+    if (!lsn) return lsn.error();
+    auto partial_commit_lsn = read_lsn_pair(document, "partial_commit_lsn", "");
+    if (!partial_commit_lsn) return partial_commit_lsn.error();
+    record.position.postgres() = {*lsn, *partial_commit_lsn};
+  }
+  if (record.source && record.position.type_name() !=
+                           std::string_view(event::type_name(*record.source))) {
+    return corrupt(std::string("\"position.type\" is ") + record.position.type_name() +
+                   " but \"source.type\" is " + event::type_name(*record.source) +
+                   " (a position of one source type recorded with another's identity)");
+  }
 
   const auto& partial_events = *member(document, "partial_events");
   if (!partial_events.IsUint64())
     return corrupt("\"partial_events\" must be a non-negative integer");
   record.position.partial_events = partial_events.GetUint64();
-  if (record.position.partial_events != 0 && record.position.partial_commit_lsn == 0) {
+  if (record.position.partial_events != 0 && record.position.is_postgres() &&
+      record.position.partial_commit_lsn() == 0) {
     return corrupt("\"partial_events\" is " + std::to_string(record.position.partial_events) +
                    " but \"partial_commit_lsn\" is 0/0 (events of which transaction?)");
+  }
+  if (record.position.partial_events != 0 && record.position.is_mysql() &&
+      record.position.mysql().file.empty()) {
+    return corrupt("\"partial_events\" is " + std::to_string(record.position.partial_events) +
+                   " but \"position.file\" is empty (events of which transaction?)");
   }
 
   const auto& updated_at = *member(document, "updated_at");

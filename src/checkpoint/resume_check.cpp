@@ -82,19 +82,33 @@ Result<std::string> check_postgres(const event::PostgresIdentity& recorded,
          ", so it is part of the server's history: resuming, and recording the new timeline";
 }
 
+/// The identity check for MySQL / MariaDB: same flavour, same server (uuid on MySQL, server_id
+/// and GTID domain on MariaDB).
+Result<std::string> check_mysql(const event::MysqlIdentity& recorded,
+                                const event::MysqlIdentity& server, const PositionRecord& record) {
+  if (recorded == server) return std::string();
+  return refuse("the recorded position " + event::describe(record.position) +
+                    " belongs to another source than the one connected to (" +
+                    describe(event::SourceIdentity(recorded)) + " recorded, " +
+                    describe(event::SourceIdentity(server)) +
+                    " on the server): a binlog position of one server means nothing on another",
+                record.pipeline);
+}
+
 }  // namespace
 
 uint64_t furthest_lsn(const event::SourcePosition& position) {
-  return std::max(position.lsn, position.partial_commit_lsn);
+  return std::max(position.lsn(), position.partial_commit_lsn());
 }
 
 bool same_source(const event::SourceIdentity& a, const event::SourceIdentity& b) {
-  return std::visit(
-      [](const event::PostgresIdentity& x, const event::PostgresIdentity& y) {
-        return x.system_identifier == y.system_identifier && x.database == y.database &&
-               x.slot == y.slot;
-      },
-      a, b);
+  const auto* x = std::get_if<event::PostgresIdentity>(&a);
+  const auto* y = std::get_if<event::PostgresIdentity>(&b);
+  if (x != nullptr && y != nullptr) {
+    return x->system_identifier == y->system_identifier && x->database == y->database &&
+           x->slot == y->slot;
+  }
+  return a == b;
 }
 
 std::string reset_hint(const std::string& pipeline) {
@@ -144,14 +158,28 @@ Result<std::string> check_resume(const PositionRecord& recorded, const ServerSta
         "the recorded position carries no source identity (written by an older tributary): "
         "accepting it; from now on positions are recorded with this server's identity (" +
         describe(server.identity) + ")";
+  } else if (recorded.source->index() != server.identity.index() ||
+             recorded.position.is_postgres() !=
+                 std::holds_alternative<event::PostgresIdentity>(server.identity)) {
+    return refuse(std::string("the recorded position ") + event::describe(recorded.position) +
+                      " was recorded from a " + recorded.position.type_name() +
+                      " source, this is " + event::type_name(server.identity) + " (" +
+                      describe(server.identity) + "; recorded: " + describe(*recorded.source) +
+                      "): a position of one source type means nothing on the other",
+                  recorded.pipeline);
   } else {
-    auto checked = std::visit(
-        [&](const event::PostgresIdentity& mine, const event::PostgresIdentity& theirs)
-            -> Result<std::string> { return check_postgres(mine, theirs, server, recorded); },
-        *recorded.source, server.identity);
+    Result<std::string> checked = std::string();
+    if (const auto* mine = std::get_if<event::PostgresIdentity>(&*recorded.source)) {
+      checked = check_postgres(*mine, std::get<event::PostgresIdentity>(server.identity), server,
+                               recorded);
+    } else {
+      checked = check_mysql(std::get<event::MysqlIdentity>(*recorded.source),
+                            std::get<event::MysqlIdentity>(server.identity), recorded);
+    }
     if (!checked) return checked.error();
     note = std::move(*checked);
   }
+  if (!recorded.position.is_postgres()) return note;
   const uint64_t furthest = furthest_lsn(recorded.position);
   if (furthest > server.wal_end) {
     return refuse("the recorded position " + lsn(furthest) +
@@ -166,9 +194,9 @@ Result<std::string> check_resume(const PositionRecord& recorded, const ServerSta
 
 Result<void> check_slot(const PositionRecord& recorded, const std::string& slot,
                         uint64_t confirmed_flush_lsn) {
-  if (confirmed_flush_lsn <= recorded.position.lsn) return {};
+  if (confirmed_flush_lsn <= recorded.position.lsn()) return {};
   return refuse("replication slot " + slot + " is confirmed up to " + lsn(confirmed_flush_lsn) +
-                    ", beyond the recorded position " + lsn(recorded.position.lsn) +
+                    ", beyond the recorded position " + lsn(recorded.position.lsn()) +
                     ": something other than this pipeline advanced it (pg_replication_slot_"
                     "advance, another consumer of the slot), and the changes between the two "
                     "are gone from the slot",

@@ -21,8 +21,33 @@ struct PostgresIdentity {
   bool operator==(const PostgresIdentity&) const = default;
 };
 
-/// One alternative per source type (MySQL/MariaDB: server UUID or id and GTID domain, once that
-/// source exists); the JSON form names it in "type".
-using SourceIdentity = std::variant<PostgresIdentity>;
+/// A MySQL or MariaDB source. Binlog file/position means something only on one server; a GTID
+/// set means something across a replication topology (same uuids / domain). Host and port are
+/// not part of the identity (a server can move).
+struct MysqlIdentity {
+  enum class Flavour { kMysql, kMariadb };
+  Flavour flavour = Flavour::kMysql;
+  /// MySQL: @@server_uuid. Empty on MariaDB (it has none).
+  std::string server_uuid;
+  /// @@server_id of the server read from.
+  uint32_t server_id = 0;
+  /// MariaDB: @@gtid_domain_id. 0 on MySQL.
+  uint32_t gtid_domain_id = 0;
+
+  bool operator==(const MysqlIdentity&) const = default;
+};
+
+/// One alternative per source type; the JSON form names it in "type" ("postgres", "mysql").
+using SourceIdentity = std::variant<PostgresIdentity, MysqlIdentity>;
+
+/// "mysql" or "mariadb".
+inline const char* to_string(MysqlIdentity::Flavour flavour) {
+  return flavour == MysqlIdentity::Flavour::kMariadb ? "mariadb" : "mysql";
+}
+/// The source type's name as the checkpoint's JSON writes it: "postgres" or "mysql" (MariaDB
+/// included); describe() in checkpoint/position_json.hpp gives the whole text.
+inline const char* type_name(const SourceIdentity& identity) {
+  return std::holds_alternative<PostgresIdentity>(identity) ? "postgres" : "mysql";
+}
 
 }  // namespace tributary::event

@@ -446,9 +446,11 @@ def _one_iteration(iteration, kind, rng, daemon, run, driver, tracker, checkpoin
     record["exit"] = daemon.kill9()  # already dead if the killer process struck
     assert record["exit"] == -9, f"kill -9 of pid {record['pid']}: exit code {record['exit']}"
     checkpoint = _read_checkpoint(checkpoint_path)
-    record["checkpoint"] = checkpoint and {k: checkpoint.get(k) for k in
-                                           ("snapshot_completed", "lsn", "partial_commit_lsn",
-                                            "partial_events")}
+    record["checkpoint"] = checkpoint and {
+        "snapshot_completed": checkpoint.get("snapshot_completed"),
+        "lsn": checkpoint["position"].get("lsn"),
+        "partial_commit_lsn": checkpoint["position"].get("partial_commit_lsn"),
+        "partial_events": checkpoint.get("partial_events")}
     run = Run(daemon)
     # What was hit: the restart retakes the snapshot iff it was not complete; the checkpoint
     # (Kafka's commit may be one batch further) says whether a source transaction was cut.

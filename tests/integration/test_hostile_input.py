@@ -257,7 +257,7 @@ def test_offsets_show_prints_the_recorded_time_and_needs_no_password(tmp_path, b
         assert shown.returncode == 0, f"{name}: offsets show exit {shown.returncode}:\n{shown.stderr}"
         record = json.loads(shown.stdout)
         assert record["updated_at"] == RECORDED_AT, shown.stdout
-        assert record["lsn"] == "0/16B3748", shown.stdout
+        assert record["position"]["lsn"] == "0/16B3748", shown.stdout
         # A connection needs the password: check and run still refuse (before connecting).
         for command in (["check", "--offline"], ["check"], ["run"]):
             result = run_capped([*command, "--config", path], env=unset)

@@ -182,7 +182,7 @@ def test_kill_after_the_join_snapshot_before_the_join_point_doubles_nothing(env,
     daemon.kill9()
     record = _checkpoint(daemon, name)
     entry = _join_entry(record, "late")
-    assert entry is not None and record["lsn_decimal"] < entry["join_lsn_decimal"], \
+    assert entry is not None and record["position"]["lsn_decimal"] < entry["join_lsn_decimal"], \
         f"the kill came after the stream passed the join point (test precondition): {record}"
 
     daemon.start()

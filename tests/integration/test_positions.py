@@ -74,10 +74,24 @@ def write_checkpoint(path, record):
 
 
 def with_lsn(record, value):
-    record = dict(record)
-    record["lsn"] = lsn_text(value)
-    record["lsn_decimal"] = value
+    """A copy of a format-4 record with its PostgreSQL position moved to `value`."""
+    record = dict(record, position=dict(record["position"]))
+    record["position"]["lsn"] = lsn_text(value)
+    record["position"]["lsn_decimal"] = value
     return record
+
+
+def format_1(record):
+    """A format-4 record written as format 1 (no epoch, source, tables; the LSNs at the top)."""
+    old = {k: v for k, v in record.items() if k not in ("epoch", "source", "tables", "position")}
+    old.update({k: v for k, v in record["position"].items() if k != "type"})
+    old["format"] = 1
+    return old
+
+
+def record_lsn(record):
+    """The text LSN of a format-4 record."""
+    return record["position"]["lsn"]
 
 
 def run_to_exit(daemon, timeout=90):
@@ -137,7 +151,7 @@ def test_another_server_is_refused_then_reset_to_slot_streams_from_its_slot(env)
     p.snapshot_then_stop()
     system_a = system_identifier(env.pg)
     recorded = read_checkpoint(p.checkpoint)
-    assert recorded["format"] == 3 and recorded["epoch"] == 0, recorded
+    assert recorded["format"] == 4 and recorded["epoch"] == 0, recorded
     assert recorded["source"] == {"type": "postgres", "system_identifier": system_a, "timeline": 1,
                                   "database": p.db, "slot": p.slot}, recorded
     p.collector.wait_for(lambda: offsets_records(p.collector), 30, "an offsets record in Kafka")
@@ -184,10 +198,10 @@ def test_another_server_is_refused_then_reset_to_slot_streams_from_its_slot(env)
     assert written["epoch"] == 1, written
     assert written["source"]["system_identifier"] == system_b, written
     assert written["snapshot_completed"] is True
-    assert written["lsn"] == slot_b[2], (written, slot_b)
+    assert record_lsn(written) == slot_b[2], (written, slot_b)
     p.collector.wait_for(lambda: offsets_records(p.collector)[-1]["epoch"] == 1, 30,
                          "the reset's offsets record in Kafka")
-    assert offsets_records(p.collector)[-1]["lsn"] == slot_b[2]
+    assert record_lsn(offsets_records(p.collector)[-1]) == slot_b[2]
 
     before = len(events(p.collector))
     daemon_b.start()
@@ -291,21 +305,19 @@ def test_position_beyond_the_wal_end_is_refused_and_reported_by_check(env):
                                                       p.kafka.bootstrap_servers)})
     producer.produce(OFFSETS_TOPIC, key=PREFIX, value=json.dumps(with_lsn(good, beyond)))
     assert producer.flush(30) == 0
-    p.collector.wait_for(lambda: offsets_records(p.collector)[-1]["lsn"] == lsn_text(beyond), 30,
+    p.collector.wait_for(lambda: record_lsn(offsets_records(p.collector)[-1]) == lsn_text(beyond), 30,
                          "the planted offsets record")
     refused("Kafka offsets record beyond the WAL")
 
     # 3. An old-format file (no identity) beyond the WAL: refused all the same.
-    old = {k: v for k, v in with_lsn(good, beyond).items() if k not in ("epoch", "source", "tables")}
-    old["format"] = 1
+    old = format_1(with_lsn(good, beyond))
     write_checkpoint(p.checkpoint, old)
     producer.produce(OFFSETS_TOPIC, key=PREFIX, value=json.dumps(good))  # Kafka back to the truth
     assert producer.flush(30) == 0
     refused("format 1 checkpoint file beyond the WAL")
 
     # 4. An old-format file at a true position is accepted, and rewritten with the identity.
-    old = {k: v for k, v in good.items() if k not in ("epoch", "source", "tables")}
-    old["format"] = 1
+    old = format_1(good)
     write_checkpoint(p.checkpoint, old)
     p.daemon.start()
     env.sql(p.db, "INSERT INTO items VALUES (103, 'c')")
@@ -331,12 +343,12 @@ def test_slot_advanced_by_someone_else_is_refused_then_reset(env):
     env.pg.execute("SELECT pg_replication_slot_advance(%s, %s::pg_lsn)", (p.slot, target),
                    database=p.db)
     advanced = env.pg.slot_info(p.slot)
-    assert lsn_value(advanced[2]) > lsn_value(recorded["lsn"])
+    assert lsn_value(advanced[2]) > lsn_value(record_lsn(recorded))
     items_before = p.items_end()
 
     code, log = run_to_exit(p.daemon)
     assert code == 2, f"exit {code}, expected 2:\n{log[-3000:]}"
-    assert any(f"is confirmed up to {advanced[2]}, beyond the recorded position {recorded['lsn']}"
+    assert any(f"is confirmed up to {advanced[2]}, beyond the recorded position {record_lsn(recorded)}"
                in line and "--to-slot" in line and "--snapshot" in line
                for line in error_lines(log)), log[-3000:]
     assert env.pg.slot_info(p.slot) == advanced
@@ -351,7 +363,7 @@ def test_slot_advanced_by_someone_else_is_refused_then_reset(env):
     assert reset.returncode == 0, reset.stdout + reset.stderr
     assert "changes the slot no longer holds are not emitted" in reset.stdout, reset.stdout
     written = read_checkpoint(p.checkpoint)
-    assert (written["epoch"], written["lsn"]) == (1, advanced[2]), written
+    assert (written["epoch"], record_lsn(written)) == (1, advanced[2]), written
     p.daemon.start()
     env.sql(p.db, "INSERT INTO items VALUES (203, 'after the reset')")
     p.wait_events(lambda e: e[1] == 203, 1, "row 203")
@@ -398,13 +410,13 @@ def test_idle_acknowledgements_never_pass_what_is_recorded(env):
 
     def kafka_lsn():
         records = offsets_records(p.collector)
-        return lsn_value(records[-1]["lsn"]) if records else 0
+        return lsn_value(record_lsn(records[-1])) if records else 0
 
     def advanced():
         # WAL of another database; the pipeline's tables stay idle.
         env.sql(other, "INSERT INTO filler (v) SELECT repeat('x', 200) FROM generate_series(1, 500)")
         slot = confirmed_flush(env.pg, p.slot)      # read first: the file is written before the ack
-        file = lsn_value(read_checkpoint(p.checkpoint)["lsn"])
+        file = lsn_value(record_lsn(read_checkpoint(p.checkpoint)))
         assert slot <= file, f"slot confirmed {lsn_text(slot)} beyond the checkpoint {lsn_text(file)}"
         # Kafka's record was committed before the file: the collector sees it after a moment.
         p.collector.wait_for(lambda: kafka_lsn() >= slot, 30,
@@ -420,7 +432,7 @@ def test_idle_acknowledgements_never_pass_what_is_recorded(env):
     assert all(e[0] == "r" for e in events(p.collector)), "the pipeline's tables were not idle"
     assert p.daemon.sigterm(timeout=60) == 0
     slot = confirmed_flush(env.pg, p.slot)
-    assert slot <= lsn_value(read_checkpoint(p.checkpoint)["lsn"])
+    assert slot <= lsn_value(record_lsn(read_checkpoint(p.checkpoint)))
     p.collector.wait_caught_up(timeout=60)
     assert slot <= kafka_lsn()
 

@@ -70,7 +70,7 @@ void PostgresSource::stop() {
 
 void PostgresSource::acknowledge(const event::SourcePosition& position) {
   if (!position.snapshot_completed) return;
-  pending_ack_ = std::max(pending_ack_, position.lsn);
+  pending_ack_ = std::max(pending_ack_, position.lsn());
   if (stream_) stream_->acknowledge(pending_ack_);
 }
 
@@ -207,7 +207,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
   if (!snapshot && completed && !slot->exists && !initial_only) {
     return post_failure(Error::config(
         "replication slot " + source.slot + " is missing but the checkpoint is at " +
-        event::format_lsn(resume->lsn) +
+        event::format_lsn(resume->lsn()) +
         ": changes since then may be lost (fix: set snapshot.mode: when_needed to take a new "
         "snapshot, or record that choice once: tributary offsets reset --config <file> "
         "--pipeline " +
@@ -260,7 +260,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     event::PositionMarker marker;
     marker.snapshot_done = true;
     marker.position.snapshot_completed = true;
-    marker.position.lsn = created->consistent_point;
+    marker.position.postgres().lsn = created->consistent_point;
     marker.tables = std::make_shared<const event::CaptureSet>(plan.kept);
     queue_.push(marker);
     log::info(name, "snapshot completed; streaming will start at " +
@@ -280,12 +280,12 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     log::info(name, "created replication slot " + source.slot + " at " +
                         event::format_lsn(created->consistent_point) + " (no snapshot)");
     prepared->resume.snapshot_completed = true;
-    prepared->resume.lsn =
-        resume ? std::max(resume->lsn, created->consistent_point) : created->consistent_point;
+    prepared->resume.postgres().lsn =
+        resume ? std::max(resume->lsn(), created->consistent_point) : created->consistent_point;
   } else {
     prepared->resume = resume ? *resume : event::SourcePosition{};
     prepared->resume.snapshot_completed = true;
-    if (!resume) prepared->resume.lsn = slot->confirmed_flush_lsn;
+    if (!resume) prepared->resume.postgres().lsn = slot->confirmed_flush_lsn;
   }
   if (!snapshot) {
     // The capture set from here on (tables that left, or adopted), before any streamed event.

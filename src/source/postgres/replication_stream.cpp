@@ -37,9 +37,9 @@ ReplicationStream::ReplicationStream(boost::asio::io_context& io,
       socket_(io),
       retry_timer_(io),
       status_timer_(io) {
-  last_end_lsn_ = options_.resume.lsn;
-  acknowledged_lsn_ = options_.resume.lsn;
-  received_lsn_ = options_.resume.lsn;
+  last_end_lsn_ = options_.resume.lsn();
+  acknowledged_lsn_ = options_.resume.lsn();
+  received_lsn_ = options_.resume.lsn();
 }
 
 ReplicationStream::~ReplicationStream() {
@@ -49,7 +49,7 @@ ReplicationStream::~ReplicationStream() {
 
 Result<void> ReplicationStream::start() {
   std::string sql = "START_REPLICATION SLOT " + connection_->quote_identifier(options_.slot) +
-                    " LOGICAL " + event::format_lsn(options_.resume.lsn) +
+                    " LOGICAL " + event::format_lsn(options_.resume.lsn()) +
                     " (proto_version '1', publication_names " +
                     connection_->quote_literal(options_.publication) + ")";
   auto started = connection_->exec_copy_both(sql);
@@ -59,7 +59,7 @@ Result<void> ReplicationStream::start() {
   }
   socket_.assign(PQsocket(connection_->raw()));
   log::info(options_.pipeline, "streaming from slot " + options_.slot + " at " +
-                                   event::format_lsn(options_.resume.lsn));
+                                   event::format_lsn(options_.resume.lsn()));
   schedule_status();
   boost::asio::post(io_, [this] { pump(); });
   return {};
@@ -160,7 +160,7 @@ void ReplicationStream::handle_copy_data(std::string_view bytes) {
       last_end_lsn_ = keepalive->wal_end;
       event::PositionMarker marker;
       marker.position.snapshot_completed = true;
-      marker.position.lsn = last_end_lsn_;
+      marker.position.postgres().lsn = last_end_lsn_;
       queue_.push(std::move(marker));
     }
     if (keepalive->reply_requested) send_status(false);
@@ -265,8 +265,8 @@ void ReplicationStream::emit(event::ChangeEvent&& change, uint64_t join_lsn) {
   if (last_commit_lsn_ != 0) change.source.postgres().last_commit_lsn = last_commit_lsn_;
   change.source.snapshot = event::SnapshotMarker::kFalse;
   change.position.snapshot_completed = true;
-  change.position.lsn = last_end_lsn_;
-  change.position.partial_commit_lsn = transaction_commit_lsn_;
+  change.position.postgres().lsn = last_end_lsn_;
+  change.position.postgres().partial_commit_lsn = transaction_commit_lsn_;
   change.position.partial_events = transaction_events_;
   queue_.push(std::move(change));
 }
@@ -288,8 +288,8 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             transaction_time_us_ = begin.commit_time_us;
             transaction_xid_ = begin.xid;
             transaction_events_ = 0;
-            skip_transaction_ = begin.final_lsn < options_.resume.lsn;
-            skip_events_ = begin.final_lsn == options_.resume.partial_commit_lsn
+            skip_transaction_ = begin.final_lsn < options_.resume.lsn();
+            skip_events_ = begin.final_lsn == options_.resume.partial_commit_lsn()
                                ? options_.resume.partial_events
                                : 0;
             return {};
@@ -304,7 +304,7 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             if (skipped) return {};
             event::PositionMarker marker;
             marker.position.snapshot_completed = true;
-            marker.position.lsn = commit.end_lsn;
+            marker.position.postgres().lsn = commit.end_lsn;
             queue_.push(std::move(marker));
             return {};
           },

@@ -1,4 +1,4 @@
-// Position JSON (formats 1 and 2) round trip and strictness, atomic checkpoint save/load,
+// Position JSON (formats 1 to 4, PostgreSQL) round trip and strictness, atomic checkpoint save/load,
 // `further`, and the resume checks (identity, WAL end, timelines, slot).
 #include <unistd.h>
 
@@ -30,8 +30,8 @@ namespace {
 SourcePosition sample() {
   SourcePosition p;
   p.snapshot_completed = true;
-  p.lsn = (uint64_t{0x16} << 32) | 0xB374D848u;
-  p.partial_commit_lsn = (uint64_t{0x16} << 32) | 0xB3750000u;
+  p.postgres().lsn = (uint64_t{0x16} << 32) | 0xB374D848u;
+  p.postgres().partial_commit_lsn = (uint64_t{0x16} << 32) | 0xB3750000u;
   p.partial_events = 42;
   return p;
 }
@@ -83,10 +83,10 @@ std::string replace(std::string text, const std::string& from, const std::string
 
 TEST_CASE("position JSON is readable and round-trips", "[checkpoint][json]") {
   auto json = position_to_json("orders", sample(), kFixedTime);
-  CHECK(json == R"({"format":3,"pipeline":"orders","epoch":0,"source":null,"tables":null,)"
-                R"("snapshot_completed":true,"lsn":"16/B374D848",)"
+  CHECK(json == R"({"format":4,"pipeline":"orders","epoch":0,"source":null,"tables":null,)"
+                R"("snapshot_completed":true,"position":{"type":"postgres","lsn":"16/B374D848",)"
                 R"("lsn_decimal":97500059720,"partial_commit_lsn":"16/B3750000",)"
-                R"("partial_commit_lsn_decimal":97500069888,"partial_events":42,)"
+                R"("partial_commit_lsn_decimal":97500069888},"partial_events":42,)"
                 R"("updated_at":"2024-05-01T12:34:56.789Z"})");
   auto parsed = position_record_from_json(json);
   REQUIRE(parsed.ok());
@@ -100,8 +100,8 @@ TEST_CASE("position JSON is readable and round-trips", "[checkpoint][json]") {
   CHECK(*back == zero);
 
   SourcePosition max;
-  max.lsn = ~uint64_t{0};
-  max.partial_commit_lsn = ~uint64_t{0};
+  max.postgres().lsn = ~uint64_t{0};
+  max.postgres().partial_commit_lsn = ~uint64_t{0};
   max.partial_events = ~uint64_t{0};
   auto big = position_from_json(position_to_json("p", max));
   REQUIRE(big.ok());
@@ -122,16 +122,40 @@ TEST_CASE("corrupt position JSON is rejected with a clear message", "[checkpoint
       {"two objects", good + good, "invalid JSON"},
       {"array", "[1,2]", "expected a JSON object"},
       {"missing field", replace(good, R"("partial_events":42,)", ""), "\"partial_events\""},
-      {"unknown field", replace(good, R"("format":3,)", R"("format":3,"extra":0,)"), "\"extra\""},
-      {"duplicate field", replace(good, R"("format":3,)", R"("format":3,"format":3,)"),
+      {"unknown field", replace(good, R"("format":4,)", R"("format":4,"extra":0,)"), "\"extra\""},
+      {"duplicate field", replace(good, R"("format":4,)", R"("format":4,"format":4,)"),
        "duplicate"},
-      {"future format", replace(good, R"("format":3)", R"("format":4)"), "format"},
-      {"format zero", replace(good, R"("format":3)", R"("format":0)"), "format"},
+      {"future format", replace(good, R"("format":4)", R"("format":5)"), "format"},
+      {"format zero", replace(good, R"("format":4)", R"("format":0)"), "format"},
       {"format 1 with format 2 fields",
-       replace(replace(good, R"("format":3)", R"("format":1)"), R"("tables":null,)", ""),
+       replace(replace(good, R"("format":4)", R"("format":1)"), R"("tables":null,)", ""),
        "unknown field \"epoch\""},
-      {"format 2 with format 3 fields", replace(good, R"("format":3)", R"("format":2)"),
+      {"format 2 with format 3 fields", replace(good, R"("format":4)", R"("format":2)"),
        "unknown field \"tables\""},
+      {"format 3 with format 4 fields", replace(good, R"("format":4)", R"("format":3)"),
+       "unknown field \"position\""},
+      {"no position", replace(good, R"("position":{)", R"("positio":{)"), "\"positio\""},
+      {"position not an object",
+       replace(good,
+               R"("position":{"type":"postgres","lsn":"16/B374D848","lsn_decimal":97500059720,)"
+               R"("partial_commit_lsn":"16/B3750000","partial_commit_lsn_decimal":97500069888})",
+               R"("position":5)"),
+       "\"position\" must be an object"},
+      {"position of unknown type",
+       replace(good, R"("position":{"type":"postgres")", R"("position":{"type":"db2")"),
+       "\"position.type\" \"db2\""},
+      {"position without type", replace(good, R"("position":{"type":"postgres",)", R"("position":{)"),
+       "\"position.type\""},
+      {"position field unknown",
+       replace(good, R"("partial_commit_lsn_decimal":97500069888})",
+               R"("partial_commit_lsn_decimal":97500069888,"gtid_set":""})"),
+       "unknown field \"position.gtid_set\""},
+      {"position of another type than the source",
+       replace(good, R"("position":{"type":"postgres","lsn":"16/B374D848","lsn_decimal":97500059720,)"
+                     R"("partial_commit_lsn":"16/B3750000","partial_commit_lsn_decimal":97500069888})",
+               R"("position":{"type":"mysql","file":"mysql-bin.000003","pos":4,"gtid_set":"",)"
+               R"("server_id":1})"),
+       "\"position.type\" is mysql but \"source.type\" is postgres"},
       {"no tables", replace(good, R"("tables":null,)", ""), "missing field \"tables\""},
       {"tables not an array", replace(good, R"("tables":null)", R"("tables":{})"),
        "\"tables\" must be an array or null"},
@@ -180,7 +204,8 @@ TEST_CASE("corrupt position JSON is rejected with a clear message", "[checkpoint
       {"timeline zero", replace(good, R"("timeline":1)", R"("timeline":0)"), "source.timeline"},
       {"empty database", replace(good, R"("database":"shop")", R"("database":"")"),
        "source.database"},
-      {"lsn not text", replace(good, R"("lsn":"16/B374D848")", R"("lsn":5)"), "\"lsn\""},
+      {"lsn not text", replace(good, R"("lsn":"16/B374D848")", R"("lsn":5)"),
+       "\"position.lsn\""},
       {"lsn malformed", replace(good, R"("lsn":"16/B374D848")", R"("lsn":"16-B374D848")"),
        "16-B374D848"},
       {"lsn disagrees", replace(good, R"("lsn_decimal":97500059720)", R"("lsn_decimal":1)"),
@@ -200,6 +225,11 @@ TEST_CASE("corrupt position JSON is rejected with a clear message", "[checkpoint
            replace(good, R"("partial_commit_lsn":"16/B3750000")", R"("partial_commit_lsn":"0/0")"),
            R"("partial_commit_lsn_decimal":97500069888)", R"("partial_commit_lsn_decimal":0)"),
        "partial_commit_lsn"},
+      {"join LSN named with its table",
+       replace(good, R"("tables":null)",
+               R"("tables":[{"schema":"public","table":"a","join_lsn":"0/10",)"
+               R"("join_lsn_decimal":"16"}])"),
+       "\"tables[0].join_lsn_decimal\""},
   };
   for (const auto& c : cases) {
     INFO(c.name << ": " << c.text);
@@ -236,8 +266,8 @@ TEST_CASE("checkpoint store saves atomically and loads", "[checkpoint][store]") 
     CHECK(**loaded == sample());
 
     SourcePosition next = sample();
-    next.lsn += 100;
-    next.partial_commit_lsn = 0;
+    next.postgres().lsn += 100;
+    next.postgres().partial_commit_lsn = 0;
     next.partial_events = 0;
     REQUIRE(store.save(record_of(next)).ok());
     auto reloaded = store.load();
@@ -316,20 +346,20 @@ TEST_CASE("checkpoint store errors name the path", "[checkpoint][store]") {
 
 TEST_CASE("further picks the position further along", "[checkpoint][further]") {
   SourcePosition snapshotting;
-  snapshotting.lsn = 1000;
+  snapshotting.postgres().lsn = 1000;
   SourcePosition streaming;
   streaming.snapshot_completed = true;
-  streaming.lsn = 10;
+  streaming.postgres().lsn = 10;
   CHECK(further(snapshotting, streaming) == streaming);
   CHECK(further(streaming, snapshotting) == streaming);
 
   SourcePosition later = streaming;
-  later.lsn = 20;
+  later.postgres().lsn = 20;
   CHECK(further(streaming, later) == later);
   CHECK(further(later, streaming) == later);
 
   SourcePosition partial = streaming;
-  partial.partial_commit_lsn = 15;
+  partial.postgres().partial_commit_lsn = 15;
   partial.partial_events = 3;
   CHECK(further(streaming, partial) == partial);
   CHECK(further(partial, streaming) == partial);
@@ -348,16 +378,16 @@ TEST_CASE("further picks the position further along", "[checkpoint][further]") {
 TEST_CASE("format 2 records carry the source identity and the epoch", "[checkpoint][json]") {
   PositionRecord record = record_of(sample(), 7);
   auto json = record_to_json(record, kFixedTime);
-  CHECK(json == R"({"format":3,"pipeline":"orders","epoch":7,)"
+  CHECK(json == R"({"format":4,"pipeline":"orders","epoch":7,)"
                 R"("source":{"type":"postgres","system_identifier":"7351236187229585432",)"
                 R"("timeline":1,"database":"shop","slot":"tributary_orders"},"tables":null,)"
-                R"("snapshot_completed":true,"lsn":"16/B374D848",)"
+                R"("snapshot_completed":true,"position":{"type":"postgres","lsn":"16/B374D848",)"
                 R"("lsn_decimal":97500059720,"partial_commit_lsn":"16/B3750000",)"
-                R"("partial_commit_lsn_decimal":97500069888,"partial_events":42,)"
+                R"("partial_commit_lsn_decimal":97500069888},"partial_events":42,)"
                 R"("updated_at":"2024-05-01T12:34:56.789Z"})");
   auto parsed = position_record_from_json(json);
   REQUIRE(parsed.ok());
-  CHECK(parsed->format == 3);
+  CHECK(parsed->format == 4);
   CHECK(parsed->epoch == 7);
   REQUIRE(parsed->source.has_value());
   CHECK(std::get<PostgresIdentity>(*parsed->source) == identity());
@@ -400,7 +430,7 @@ TEST_CASE("format 1 records (before identities) are still read", "[checkpoint][j
   REQUIRE(store.save(upgraded).ok());
   auto reloaded = store.load_record();
   REQUIRE(reloaded.ok());
-  CHECK((*reloaded)->format == 3);
+  CHECK((*reloaded)->format == 4);
   CHECK(std::get<PostgresIdentity>(*(*reloaded)->source) == identity());
   CHECK(**store.load() == sample());
 }
@@ -455,10 +485,10 @@ TEST_CASE("a join point is dropped once the position reaches it", "[checkpoint]"
 TEST_CASE("a higher epoch wins over any position of a lower one", "[checkpoint][further]") {
   SourcePosition far;
   far.snapshot_completed = true;
-  far.lsn = 1'000'000;
+  far.postgres().lsn = 1'000'000;
   SourcePosition near;
   near.snapshot_completed = true;
-  near.lsn = 10;
+  near.postgres().lsn = 10;
   SourcePosition snapshot;  // reset --snapshot: nothing completed
 
   PositionRecord old_far = record_of(far, 0);
@@ -491,7 +521,7 @@ constexpr uint64_t lsn(uint32_t high, uint32_t low) {
 SourcePosition streamed_to(uint64_t at) {
   SourcePosition position;
   position.snapshot_completed = true;
-  position.lsn = at;
+  position.postgres().lsn = at;
   return position;
 }
 
@@ -551,7 +581,7 @@ TEST_CASE("resume checks: a position beyond the server's WAL is refused", "[chec
 
   // The partial transaction's commit counts too.
   SourcePosition partial = streamed_to(lsn(0, 0x100));
-  partial.partial_commit_lsn = lsn(0, 0x900);
+  partial.postgres().partial_commit_lsn = lsn(0, 0x900);
   partial.partial_events = 3;
   CHECK_FALSE(check_resume(record_of(partial), server_like(identity(), lsn(0, 0x800))).ok());
   CHECK(check_resume(record_of(partial), server_like(identity(), lsn(0, 0x900))).ok());
