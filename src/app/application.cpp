@@ -59,14 +59,6 @@ int run(const config::Config& config, const std::string& config_path) {
   log::parse_level(config.log.level, level);
   log::set_level(level);
 
-  for (const auto& pipeline : config.pipelines) {
-    if (pipeline.source.type != config::SourceType::kPostgres) {
-      log::error(pipeline.name,
-                 "source.type mysql is not implemented yet in this version (fix: use "
-                 "source.type: postgres)");
-      return 2;
-    }
-  }
 
   // Before any connection: an unusable offsets.directory must not surface after the snapshot.
   if (!startup_checks(config)) return 2;

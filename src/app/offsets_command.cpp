@@ -7,15 +7,12 @@
 
 #include "checkpoint/checkpoint_store.hpp"
 #include "checkpoint/resume_check.hpp"
-#include "source/postgres/pg_connection.hpp"
-#include "source/postgres/server_identity.hpp"
-#include "source/postgres/slot_manager.hpp"
+#include "source/factory.hpp"
 
 namespace tributary::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using source::postgres::PgConnection;
 constexpr auto kKafkaTimeout = std::chrono::seconds(60);
 
 /// Calls `attempt` until it succeeds, fails other than kRetriable, or `deadline` passes.
@@ -94,52 +91,20 @@ int offsets_reset(const config::Config& config, const std::string& name, ResetTa
     return 2;
   }
   const config::PipelineConfig& pipeline = *found;
-  const config::SourceConfig& source = pipeline.source;
   auto refuse = [&](const Error& error) {
     std::cerr << "tributary: offsets reset of pipeline " << name << ": " << error.message
               << "\nnothing was changed\n";
     return error.kind == ErrorKind::kConfig ? 2 : 1;
   };
-  if (source.type != config::SourceType::kPostgres) {
-    return refuse(Error::config("source.type mysql is not implemented yet"));
-  }
   if (target == ResetTarget::kSnapshot && pipeline.snapshot.mode == config::SnapshotMode::kNever) {
     return refuse(Error::config(
         "snapshot.mode is never, so the next start would not take the snapshot (fix: set "
         "snapshot.mode: initial, then run the reset again)"));
   }
 
-  // The server: the slot must be free (no daemon streaming) and, for --to-slot, usable.
-  auto catalog =
-      PgConnection::connect(source, PgConnection::Mode::kNormal, "tributary-" + name + "-reset");
-  if (!catalog.ok()) return refuse(catalog.error());
-  auto slot = source::postgres::read_slot(**catalog, source.slot);
-  if (!slot.ok()) return refuse(slot.error());
-  const std::string where = source.host + ":" + std::to_string(source.port) + "/" + source.database;
-  if (slot->exists && slot->active) {
-    return refuse(Error::config("replication slot " + source.slot + " on " + where +
-                                " is in use by another connection (a running tributary of "
-                                "this pipeline?) (fix: stop it first, then reset)"));
-  }
-  if (target == ResetTarget::kToSlot) {
-    if (!slot->exists) {
-      return refuse(Error::config("replication slot " + source.slot + " does not exist on " +
-                                  where +
-                                  ", so there is no position to stream from (fix: "
-                                  "--snapshot, which creates the slot and emits every row)"));
-    }
-    if (slot->plugin != "pgoutput") {
-      return refuse(Error::config("replication slot " + source.slot + " uses plugin " +
-                                  slot->plugin +
-                                  ", tributary needs pgoutput (fix: --snapshot "
-                                  "after dropping the slot, or choose another source.slot)"));
-    }
-  }
-  auto replication = PgConnection::connect(source, PgConnection::Mode::kReplication,
-                                           "tributary-" + name + "-reset");
-  if (!replication.ok()) return refuse(replication.error());
-  auto server = source::postgres::identify_server(**replication, source.slot);
-  if (!server.ok()) return refuse(server.error());
+  // The source: not in use by a running stream and, for --to-slot, holding a position.
+  auto current = source::current_position(pipeline, target == ResetTarget::kToSlot);
+  if (!current.ok()) return refuse(current.error());
 
   // Kafka: fence the pipeline's transactional.id first, so that nothing a daemon still alive
   // commits can land after the new record; then read the record to replace.
@@ -178,11 +143,8 @@ int offsets_reset(const config::Config& config, const std::string& name, ResetTa
   record.pipeline = name;
   record.epoch =
       std::max(file_record ? file_record->epoch : 0, kafka_record ? kafka_record->epoch : 0) + 1;
-  record.source = server->identity;
-  if (target == ResetTarget::kToSlot) {
-    record.position.snapshot_completed = true;
-    record.position.postgres().lsn = slot->confirmed_flush_lsn;
-  }
+  record.source = current->identity;
+  if (target == ResetTarget::kToSlot) record.position = *current->position;
   const std::string json = checkpoint::record_to_json(record);
   if (auto parsed = checkpoint::position_record_from_json(json); parsed.ok()) {
     record = *parsed;  // with the updated_at written
@@ -236,13 +198,12 @@ int offsets_reset(const config::Config& config, const std::string& name, ResetTa
                                 "pipeline to replace; the daemon writes one with its first "
                                 "commit)\n");
   if (target == ResetTarget::kToSlot) {
-    std::cout << "the next start streams from replication slot " << source.slot << " at "
-              << event::format_lsn(slot->confirmed_flush_lsn)
-              << "; changes the slot no longer holds are not emitted\n";
+    std::cout << "the next start streams from " << current->where
+              << "; changes the " << (current->position->is_postgres() ? "slot" : "server")
+              << " no longer holds are not emitted\n";
   } else {
     std::cout << "the next start takes a new snapshot"
-              << (slot->exists ? " (dropping and recreating replication slot " + source.slot + ")"
-                               : "")
+              << current->snapshot_note
               << "; every row is emitted again (op r)\n";
   }
   return 0;

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "base/log.hpp"
+#include "source/factory.hpp"
 
 namespace tributary::app {
 namespace {
@@ -156,7 +157,7 @@ void Pipeline::watch_kafka() {
 }
 
 void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
-  source::postgres::SourceCallbacks callbacks;
+  source::SourceCallbacks callbacks;
   callbacks.failed = [this](Error error) { on_source_failed(std::move(error)); };
   callbacks.finished = [this] {
     if (tearing_down_) return;  // a failure came first: the retry decides
@@ -169,7 +170,7 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
     probe_.snapshot_rows(table, rows);
     probe_.snapshot_table_progress(table, done, estimate);
   };
-  callbacks.retained_wal = [this](uint64_t bytes) { probe_.retained_wal(bytes); };
+  callbacks.retained_bytes = [this](uint64_t bytes) { probe_.retained_wal(bytes); };
   // On the source's set-up thread; the committer takes the list under its own lock.
   callbacks.tables = [this](const std::vector<event::TableId>& tables) {
     committer_->expect_tables(tables);
@@ -178,10 +179,21 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
   callbacks.identified = [this](const event::SourceIdentity& identity) {
     committer_->set_source_identity(identity);
   };
-  source_ = std::make_unique<source::postgres::PostgresSource>(io_, pipeline_, *queue_,
-                                                               std::move(callbacks));
-  source_->start(resume, committer_->recorded_identity(), committer_->recorded_tables(),
-                 first_start_);
+  auto made = source::make_source(io_, pipeline_, *queue_, std::move(callbacks));
+  if (!made.ok()) {
+    // Posted: the caller expects the source to report failures on the loop, as it would.
+    boost::asio::post(io_, [this, error = made.error()]() mutable {
+      on_source_failed(std::move(error));
+    });
+    return;
+  }
+  source_ = std::move(made.value());
+  source::StartOptions options;
+  options.resume = std::move(resume);
+  options.recorded_identity = committer_->recorded_identity();
+  options.recorded_tables = committer_->recorded_tables();
+  options.first_start = first_start_;
+  source_->start(std::move(options));
   first_start_ = false;
 }
 

@@ -15,7 +15,7 @@
 #include "event/event_queue.hpp"
 #include "metrics/health.hpp"
 #include "metrics/metrics.hpp"
-#include "source/postgres/postgres_source.hpp"
+#include "source/source.hpp"
 
 namespace tributary::app {
 
@@ -75,7 +75,7 @@ class Pipeline {
   std::function<void(int)> stopped_;
   std::unique_ptr<event::EventQueue> queue_;
   std::unique_ptr<Committer> committer_;
-  std::unique_ptr<source::postgres::PostgresSource> source_;
+  std::unique_ptr<source::Source> source_;
   boost::asio::steady_timer reconnect_timer_;
   boost::asio::steady_timer kafka_timer_;
   boost::asio::steady_timer retry_timer_;

@@ -9,99 +9,18 @@
 #include "checkpoint/checkpoint_store.hpp"
 #include "checkpoint/resume_check.hpp"
 #include "sink/kafka/topic_admin.hpp"
-#include "source/postgres/catalog.hpp"
-#include "source/postgres/pg_connection.hpp"
-#include "source/postgres/server_identity.hpp"
-#include "source/postgres/slot_manager.hpp"
+#include "source/factory.hpp"
 
 namespace tributary::app {
 namespace {
 
-using source::postgres::Catalog;
-using source::postgres::PgConnection;
-
-/// Appends to `topics` the data topic of every table the pipeline would capture.
-void check_postgres(const config::PipelineConfig& pipeline, const config::Config& config,
-                    std::vector<Finding>& out, std::vector<std::string>& topics) {
+/// The record run would resume from (the checkpoint file or Kafka's offsets record, the further
+/// one), with what is worth saying about the two; the source's checks of it come after.
+std::optional<checkpoint::PositionRecord> check_recorded(const config::PipelineConfig& pipeline,
+                                                         const config::Config& config,
+                                                         std::vector<Finding>& out) {
   auto problem = [&](std::string text) { out.push_back({true, pipeline.name, std::move(text)}); };
   auto fact = [&](std::string text) { out.push_back({false, pipeline.name, std::move(text)}); };
-  const auto& source = pipeline.source;
-
-  auto connection = PgConnection::connect(source, PgConnection::Mode::kNormal,
-                                          "tributary-" + pipeline.name + "-check");
-  if (!connection.ok()) return problem(connection.error().message);
-  Catalog catalog(std::move(connection.value()));
-  catalog.set_unsupported_columns(pipeline.tables.unsupported_columns);
-  fact("connected to PostgreSQL " + source.host + ":" + std::to_string(source.port) + "/" +
-       source.database + " as " + source.user);
-  if (auto ok = source::postgres::check_prerequisites(catalog.connection(), source.user);
-      !ok.ok()) {
-    problem(ok.error().message);
-  }
-
-  source::postgres::TableFilter filter(pipeline.tables.include, pipeline.tables.exclude);
-  auto tables = catalog.list_tables(filter);
-  if (!tables.ok()) return problem(tables.error().message);
-  if (tables->empty()) {
-    problem("no table matches tables.include (anchored regexes on schema.table)");
-  } else {
-    fact(std::to_string(tables->size()) + " table(s) to capture");
-  }
-  for (const auto& table : *tables) {
-    topics.push_back(data_topic(pipeline, table));
-    // Every unsupported column is reported, not only the first.
-    auto schema = catalog.load_table_schema(table);
-    if (!schema.ok()) {
-      problem(schema.error().message);
-      continue;
-    }
-    for (const auto& column : (*schema)->columns) {
-      if (!column.omitted) continue;
-      fact("column " + table.qualified() + "." + column.name + " has type " +
-           column.type.source_name +
-           ", which tributary cannot encode: it will be left out of the events "
-           "(tables.unsupported_columns: skip; set it to fail to stop instead)");
-    }
-  }
-
-  auto publication = catalog.connection().exec_params(
-      "SELECT 1 FROM pg_publication WHERE pubname = $1", {source.publication});
-  if (publication.ok() && PQntuples(publication->get()) == 0) {
-    fact("publication " + source.publication +
-         " does not exist yet: run creates it (needs "
-         "ownership of the tables)");
-  }
-  auto slot = source::postgres::read_slot(catalog.connection(), source.slot);
-  if (!slot.ok()) {
-    problem(slot.error().message);
-  } else if (!slot->exists) {
-    fact("replication slot " + source.slot + " does not exist yet: run creates it");
-  } else if (slot->plugin != "pgoutput") {
-    problem("replication slot " + source.slot + " uses plugin " + slot->plugin +
-            ", tributary needs pgoutput (fix: choose another source.slot, or drop this slot)");
-  } else if (slot->active) {
-    problem("replication slot " + source.slot +
-            " is in use by another connection (another tributary instance?)");
-  } else {
-    fact("replication slot " + source.slot + " exists, confirmed up to " +
-         event::format_lsn(slot->confirmed_flush_lsn));
-  }
-
-  auto replication = PgConnection::connect(source, PgConnection::Mode::kReplication,
-                                           "tributary-" + pipeline.name + "-check");
-  std::optional<checkpoint::ServerState> server;
-  if (!replication.ok()) {
-    problem("replication connection: " + replication.error().message);
-  } else if (auto identified = source::postgres::identify_server(**replication, source.slot);
-             !identified.ok()) {
-    problem("replication connection: " + identified.error().message);
-  } else {
-    server = std::move(*identified);
-    fact("server: " + checkpoint::describe(server->identity) + ", WAL up to " +
-         event::format_lsn(server->wal_end));
-  }
-
-  // The position run would resume from, and whether this server can resume from it.
   const RecordedPositions recorded =
       read_recorded_positions(config, pipeline, std::chrono::seconds(10));
   checkpoint::CheckpointStore store(config.offsets.directory, pipeline.name);
@@ -142,32 +61,24 @@ void check_postgres(const config::PipelineConfig& pipeline, const config::Config
     resume = recorded.kafka;
     resume_from = "the offsets record in Kafka";
   }
-  if (!resume) return;
-  fact("run resumes from " + resume_from + ": " + checkpoint::record_to_json_as_read(*resume));
-  if (resume->position.snapshot_completed && resume->tables) {
-    for (const auto& table : *tables) {
-      if (event::find_table(*resume->tables, table) != nullptr) continue;
-      fact("table " + table.qualified() + " joins the capture set on the next start (it is not " +
-           "in the recorded set): " +
-           (pipeline.snapshot.mode == config::SnapshotMode::kNever
-                ? "its existing rows are not emitted (snapshot.mode never), its changes are"
-                : "its rows will be snapshotted (op r), then its changes") +
-           " streamed");
-    }
+  if (resume) {
+    fact("run resumes from " + resume_from + ": " + checkpoint::record_to_json_as_read(*resume));
   }
-  if (!server) return;
-  auto checked = checkpoint::check_resume(*resume, *server);
-  if (!checked.ok()) return problem(checked.error().message);
-  if (!checked->empty()) fact(*checked);
-  // As run decides: the slot is streamed from (not recreated by a snapshot) once one completed.
-  const bool streams_from_slot = resume->position.snapshot_completed &&
-                                 pipeline.snapshot.mode != config::SnapshotMode::kAlways;
-  if (slot.ok() && slot->exists && streams_from_slot) {
-    if (auto ok = checkpoint::check_slot(*resume, source.slot, slot->confirmed_flush_lsn);
-        !ok.ok()) {
-      problem(ok.error().message);
-    }
-  }
+  return resume;
+}
+
+/// The source's findings (through the seam) and the recorded position's; appends to `topics`
+/// the data topic of every table the pipeline would capture.
+void check_pipeline(const config::PipelineConfig& pipeline, const config::Config& config,
+                    std::vector<Finding>& out, std::vector<std::string>& topics) {
+  std::vector<Finding> recorded;
+  const auto resume = check_recorded(pipeline, config, recorded);
+  source::PreflightReport report = source::preflight(pipeline, resume);
+  for (const auto& table : report.tables) topics.push_back(data_topic(pipeline, table));
+  // The source's facts first, then the recorded position, then the source's checks of it.
+  out.insert(out.end(), report.findings.begin(), report.findings.end());
+  out.insert(out.end(), recorded.begin(), recorded.end());
+  out.insert(out.end(), report.resume_findings.begin(), report.resume_findings.end());
 }
 
 /// An integer broker setting, or -1 when absent or not a number.
@@ -284,11 +195,7 @@ std::vector<Finding> preflight(const config::Config& config) {
   std::vector<Finding> findings = local_checks(config);
   std::vector<std::string> topics;
   for (const auto& pipeline : config.pipelines) {
-    if (pipeline.source.type != config::SourceType::kPostgres) {
-      findings.push_back({true, pipeline.name, "source.type mysql is not implemented yet"});
-      continue;
-    }
-    check_postgres(pipeline, config, findings, topics);
+    check_pipeline(pipeline, config, findings, topics);
   }
   check_kafka(config, std::move(topics), findings);
   return findings;

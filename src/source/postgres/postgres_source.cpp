@@ -50,14 +50,11 @@ PostgresSource::~PostgresSource() {
   watcher_.reset();  // joins its thread
 }
 
-void PostgresSource::start(std::optional<event::SourcePosition> resume,
-                           std::optional<event::SourceIdentity> recorded_identity,
-                           std::optional<event::CaptureSet> recorded_tables, bool first_start) {
-  setup_thread_ =
-      std::thread([this, resume, recorded_identity, recorded_tables = std::move(recorded_tables),
-                   first_start]() mutable {
-        setup(resume, recorded_identity, std::move(recorded_tables), first_start);
-      });
+void PostgresSource::start(StartOptions options) {
+  setup_thread_ = std::thread([this, options = std::move(options)]() mutable {
+    setup(std::move(options.resume), std::move(options.recorded_identity),
+          std::move(options.recorded_tables), options.first_start);
+  });
 }
 
 void PostgresSource::stop() {
@@ -408,7 +405,7 @@ void PostgresSource::schedule_wal_probe() {
   // A short catalog query on the loop every 15 s; the catalog connection is idle otherwise.
   auto retained = retained_wal_bytes(catalog_->connection(), pipeline_.source.slot);
   if (retained.ok()) {
-    if (callbacks_.retained_wal) callbacks_.retained_wal(*retained);
+    if (callbacks_.retained_bytes) callbacks_.retained_bytes(*retained);
   } else {
     log::warn(pipeline_.name, "cannot read the slot's retained WAL: " + retained.error().message);
   }

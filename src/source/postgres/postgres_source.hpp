@@ -17,6 +17,7 @@
 #include "event/capture_set.hpp"
 #include "event/event_queue.hpp"
 #include "event/source_identity.hpp"
+#include "source/source.hpp"
 
 namespace tributary::source::postgres {
 
@@ -24,51 +25,26 @@ class Catalog;
 class ReplicationStream;
 class TableWatcher;
 
-struct SourceCallbacks {
-  /// loop thread; the source stopped. kRetriable: reconnect from the last committed position.
-  std::function<void(Error)> failed;
-  /// loop thread; the snapshot ended and the mode says not to stream (initial_only).
-  std::function<void()> finished;
-  /// loop thread; the source is connected and reading (snapshotting or streaming).
-  std::function<void(bool streaming)> reading;
-  /// any thread; snapshot rows read from a table (just now, so far, estimate).
-  std::function<void(const std::string&, uint64_t, uint64_t, uint64_t)> snapshot_rows;
-  /// set-up thread: the tables to capture, before any of their events is queued (so the sink can
-  /// prepare their topics).
-  std::function<void(const std::vector<event::TableId>&)> tables;
-  /// loop thread, every 15 s while streaming: WAL bytes the slot makes the server keep.
-  std::function<void(uint64_t)> retained_wal;
-  /// set-up thread: the server passed the resume checks and this is its identity, to record with
-  /// every position from now on. Called before any event is queued.
-  std::function<void(const event::SourceIdentity&)> identified;
-};
-
 /// Lifecycle of one connection round to PostgreSQL. A failed source is destroyed and a new one
 /// started from the last committed position (the pipeline does that).
 /// @locality the pipeline's io_context thread, except where noted.
-class PostgresSource {
+class PostgresSource final : public Source {
  public:
   PostgresSource(boost::asio::io_context& io, const config::PipelineConfig& pipeline,
                  event::EventQueue& queue, SourceCallbacks callbacks);
-  ~PostgresSource();
+  ~PostgresSource() override;
 
   /// Starts set-up (and the snapshot, when the mode and `resume` call for one) on a worker
-  /// thread, then streaming on the loop. `recorded_identity`: the source `resume` was recorded
-  /// from (nullopt: not recorded); set-up refuses (kConfig) a server that is another source, a
-  /// position beyond the server's WAL, or a slot confirmed beyond the position, before changing
-  /// anything on the server. `recorded_tables`: the capture set recorded with `resume` (nullopt:
-  /// none recorded; the tables that match now are adopted). Tables that match now but are not in
-  /// it join: added to the publication, snapshotted at a fresh join point, then streamed; while
-  /// streaming, a new matching table makes the source fail retriably so the next one joins it.
-  /// `first_start`: false on reconnects (mode `always` snapshots only on the process's first
-  /// start).
-  void start(std::optional<event::SourcePosition> resume,
-             std::optional<event::SourceIdentity> recorded_identity,
-             std::optional<event::CaptureSet> recorded_tables, bool first_start);
-  /// The position is durably in Kafka and the checkpoint file.
-  void acknowledge(const event::SourcePosition& position);
-  /// Stops reading; returns at once. Worker threads are joined in the destructor.
-  void stop();
+  /// thread, then streaming on the loop. Set-up refuses (kConfig) a server that is another source
+  /// than `recorded_identity`, a position beyond the server's WAL, or a slot confirmed beyond the
+  /// position, before changing anything on the server. Tables that match now but are not in
+  /// `recorded_tables` join: added to the publication, snapshotted at a fresh join point, then
+  /// streamed; while streaming, a new matching table makes the source fail retriably so the next
+  /// one joins it.
+  void start(StartOptions options) override;
+  /// The position is durably in Kafka and the checkpoint file: the slot is confirmed up to it.
+  void acknowledge(const event::SourcePosition& position) override;
+  void stop() override;
 
  private:
   struct Prepared;
@@ -85,7 +61,7 @@ class PostgresSource {
       if (*alive) f();
     });
   }
-  void schedule_wal_probe();
+  void schedule_wal_probe();  // reports retained_bytes
 
   boost::asio::io_context& io_;
   const config::PipelineConfig& pipeline_;
