@@ -439,7 +439,8 @@ Result<Event> EventDecoder::decode(std::string_view bytes) {
     case kMysqlPreviousGtids:
       return done(decode_previous_gtids(reader));
     case kTableMap:
-      return done(decode_table_map(body, kHeaderSize, post_header_length(kTableMap, 8)));
+      return done(decode_table_map(body, kHeaderSize, post_header_length(kTableMap, 8),
+                                   format_ && format_->mariadb()));
     case kWriteRowsV1:
     case kUpdateRowsV1:
     case kDeleteRowsV1:

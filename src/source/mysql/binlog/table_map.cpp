@@ -216,13 +216,14 @@ void read_labels(ByteReader& field, std::vector<ColumnInfo>& columns, uint8_t ty
 
 void read_optional_field(ByteReader& field, uint8_t field_type, TableMap& map) {
   auto& columns = map.columns;
-  auto character = [](const ColumnInfo& c) { return c.is_character(); };
+  const bool mariadb = map.mariadb;
+  auto character = [mariadb](const ColumnInfo& c) { return c.is_character(mariadb); };
   auto enum_or_set = [](const ColumnInfo& c) { return c.type == kTypeEnum || c.type == kTypeSet; };
   switch (field_type) {
     case kSignedness:
       map.has_signedness = true;
       read_msb_bitmap(
-          field, columns, [](const ColumnInfo& c) { return c.is_numeric(); },
+          field, columns, [mariadb](const ColumnInfo& c) { return c.is_numeric(mariadb); },
           [](ColumnInfo& c, bool set) { c.is_unsigned = set; });
       break;
     case kDefaultCharset:
@@ -280,8 +281,10 @@ void read_optional_field(ByteReader& field, uint8_t field_type, TableMap& map) {
 
 }  // namespace
 
-bool ColumnInfo::is_character() const {
+bool ColumnInfo::is_character(bool mariadb) const {
   switch (type) {
+    case kTypeGeometry:
+      return mariadb;
     case kTypeString:
     case kTypeVarchar:
     case kTypeVarString:
@@ -295,8 +298,10 @@ bool ColumnInfo::is_character() const {
   }
 }
 
-bool ColumnInfo::is_numeric() const {
+bool ColumnInfo::is_numeric(bool mariadb) const {
   switch (type) {
+    case kTypeYear:
+      return mariadb;
     case kTypeTiny:
     case kTypeShort:
     case kTypeInt24:
@@ -350,9 +355,10 @@ std::string column_type_name(uint8_t type) {
 }
 
 Result<TableMap> decode_table_map(std::string_view body, std::size_t body_offset,
-                                  std::size_t post_header_length) {
+                                  std::size_t post_header_length, bool mariadb) {
   ByteReader reader(body, body_offset);
   TableMap map;
+  map.mariadb = mariadb;
   map.table_id = post_header_length == 6 ? reader.u32("table id") : reader.u48("table id");
   map.flags = reader.u16("flags");
   if (post_header_length > 8) reader.skip(post_header_length - 8, "post-header");

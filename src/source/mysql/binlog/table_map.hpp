@@ -69,9 +69,12 @@ struct ColumnInfo {
   std::vector<std::string> labels;  ///< ENUM/SET members in order
   std::optional<uint32_t> geometry_type;
 
-  /// Holds text (or binary strings): STRING/VARCHAR/VAR_STRING/BLOB, not ENUM/SET/JSON/GEOMETRY.
-  bool is_character() const;
-  bool is_numeric() const;
+  /// Has an entry in DEFAULT_CHARSET / COLUMN_CHARSET: STRING/VARCHAR/VAR_STRING/BLOB, not
+  /// ENUM/SET/JSON; GEOMETRY only on MariaDB (its Field_geom is a blob with a charset).
+  bool is_character(bool mariadb) const;
+  /// Has a bit in SIGNEDNESS: the integer, float and decimal types; YEAR too on MariaDB (its
+  /// Field_year is a Field_tiny). Measured on MariaDB 10.11 (tests/data/mysql).
+  bool is_numeric(bool mariadb) const;
 };
 
 struct TableMap {
@@ -87,6 +90,7 @@ struct TableMap {
   bool has_column_names = false;
   bool has_charsets = false;
   bool has_primary_key = false;  ///< a SIMPLE_PRIMARY_KEY / PRIMARY_KEY_WITH_PREFIX field was sent
+  bool mariadb = false;          ///< written by MariaDB (the optional metadata differs a little)
 };
 
 // TABLE_MAP_EVENT body (after the common header; the caller strips the checksum):
@@ -96,8 +100,9 @@ struct TableMap {
 //   packed metadata_len, metadata (per column: 0, 1 or 2 bytes, see decode_column_metadata)
 //   null bitmap ((column_count + 7) / 8 bytes, bit i = column i nullable, LSB first)
 //   optional metadata to the end: { u8 field type, packed length, value[length] }*
-/// `body_offset` is the event offset of body[0] (for error offsets).
+/// `body_offset` is the event offset of body[0] (for error offsets); `mariadb`: the
+/// FORMAT_DESCRIPTION's server is MariaDB.
 Result<TableMap> decode_table_map(std::string_view body, std::size_t body_offset,
-                                  std::size_t post_header_length);
+                                  std::size_t post_header_length, bool mariadb);
 
 }  // namespace tributary::source::mysql::binlog
