@@ -27,7 +27,7 @@ main() {
     esac
   done
   if [ -z "$build_dir" ]; then echo "run.sh: --build-dir DIR is required" >&2; exit 2; fi
-  all_targets=(pgoutput config checkpoint envelope)
+  all_targets=(pgoutput config checkpoint envelope binlog)
   if [ "${#targets[@]}" -eq 0 ]; then targets=("${all_targets[@]}"); fi
   for target in "${targets[@]}"; do
     case " ${all_targets[*]} " in

@@ -1,7 +1,10 @@
 #!/usr/bin/python3
 """Regenerates the captured MariaDB binlog and its expected values (run by hand).
 
-Usage: /usr/bin/python3 tests/data/mysql/capture.py
+Usage: /usr/bin/python3 tests/data/mysql/capture.py [--seeds]
+
+--seeds only rewrites the fuzz seeds (tests/fuzz/corpus/binlog) from types.binlog: each seed is
+the FORMAT_DESCRIPTION followed by one event group (GTID ... XID / the DDL's QUERY) of the file.
 
 Starts a throwaway MariaDB 10.11 (tests/support/tributary_testing/mariadb_server.py: ROW format,
 FULL row image and metadata), creates one table per type group, runs the statements below
@@ -361,5 +364,35 @@ def main():
           f"({os.path.getsize(os.path.join(HERE, 'types.binlog'))} bytes)")
 
 
+def write_fuzz_seeds():
+    with open(os.path.join(HERE, "types.binlog"), "rb") as f:
+        data = f.read()
+    assert data[:4] == b"\xfebin"
+    events, at = [], 4
+    while at < len(data):
+        size = struct.unpack_from("<I", data, at + 9)[0]
+        events.append(data[at:at + size])
+        at += size
+    seeds_dir = os.path.join(HERE, "..", "..", "fuzz", "corpus", "binlog")
+    os.makedirs(seeds_dir, exist_ok=True)
+    for name in os.listdir(seeds_dir):
+        if name.startswith("captured-"):
+            os.remove(os.path.join(seeds_dir, name))
+    format_description = events[0]
+    groups, current = [], []
+    for event in events[1:]:
+        if event[4] == 162 and current:  # a MariaDB GTID event starts the next group
+            groups.append(current)
+            current = []
+        current.append(event)
+    groups.append(current)
+    for i, group in enumerate(groups):
+        with open(os.path.join(seeds_dir, f"captured-{i:02d}"), "wb") as out:
+            out.write(format_description + b"".join(group))
+    print(f"wrote {len(groups)} fuzz seeds")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] != ["--seeds"]:
+        main()
+    write_fuzz_seeds()
