@@ -2,6 +2,7 @@
 // decoder gives for the same column, so snapshot rows and streamed rows encode alike.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 

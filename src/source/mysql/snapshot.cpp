@@ -1,0 +1,333 @@
+// Consistent-snapshot readers (see snapshot.hpp for how the point is taken and kept).
+#include "source/mysql/snapshot.hpp"
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "base/clock.hpp"
+#include "base/log.hpp"
+#include "source/mysql/preflight.hpp"
+#include "source/mysql/text_values.hpp"
+
+namespace tributary::source::mysql {
+namespace {
+
+constexpr int kAttempts = 3;
+constexpr std::size_t kBatchRows = 1000;
+
+/// A value of SHOW STATUS / SHOW VARIABLES style rows (name, value), "" when absent.
+std::string status_value(const std::vector<TextRow>& rows, const std::string& name) {
+  for (const auto& row : rows) {
+    if (row.size() >= 2 && row[0] && *row[0] == name) return row[1].value_or("");
+  }
+  return "";
+}
+
+Result<void> begin_snapshot(Connection& connection) {
+  if (auto ok = connection.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ"); !ok)
+    return ok.error();
+  return connection.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+}
+
+/// MariaDB: the binlog point of this connection's snapshot transaction.
+Result<BinlogPoint> mariadb_point(Connection& connection) {
+  auto rows = connection.query("SHOW STATUS LIKE 'binlog_snapshot_%'");
+  if (!rows) return rows.error();
+  BinlogPoint point;
+  point.file = status_value(*rows, "Binlog_snapshot_file");
+  const std::string position = status_value(*rows, "Binlog_snapshot_position");
+  if (point.file.empty() || position.empty()) {
+    return Error::config(connection.where() +
+                         ": the server reports no binlog snapshot position (binary log off?); "
+                         "fix: log_bin = ON in the server's config, then restart it");
+  }
+  try {
+    point.position = std::stoull(position);
+  } catch (...) {
+    return Error::corrupt(connection.where() + ": Binlog_snapshot_position '" + position + "'");
+  }
+  return point;
+}
+
+Result<void> mariadb_gtid(Connection& connection, BinlogPoint& point) {
+  // BINLOG_GTID_POS(file, pos): the GTID position matching that binlog offset, read from the
+  // binlog itself, so it is the snapshot's (not @@gtid_binlog_pos, which moves on).
+  auto rows = connection.query("SELECT BINLOG_GTID_POS(" + connection.quote_literal(point.file) +
+                               ", " + std::to_string(point.position) + ")");
+  if (!rows) return rows.error();
+  if (!rows->empty() && !rows->front().empty() && rows->front()[0])
+    point.gtid_set = *rows->front()[0];
+  return {};
+}
+
+}  // namespace
+
+SnapshotReaders::~SnapshotReaders() = default;
+
+Result<std::unique_ptr<SnapshotReaders>> SnapshotReaders::open(const SnapshotOptions& options,
+                                                               std::size_t connections) {
+  std::unique_ptr<SnapshotReaders> readers(new SnapshotReaders(options));
+  const std::size_t wanted = std::max<std::size_t>(1, connections);
+  const ConnectionOptions connect = ConnectionOptions::from(options.source);
+  for (std::size_t i = 0; i < wanted; ++i) {
+    auto connection = Connection::connect(connect);
+    if (!connection) return connection.error();
+    // Back-pressure may leave a result half-read for long: the server must not give up on it.
+    if (auto ok = (*connection)->execute("SET SESSION net_write_timeout = 3600"); !ok)
+      return ok.error();
+    readers->connections_.push_back(std::move(*connection));
+  }
+  Connection& first = *readers->connections_.front();
+  const ServerVersion version = parse_server_version(first.server_version());
+
+  if (version.flavour == Flavour::kMysql) {
+    // MySQL has no binlog_snapshot_* status: a global read lock, held only while every
+    // transaction starts and the position is read.
+    log::warn(options.pipeline,
+              "MySQL snapshot: holding FLUSH TABLES WITH READ LOCK while " +
+                  std::to_string(wanted) + " transaction(s) start and the binlog position is read");
+    if (auto ok = first.execute("FLUSH TABLES WITH READ LOCK"); !ok) return ok.error();
+    for (auto& connection : readers->connections_) {
+      if (auto ok = begin_snapshot(*connection); !ok) return ok.error();
+    }
+    auto status = first.query("SHOW MASTER STATUS");
+    auto unlocked = first.execute("UNLOCK TABLES");
+    if (!status) return status.error();
+    if (!unlocked) return unlocked.error();
+    if (status->empty() || status->front().size() < 2 || !status->front()[0]) {
+      return Error::config(first.where() + ": SHOW MASTER STATUS is empty (binary log off?); fix: "
+                           "log_bin = ON in the server's config, then restart it");
+    }
+    const TextRow& row = status->front();
+    readers->point_.file = *row[0];
+    readers->point_.position = std::stoull(row[1].value_or("0"));
+    if (row.size() >= 5 && row[4]) readers->point_.gtid_set = *row[4];
+    log::info(options.pipeline, "MySQL snapshot: read lock released at " +
+                                    readers->point_.file + ":" +
+                                    std::to_string(readers->point_.position));
+    return readers;
+  }
+
+  // MariaDB: no lock. Each connection's snapshot is at some binlog point; they are one snapshot
+  // only if every point is the same (no commit landed between the STARTs).
+  for (int attempt = 1; attempt <= kAttempts + 1; ++attempt) {
+    if (attempt == kAttempts + 1) {
+      log::warn(options.pipeline,
+                "snapshot: commits kept landing between the snapshot transactions' starts; "
+                "falling back to one connection");
+      readers->connections_.resize(1);
+    }
+    std::optional<BinlogPoint> common;
+    bool same = true;
+    for (auto& connection : readers->connections_) {
+      if (auto ok = begin_snapshot(*connection); !ok) return ok.error();
+    }
+    for (auto& connection : readers->connections_) {
+      auto point = mariadb_point(*connection);
+      if (!point) return point.error();
+      if (!common) {
+        common = *point;
+      } else if (!(*point == *common)) {
+        same = false;
+      }
+    }
+    if (same) {
+      readers->point_ = *common;
+      if (auto ok = mariadb_gtid(first, readers->point_); !ok) return ok.error();
+      log::info(options.pipeline,
+                "snapshot: " + std::to_string(readers->connections_.size()) +
+                    " consistent-snapshot transaction(s) at " + readers->point_.file + ":" +
+                    std::to_string(readers->point_.position) + " (GTID " +
+                    (readers->point_.gtid_set.empty() ? "none" : readers->point_.gtid_set) +
+                    "), no lock taken");
+      return readers;
+    }
+    for (auto& connection : readers->connections_) {
+      if (auto ok = connection->execute("ROLLBACK"); !ok) return ok.error();
+    }
+  }
+  return Error::fatal("snapshot: unreachable");  // the one-connection attempt always agrees
+}
+
+namespace {
+
+struct SharedState {
+  std::mutex mutex;
+  std::size_t next_table = 0;
+  std::optional<Error> first_error;
+  std::atomic<bool> failed{false};
+
+  void fail(Error error) {
+    std::lock_guard lock(mutex);
+    if (!first_error) first_error = std::move(error);
+    failed = true;
+  }
+};
+
+struct ReadContext {
+  const SnapshotOptions& options;
+  const BinlogPoint& point;
+  std::shared_ptr<const std::string> file;
+  event::EventQueue& queue;
+  const SnapshotProgress& progress;
+  const std::atomic<bool>& stop;
+  SharedState& shared;
+};
+
+Result<void> read_table(Connection& connection, ReadContext& context,
+                        const std::shared_ptr<const event::TableSchema>& schema) {
+  const std::string table = schema->id.qualified();
+  const std::string& pipeline = context.options.pipeline;
+  uint64_t estimate = 0;
+  auto count = connection.query(
+      "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+      connection.quote_literal(schema->id.schema) +
+      " AND TABLE_NAME = " + connection.quote_literal(schema->id.table));
+  if (count && !count->empty() && !count->front().empty() && count->front()[0]) {
+    try {
+      estimate = std::stoull(*count->front()[0]);
+    } catch (...) {
+    }
+  }
+  std::string columns;
+  for (const auto& column : schema->columns) {
+    if (!columns.empty()) columns += ", ";
+    // An omitted column's type has no encoding: never looked at, so not read.
+    columns += column.omitted ? std::string("NULL") : Connection::quote_identifier(column.name);
+  }
+  if (columns.empty()) columns = "NULL";
+  const std::string sql = "SELECT " + columns + " FROM " +
+                          Connection::quote_identifier(schema->id.schema) + "." +
+                          Connection::quote_identifier(schema->id.table);
+  log::write(log::Level::kInfo, pipeline, table,
+             "snapshot of table started, about " + std::to_string(estimate) + " rows");
+
+  const auto started = std::chrono::steady_clock::now();
+  auto last_report = started;
+  uint64_t done = 0;
+  bool interrupted = false;
+  std::optional<Error> failure;
+  std::vector<event::QueueItem> batch;
+  batch.reserve(kBatchRows);
+  const std::size_t width = schema->columns.size();
+
+  auto flush = [&]() {
+    if (batch.empty()) return true;
+    const uint64_t rows = batch.size();
+    if (!context.queue.push_wait(batch, context.stop)) return false;
+    batch.clear();
+    done += rows;
+    if (context.progress.rows_read) context.progress.rows_read(table, rows, done, estimate);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_report >= std::chrono::seconds(10)) {
+      last_report = now;
+      log::write(log::Level::kInfo, pipeline, table,
+                 "snapshot progress: " + std::to_string(done) + " of about " +
+                     std::to_string(estimate) + " rows");
+    }
+    return true;
+  };
+
+  auto streamed = connection.stream(sql, [&](MYSQL_ROW row, unsigned long* lengths,
+                                              unsigned int fields) {
+    if (context.stop.load() || context.shared.failed.load()) {
+      interrupted = true;
+      return false;
+    }
+    if (fields != width) {
+      failure = Error::corrupt("snapshot of " + table + ": " + std::to_string(fields) +
+                               " columns returned, " + std::to_string(width) + " expected");
+      return false;
+    }
+    event::ChangeEvent change;
+    change.op = event::Op::kRead;
+    change.schema = schema;
+    event::Row after;
+    after.reserve(width);
+    for (std::size_t i = 0; i < width; ++i) {
+      const event::Column& column = schema->columns[i];
+      if (row[i] == nullptr || column.omitted) {
+        after.emplace_back(event::Null{});
+        continue;
+      }
+      auto value = text_value(column, std::string_view(row[i], lengths[i]), table);
+      if (!value) {
+        failure = value.error();
+        return false;
+      }
+      after.push_back(std::move(*value));
+    }
+    change.after = std::move(after);
+    change.source.db = schema->id.schema;
+    change.source.commit_time_us = unix_now_us();
+    change.source.snapshot = event::SnapshotMarker::kTrue;
+    auto& mysql = change.source.mysql();
+    mysql.server_id = context.options.server_id;
+    mysql.file = context.file;
+    mysql.pos = static_cast<int64_t>(context.point.position);
+    change.position = context.options.row_position;
+    batch.emplace_back(std::move(change));
+    if (batch.size() >= kBatchRows && !flush()) {
+      interrupted = true;
+      return false;
+    }
+    return true;
+  });
+  if (failure) return *failure;
+  if (!streamed) return streamed.error();
+  if (!interrupted && !flush()) interrupted = true;
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (interrupted) {
+    log::write(log::Level::kInfo, pipeline, table,
+               "snapshot of table " + table + " interrupted after " + std::to_string(done) +
+                   " rows (it restarts on the next start)");
+    return {};
+  }
+  const uint64_t rate = seconds > 0 ? static_cast<uint64_t>(static_cast<double>(done) / seconds) : done;
+  log::write(log::Level::kInfo, pipeline, table,
+             "snapshot of table finished: " + std::to_string(done) + " rows in " +
+                 std::to_string(seconds) + " s (" + std::to_string(rate) + " rows/s)");
+  return {};
+}
+
+}  // namespace
+
+Result<void> SnapshotReaders::read(
+    const std::vector<std::shared_ptr<const event::TableSchema>>& tables,
+    event::EventQueue& queue, const SnapshotProgress& progress, const std::atomic<bool>& stop) {
+  SharedState shared;
+  ReadContext context{options_, point_, std::make_shared<const std::string>(point_.file),
+                      queue, progress, stop, shared};
+  const std::size_t workers = std::max<std::size_t>(1, std::min(connections_.size(), tables.size()));
+  log::info(options_.pipeline, "snapshot of " + std::to_string(tables.size()) + " tables with " +
+                                   std::to_string(workers) + " connection(s) at " + point_.file +
+                                   ":" + std::to_string(point_.position));
+  auto work = [&](Connection& connection) {
+    while (!stop.load() && !shared.failed.load()) {
+      std::size_t index;
+      {
+        std::lock_guard lock(shared.mutex);
+        if (shared.next_table >= tables.size()) return;
+        index = shared.next_table++;
+      }
+      if (auto read = read_table(connection, context, tables[index]); !read) {
+        shared.fail(read.error());
+        return;
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < workers; ++i) threads.emplace_back(work, std::ref(*connections_[i]));
+  for (auto& thread : threads) thread.join();
+  if (shared.first_error) return *shared.first_error;
+  if (stop.load()) return Error::retriable("snapshot interrupted by shutdown");
+  for (auto& connection : connections_) {
+    if (auto committed = connection->execute("COMMIT"); !committed) return committed.error();
+  }
+  return {};
+}
+
+}  // namespace tributary::source::mysql
