@@ -360,8 +360,10 @@ std::size_t EventDecoder::post_header_length(uint8_t type, std::size_t fallback)
 
 Result<Event> EventDecoder::decode(std::string_view bytes) {
   auto header = decode_header(bytes);
-  if (!header.ok()) return Error::corrupt("binlog event header: " + header.error().message.substr(
-                                                                        header.error().message.find(": ") + 2));
+  if (!header.ok()) {
+    return Error::corrupt("binlog event: header truncated (" + std::to_string(bytes.size()) +
+                          " of 19 bytes) at offset " + std::to_string(bytes.size()));
+  }
   const std::string name = event_type_name(header->type);
   if (header->event_size != bytes.size() || header->event_size > kMaxEventSize) {
     return corrupt(name, "event size " + std::to_string(header->event_size) + " but " +

@@ -215,6 +215,7 @@ class JsonPrinter {
     const uint64_t size = header.le(width, "size");
     if (!check(header)) return;
     if (size > doc_.size() - at) return fail(at, "size " + std::to_string(size) + " past the end");
+    if (size < 2 * width) return fail(at, "size " + std::to_string(size) + " smaller than its header");
     const std::size_t entry = object ? width + 2 : 0;
     const std::size_t value_entry = 1 + width;
     if (count > size / (entry + value_entry)) {

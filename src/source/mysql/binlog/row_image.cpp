@@ -369,8 +369,21 @@ Result<std::vector<RowChange>> decode_row_images(const RowsEvent& rows, const Ta
   ByteReader reader(rows.rows, rows.rows_offset);
   ImageReader image(reader, map);
   image.event_name_ = name;
+  // Every row image takes at least one byte, and a forged event cannot make the rows expand
+  // without bound: a FULL image spends at least a null-bitmap bit per value (8 values a byte);
+  // 64 a byte leaves room for MINIMAL images of wide tables.
+  const std::size_t images = rows.kind == RowsEvent::Kind::kUpdate ? 2 : 1;
+  const std::size_t max_values = 64 * rows.rows.size() + 64;
+  std::size_t values = 0;
   std::vector<RowChange> out;
   while (!reader.at_end()) {
+    const std::size_t row_at = reader.offset();
+    values += images * map.columns.size();
+    if (values > max_values) {
+      return corrupt(name, "row images expand to more than " + std::to_string(max_values) +
+                               " values for " + std::to_string(rows.rows.size()) + " bytes",
+                     row_at);
+    }
     RowChange change;
     event::Row& first = rows.kind == RowsEvent::Kind::kWrite ? change.after.emplace()
                                                              : change.before.emplace();
@@ -381,6 +394,9 @@ Result<std::vector<RowChange>> decode_row_images(const RowsEvent& rows, const Ta
     if (!ok) {
       return Error::corrupt("binlog " + name + " event: " + map.database + "." + map.table +
                             ": " + image.failure());
+    }
+    if (reader.offset() == row_at) {
+      return corrupt(name, "empty row image (no column in it)", row_at);
     }
     out.push_back(std::move(change));
   }
