@@ -14,6 +14,7 @@ copies the binlog file they went to (read from the datadir) and writes:
 
   types.binlog  the binlog file as the server wrote it (magic, FORMAT_DESCRIPTION, ...)
   types.json    {"schemas": {table: [column...]}, "events": [{table, op, before, after}...]}
+  no_checksum.binlog  a file written with binlog_checksum=NONE: one INSERT INTO t_nokey (42, 'plain')
 
 The expected values are the server's own: each table is SELECTed before and after every
 statement (with time_zone +00:00, results in utf8mb4) and the changed rows become events, each
@@ -347,6 +348,17 @@ def main():
             cur.execute(DDL)
         server.flush_binary_logs()
         shutil.copyfile(os.path.join(server.datadir, binlog_file), os.path.join(HERE, "types.binlog"))
+        # The same server with binlog_checksum=NONE: a file whose events carry no CRC32 (its
+        # FORMAT_DESCRIPTION says algorithm 0), one row.
+        with conn.cursor() as cur:
+            cur.execute("SET GLOBAL binlog_checksum = NONE")
+        server.flush_binary_logs()
+        plain_file = server.master_status()[0]
+        with conn.cursor() as cur:
+            cur.execute("INSERT INTO t_nokey VALUES (42, 'plain')")
+        server.flush_binary_logs()
+        shutil.copyfile(os.path.join(server.datadir, plain_file),
+                        os.path.join(HERE, "no_checksum.binlog"))
         conn.close()
 
     schemas = {}

@@ -6,6 +6,7 @@
 #include "source/mysql/binlog/byte_reader.hpp"
 #include "source/mysql/binlog/events.hpp"
 #include "source/mysql/binlog/json_binary.hpp"
+#include "source/mysql/binlog/row_image.hpp"
 #include "source/mysql/binlog/table_schema.hpp"
 #include "source/mysql/binlog/value_formats.hpp"
 
@@ -167,4 +168,98 @@ TEST_CASE("a TABLE_MAP without column names (binlog_row_metadata=MINIMAL) names 
   REQUIRE_FALSE(schema.ok());
   CHECK(schema.error().kind == ErrorKind::kConfig);
   CHECK(schema.error().message.find("binlog_row_metadata = 'FULL'") != std::string::npos);
+}
+
+namespace {
+
+/// A MySQL 8.0 FORMAT_DESCRIPTION (checksums CRC32) with the post-header lengths MySQL writes
+/// for TABLE_MAP (8) and the v2 rows events (10).
+std::string mysql8_format_description() {
+  std::string version = "8.0.36";
+  version.resize(50, '\0');
+  std::string lengths(41, '\0');
+  lengths[binlog::kQuery - 1] = 13;
+  lengths[binlog::kTableMap - 1] = 8;
+  for (uint8_t type : {binlog::kWriteRowsV2, binlog::kUpdateRowsV2, binlog::kDeleteRowsV2}) {
+    lengths[type - 1] = 10;
+  }
+  std::string body = bytes({4, 0}) + version + le32(0) + bytes({19}) + lengths + bytes({1});
+  return event(binlog::kFormatDescription, body);
+}
+
+}  // namespace
+
+TEST_CASE("MySQL 8: TABLE_MAP with JSON and unsigned columns, WRITE_ROWS v2 with extra data, "
+          "UPDATE_ROWS v2 with a MINIMAL after image") {
+  binlog::EventDecoder decoder;
+  auto format = decoder.decode(mysql8_format_description());
+  REQUIRE(format.ok());
+  CHECK_FALSE(std::get<binlog::FormatDescription>(format->body).mariadb());
+  CHECK(decoder.checksum() == binlog::ChecksumAlg::kCrc32);
+
+  // shop.docs (id INT UNSIGNED PRIMARY KEY, doc JSON, y YEAR): types LONG, JSON, YEAR;
+  // metadata: JSON pack length 4; null bitmap: doc nullable; optional metadata: SIGNEDNESS
+  // (one bit per numeric column: id unsigned -> 0x80; YEAR has none on MySQL), COLUMN_NAME,
+  // SIMPLE_PRIMARY_KEY [0].
+  std::string map_body = bytes({0x2a, 0, 0, 0, 0, 0, 0x01, 0x00}) + bytes({4}) + "shop" +
+                         bytes({0, 4}) + "docs" + bytes({0, 3, binlog::kTypeLong,
+                                                         binlog::kTypeJson, binlog::kTypeYear}) +
+                         bytes({1, 4}) + bytes({0x02}) + bytes({1, 1, 0x80}) +
+                         bytes({4, 9, 2}) + "id" + bytes({3}) + "doc" + bytes({1}) + "y" +
+                         bytes({8, 1, 0});
+  auto map_event = decoder.decode(event(binlog::kTableMap, map_body));
+  if (!map_event.ok()) FAIL(map_event.error().message);
+  const auto map = std::get<binlog::TableMap>(map_event->body);
+  CHECK(map.table_id == 42);
+  CHECK(map.columns[0].is_unsigned);
+  auto schema = binlog::table_schema(map);
+  REQUIRE(schema.ok());
+  CHECK(schema->columns[0].type.source_name == "int unsigned");
+  CHECK(schema->columns[0].type.kind == tributary::event::TypeKind::kInt64);
+  CHECK(schema->columns[1].type.kind == tributary::event::TypeKind::kJson);
+  CHECK(schema->key_columns == std::vector<std::size_t>{0});
+
+  // WRITE_ROWS v2: extra data (length 4 = itself + 2 bytes), 3 columns all present; row:
+  // null bitmap 0, id 4294967295, doc {"k": 7} in binary JSON (4-byte length), year 2024.
+  const std::string doc = bytes({0x00, 0x01, 0x00, 0x0c, 0x00, 0x0b, 0x00, 0x01, 0x00, 0x05,
+                                 0x07, 0x00, 'k'});
+  std::string write_body = bytes({0x2a, 0, 0, 0, 0, 0, 0x01, 0x00}) + bytes({4, 0, 0xaa, 0xbb}) +
+                           bytes({3, 0x07}) + bytes({0x00}) + le32(0xffffffff) + le32(doc.size()) +
+                           doc + bytes({124});
+  auto write = decoder.decode(event(binlog::kWriteRowsV2, write_body));
+  if (!write.ok()) FAIL(write.error().message);
+  const auto& rows = std::get<binlog::RowsEvent>(write->body);
+  CHECK(rows.version == 2);
+  CHECK(rows.extra_data == bytes({0xaa, 0xbb}));
+  auto changes = binlog::decode_row_images(rows, map);
+  if (!changes.ok()) FAIL(changes.error().message);
+  REQUIRE(changes->size() == 1);
+  const auto& after = *(*changes)[0].after;
+  CHECK(std::get<int64_t>(after[0]) == 4294967295LL);
+  CHECK(std::get<std::string>(after[1]) == "{\"k\": 7}");
+  CHECK(std::get<int64_t>(after[2]) == 2024);
+
+  // UPDATE_ROWS v2, before image: id only (MINIMAL), after image: doc only -> the other
+  // columns are Unchanged (not in the image); a NULL doc is Null.
+  std::string update_body = bytes({0x2a, 0, 0, 0, 0, 0, 0x01, 0x00}) + bytes({2, 0}) +
+                            bytes({3, 0x01, 0x02}) + bytes({0x00}) + le32(5) + bytes({0x01});
+  auto update = decoder.decode(event(binlog::kUpdateRowsV2, update_body));
+  if (!update.ok()) FAIL(update.error().message);
+  auto updated = binlog::decode_row_images(std::get<binlog::RowsEvent>(update->body), map);
+  if (!updated.ok()) FAIL(updated.error().message);
+  REQUIRE(updated->size() == 1);
+  const auto& change = (*updated)[0];
+  CHECK(std::get<int64_t>((*change.before)[0]) == 5);
+  CHECK(std::holds_alternative<tributary::event::Unchanged>((*change.before)[1]));
+  CHECK(std::holds_alternative<tributary::event::Unchanged>((*change.after)[0]));
+  CHECK(std::holds_alternative<tributary::event::Null>((*change.after)[1]));
+
+  // A rows event whose column count is not the TABLE_MAP's is corrupt, naming the table.
+  std::string wrong = bytes({0x2a, 0, 0, 0, 0, 0, 0x01, 0x00}) + bytes({2, 0}) + bytes({2, 0x03}) +
+                      bytes({0x00}) + le32(1) + le32(0);
+  auto wrong_event = decoder.decode(event(binlog::kWriteRowsV2, wrong));
+  REQUIRE(wrong_event.ok());
+  auto refused = binlog::decode_row_images(std::get<binlog::RowsEvent>(wrong_event->body), map);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("shop.docs has 3") != std::string::npos);
 }
