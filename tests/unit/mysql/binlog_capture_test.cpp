@@ -78,6 +78,7 @@ struct Decoded {
 };
 
 struct Capture {
+  std::map<std::string, binlog::TableMap> maps;  ///< by table name
   std::vector<binlog::Event> events;
   std::vector<Decoded> rows;
   std::map<std::string, tributary::event::TableSchema> schemas;
@@ -97,6 +98,7 @@ Capture decode_capture() {
       auto schema = binlog::table_schema(*map);
       if (!schema.ok()) FAIL(schema.error().message);
       capture.schemas[map->table] = *schema;
+      capture.maps[map->table] = *map;
       maps[map->table_id] = *map;
     } else if (const auto* rows = std::get_if<binlog::RowsEvent>(&event->body)) {
       REQUIRE(maps.count(rows->table_id) == 1);
@@ -185,6 +187,22 @@ TEST_CASE("captured TABLE_MAPs give each column its name, type, nullability and 
     if (table == "t_nokey") want_key.clear();
     CHECK(key == want_key);
   }
+  // MariaDB writes the pre-5.6 temporal forms for a table created with
+  // mysql56_temporal_format=OFF, and the 5.6 forms otherwise.
+  const auto& old_columns = capture.maps.at("t_oldtime").columns;
+  CHECK(old_columns[1].type == binlog::kTypeTime);
+  CHECK(old_columns[2].type == binlog::kTypeDatetime);
+  CHECK(old_columns[3].type == binlog::kTypeTimestamp);
+  const auto& new_columns = capture.maps.at("t_time").columns;
+  CHECK(new_columns[2].type == binlog::kTypeTime2);
+  CHECK(new_columns[6].type == binlog::kTypeDatetime2);
+  CHECK(new_columns[10].type == binlog::kTypeTimestamp2);
+  // ENUM/SET come as STRING with the real type in the metadata.
+  CHECK(capture.maps.at("t_enum").columns[1].wire_type == binlog::kTypeString);
+  CHECK(capture.maps.at("t_enum").columns[1].type == binlog::kTypeEnum);
+  CHECK(capture.maps.at("t_enum").columns[4].pack_length == 8);
+  // CHAR(255) utf8mb4 is 1020 bytes: the length bits spill into the real-type byte.
+  CHECK(capture.maps.at("t_str").columns[4].max_length == 1020);
   // Precision and labels, which source_name only spells.
   CHECK(capture.schemas.at("t_num").columns[1].type.precision == 10);
   CHECK(capture.schemas.at("t_num").columns[1].type.scale == 2);
