@@ -1,10 +1,22 @@
 // The Debezium JSON envelope: turns ChangeEvents into Kafka records (key, value, topic, headers)
-// exactly as Debezium's PostgreSQL connector with Kafka Connect's JsonConverter writes them.
+// exactly as Debezium's PostgreSQL, MySQL and MariaDB connectors with Kafka Connect's
+// JsonConverter write them. It reads typed values only (event::Value lists what each TypeKind
+// takes): a source's text forms are parsed by the source (source::ValueDecoder), never here.
 //
-// Choices where Debezium offers several or the event types leave a gap (see also text_codec.hpp):
+// Files: serializer.cpp (records, headers, plan cache), record_writer.* (key and value
+// documents), value_writer.* (one value), value_plan.* (type -> conversion, check_supported),
+// schema_json.* (JsonConverter schema nodes), source_block.* (the `source` block per connector),
+// text_codec.* (base64, ISO-8601), json_util.* (shared helpers).
+//
+// Choices where Debezium offers several or the event types leave a gap:
 // - decimal handling is "precise": numeric(p,s) -> Decimal bytes, numeric -> VariableScaleDecimal;
 //   NaN/Infinity numerics are an error, as in Debezium's precise mode.
-// - time precision mode is "adaptive": time/timestamp(0-3) in ms, (4-6 or unset) in µs.
+// - time precision mode is each connector's default: PostgreSQL "adaptive", time/timestamp(0-3)
+//   in ms, (4-6 or unset) in µs; MySQL/MariaDB "adaptive_time_microseconds", the same except that
+//   TIME is always io.debezium.time.MicroTime.
+// - MySQL/MariaDB kinds: BIT(n) -> io.debezium.data.Bits (bytes, {"length":"n"}), YEAR ->
+//   io.debezium.time.Year (int32), SET -> io.debezium.data.EnumSet ({"allowed":"a,b"}); unsigned
+//   integers arrive as the kind DEBEZIUM_FORMAT.md gives them (the source picks it).
 // - ZonedTimestamp strings carry exactly the column's fractional digits (6 when unset, none for
 //   precision 0), as Debezium 2.2+ does for PostgreSQL.
 // - float and double NaN/Infinity are written as the strings "NaN", "Infinity", "-Infinity"
@@ -31,12 +43,27 @@
 #include "sink/kafka/message.hpp"
 
 namespace tributary::envelope {
+namespace detail {
+struct TablePlan;
+class RecordWriter;
+enum class SourceLayout;
+/// Connector-specific mapping choices (Debezium's defaults differ per connector).
+struct Mapping {
+  /// MySQL/MariaDB: time.precision.mode adaptive_time_microseconds (the MySQL connector's
+  /// default): TIME is always io.debezium.time.MicroTime, whatever its precision
+  /// (JdbcValueConverters.timeBuilder / BinlogValueConverters.converter, Types.TIME).
+  /// PostgreSQL: adaptive, time(0-3) in ms as io.debezium.time.Time.
+  bool time_always_micros = false;
+};
+
+}  // namespace detail
 
 struct Options {
-  std::string topic_prefix;  ///< topic = <prefix>.<schema>.<table>; also source.name
+  std::string topic_prefix;  ///< topic = <prefix>.<schema>.<table> (MySQL: schema = database)
   bool schemas = true;       ///< with/without the JsonConverter "schema" part
   bool tombstones_on_delete = true;
-  std::string connector = "postgresql";  ///< only "postgresql" is supported (source block layout)
+  /// source.connector and the source block's layout: "postgresql", "mysql" or "mariadb".
+  std::string connector = "postgresql";
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
 #ifdef TRIBUTARY_VERSION
   std::string version = "tributary-" TRIBUTARY_VERSION;  ///< source.version
@@ -73,8 +100,7 @@ std::string sanitize_topic_name(std::string_view name);
 ///   a domain -> its base type.
 /// Not mapped (no TypeKind yet): timetz (ZonedTime), money, bit/varbit,
 /// geometric types, hstore, tsvector, ltree, pgvector types.
-/// Values must be in the text forms of DateStyle ISO, bytea_output hex and IntervalStyle postgres
-/// (see text_codec.hpp).
+/// MySQL/MariaDB adds kBits (precision = n >= 1), kYear and kSet (enum_values = the members).
 Result<void> check_supported(const event::TableSchema& schema);
 
 /// Serializes change events; keeps a cache of each table version's schema JSON and conversion
@@ -82,7 +108,8 @@ Result<void> check_supported(const event::TableSchema& schema);
 /// Not thread-safe: use one Serializer per pipeline (it runs on that pipeline's strand).
 class Serializer {
  public:
-  /// Throws std::invalid_argument if `options.connector` is not "postgresql" (start-up error).
+  /// Throws std::invalid_argument if `options.connector` is none of "postgresql", "mysql",
+  /// "mariadb", or an option is not valid UTF-8 (start-up error).
   explicit Serializer(Options options);
   ~Serializer();
   Serializer(const Serializer&) = delete;
@@ -92,24 +119,25 @@ class Serializer {
   /// tombstone after a delete (unless disabled), and for an update that changes the primary key:
   /// delete under the old key (header `__debezium.newkey`), tombstone, create under the new key
   /// (header `__debezium.oldkey`). `now_us` = processing time (ts_ms/ts_us/ts_ns); injectable for
-  /// golden tests. On error nothing is appended; the error (kCorrupt for unparseable values,
-  /// naming table, column and value) means the event cannot be represented.
+  /// golden tests. On error nothing is appended; the error (kCorrupt for a value that does not
+  /// fit its column, naming table, column and value; kConfig for a table the envelope cannot
+  /// map) means the event cannot be represented.
   Result<void> serialize(const event::ChangeEvent& event, int64_t now_us,
                          std::vector<sink::Message>& out);
 
   const Options& options() const { return options_; }
 
  private:
-  struct TablePlan;
-  class Writer;
-
-  Result<const TablePlan*> plan_for(const std::shared_ptr<const event::TableSchema>& schema);
+  Result<const detail::TablePlan*> plan_for(
+      const std::shared_ptr<const event::TableSchema>& schema);
 
   Options options_;
-  std::unique_ptr<Writer> writer_;
-  const TablePlan* last_plan_ = nullptr;  ///< fast path: consecutive events of one table
+  detail::SourceLayout layout_{};
+  detail::Mapping mapping_;
+  std::unique_ptr<detail::RecordWriter> writer_;
+  const detail::TablePlan* last_plan_ = nullptr;  ///< fast path: consecutive events of one table
   /// Plans by table version; kept alive with their TableSchema so the key cannot be reused.
-  std::unordered_map<const event::TableSchema*, std::unique_ptr<TablePlan>> plans_;
+  std::unordered_map<const event::TableSchema*, std::unique_ptr<detail::TablePlan>> plans_;
   /// "schema.table" -> its newest cached version, so an old version is evicted on schema change.
   std::unordered_map<std::string, const event::TableSchema*> newest_;
 };

@@ -1,115 +1,22 @@
-// Parsers for PostgreSQL's text output forms and the encodings Debezium's JSON uses for them.
-//
-// Every parser takes untrusted text (it came over the wire) and returns an Error of kind kCorrupt
-// with a short reason when the text is not in the expected form; the caller adds the column name.
-// Expected server settings (the source sets them on its connection): DateStyle ISO,
-// bytea_output hex (escape is also read), extra_float_digits >= 1, IntervalStyle postgres.
+// The encodings Debezium's JSON uses for typed values: base64 for bytes, ISO-8601 UTC strings for
+// instants. Source-neutral: the envelope knows no database's text formats (a source's text is
+// parsed by the source, e.g. source/postgres/values/text_parsers.hpp).
 #pragma once
 
-#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
-#include <vector>
-
-#include "base/result.hpp"
 
 namespace tributary::envelope::codec {
 
 /// Appends the standard (RFC 4648, padded) base64 form of `bytes` to `out`.
 void append_base64(std::string_view bytes, std::string& out);
 
-/// numeric_out text ("-123.45", "0.00", "99999") -> the unscaled integer at `scale` as Kafka
-/// Connect's Decimal stores it: minimal two's-complement big-endian bytes (Java
-/// BigInteger.toByteArray). Fewer fractional digits than `scale` are padded; more are allowed only
-/// when the extra digits are zeros (Debezium's setScale would throw otherwise). "NaN", "Infinity"
-/// and "-Infinity" are errors: Debezium's precise decimal mode rejects them too.
-/// Overwrites `out`. `scale` must be >= 0.
-Result<void> decimal_unscaled_bytes(std::string_view text, int scale, std::string& out);
-
-/// numeric_out text -> io.debezium.data.VariableScaleDecimal: trailing fractional zeros are
-/// stripped (BigDecimal.stripTrailingZeros, never below scale 0); returns the scale and overwrites
-/// `out` with the unscaled bytes as for decimal_unscaled_bytes.
-Result<int32_t> variable_decimal_bytes(std::string_view text, std::string& out);
-
-/// bytea text -> bytes. Hex form "\x0a1b" (bytea_output = hex) or escape form ("ab\\\000").
-/// Overwrites `out`.
-Result<void> bytea_from_text(std::string_view text, std::string& out);
-
-/// "infinity" / "-infinity" dates map to the int32 extremes.
-inline constexpr int32_t kDatePositiveInfinity = INT32_MAX;
-inline constexpr int32_t kDateNegativeInfinity = INT32_MIN;
-/// "infinity" / "-infinity" timestamps: Debezium's values (pgjdbc's DATE_POSITIVE_INFINITY and
-/// DATE_NEGATIVE_INFINITY taken as microseconds), so consumers that special-case them keep working.
-inline constexpr int64_t kTimestampPositiveInfinityMicros = 9223372036825200000LL;
-inline constexpr int64_t kTimestampNegativeInfinityMicros = -9223372036832400000LL;
-
-/// date text "YYYY-MM-DD[ BC]" (year may have more than 4 digits), "infinity", "-infinity" ->
-/// days since 1970-01-01 in the proleptic Gregorian calendar (as PostgreSQL counts).
-Result<int32_t> date_from_text(std::string_view text);
-
-/// time text "HH:MM:SS[.ffffff]" (00:00:00 to 24:00:00) -> microseconds past midnight.
-Result<int64_t> time_from_text(std::string_view text);
-
-/// timestamp text "YYYY-MM-DD HH:MM:SS[.ffffff][ BC]", "infinity", "-infinity" -> microseconds
-/// since the epoch, the wall-clock value taken as UTC (Debezium's Timestamp/MicroTimestamp).
-Result<int64_t> timestamp_from_text(std::string_view text);
-
-/// timestamptz text "YYYY-MM-DD HH:MM:SS[.ffffff]+HH[:MM[:SS]][ BC]" ->
-/// io.debezium.time.ZonedTimestamp string appended to `out`: ISO-8601 in UTC
-/// ("2020-09-27T13:37:24.058468Z"), with exactly `fraction_digits` fractional digits when 1-6 and
-/// none when 0. Years outside 0000-9999 are written as java.time does ("+10000", "-0043").
-/// "infinity" and "-infinity" are copied as is (Debezium does the same).
-Result<void> timestamptz_to_iso(std::string_view text, int fraction_digits, std::string& out);
-
-/// Microseconds since the epoch -> "YYYY-MM-DDTHH:MM:SS[.f]Z" appended to `out` (see above).
+/// Microseconds since the epoch -> io.debezium.time.ZonedTimestamp's ISO-8601 UTC form
+/// ("2020-09-27T13:37:24.058468Z") appended to `out`, with exactly `fraction_digits` fractional
+/// digits when 1-6; when 0, none unless the value has a fraction, which is then written trimmed
+/// (java.time's ISO_INSTANT). Years outside 0000-9999 are written as java.time does ("+10000",
+/// "-0043").
 void append_iso_utc(int64_t micros, int fraction_digits, std::string& out);
-
-/// interval text in IntervalStyle postgres ("1 year 2 mons 3 days 04:05:06.789",
-/// "-1 years -2 mons +3 days -04:05:06", "3 days", "00:00:00", "-00:00:00.000001") ->
-/// io.debezium.time.MicroDuration: microseconds, counting a month as the average 365.25 / 12 days
-/// (30.4375) and a day as 24 hours. Computed as Debezium does (MicroDuration.durationMicros over
-/// pgjdbc's PGInterval fields, in double precision, truncated toward zero), so the value matches
-/// Debezium's even where the double arithmetic is one microsecond off the exact sum
-/// ("00:00:01.000001" -> 1000000). An interval whose exact length does not fit int64 microseconds
-/// (about 292271 years) is an error: Debezium would saturate at Long.MIN/MAX_VALUE. So is any
-/// other IntervalStyle's form, and "infinity" (PostgreSQL 17+).
-Result<int64_t> interval_micros_from_text(std::string_view text);
-
-/// Days since 1970-01-01 of a proleptic Gregorian date; `year` is astronomical (1 BC = 0).
-int64_t days_from_civil(int64_t year, unsigned month, unsigned day);
-
-/// The elements of a one-dimensional array literal in array_out form, unescaped.
-/// Reused across calls to avoid allocations: parse_array clears it.
-class ArrayElements {
- public:
-  struct Element {
-    std::size_t offset = 0;
-    std::size_t size = 0;
-    bool is_null = false;
-  };
-  void clear() {
-    storage_.clear();
-    elements_.clear();
-  }
-  std::size_t size() const { return elements_.size(); }
-  bool is_null(std::size_t i) const { return elements_[i].is_null; }
-  std::string_view text(std::size_t i) const {
-    return std::string_view(storage_).substr(elements_[i].offset, elements_[i].size);
-  }
-
- private:
-  friend Result<void> parse_array(std::string_view text, ArrayElements& out);
-  std::string storage_;  ///< unescaped element texts back to back
-  std::vector<Element> elements_;
-};
-
-/// Parses a one-dimensional array literal with ',' as delimiter:
-///   [ '[' lower ':' upper ']=' ] '{' [ element { ',' element } ] '}'
-///   element := NULL | unquoted-text | '"' { char | '\' char } '"'
-/// An unquoted NULL (any case) is a null element; a quoted "NULL" is the string. Whitespace around
-/// unquoted elements is ignored as array_in does. Multi-dimensional arrays ("{{1,2},{3,4}}") are an
-/// error: Debezium's schema for a PostgreSQL array is one-dimensional.
-Result<void> parse_array(std::string_view text, ArrayElements& out);
 
 }  // namespace tributary::envelope::codec

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -40,6 +41,59 @@ enum class TypeKind {
   kSet,    ///< MySQL SET -> io.debezium.data.EnumSet; enum_values holds the members in order
 };
 
+/// The enumerator's name ("kInt32"), for messages.
+inline std::string_view kind_name(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::kBool:
+      return "kBool";
+    case TypeKind::kInt16:
+      return "kInt16";
+    case TypeKind::kInt32:
+      return "kInt32";
+    case TypeKind::kInt64:
+      return "kInt64";
+    case TypeKind::kFloat32:
+      return "kFloat32";
+    case TypeKind::kFloat64:
+      return "kFloat64";
+    case TypeKind::kDecimal:
+      return "kDecimal";
+    case TypeKind::kVariableDecimal:
+      return "kVariableDecimal";
+    case TypeKind::kString:
+      return "kString";
+    case TypeKind::kBytes:
+      return "kBytes";
+    case TypeKind::kDate:
+      return "kDate";
+    case TypeKind::kTime:
+      return "kTime";
+    case TypeKind::kTimestamp:
+      return "kTimestamp";
+    case TypeKind::kTimestampTz:
+      return "kTimestampTz";
+    case TypeKind::kInterval:
+      return "kInterval";
+    case TypeKind::kUuid:
+      return "kUuid";
+    case TypeKind::kJson:
+      return "kJson";
+    case TypeKind::kXml:
+      return "kXml";
+    case TypeKind::kEnum:
+      return "kEnum";
+    case TypeKind::kArray:
+      return "kArray";
+    case TypeKind::kBits:
+      return "kBits";
+    case TypeKind::kYear:
+      return "kYear";
+    case TypeKind::kSet:
+      return "kSet";
+  }
+  return "unknown";
+}
+
 struct ColumnType {
   TypeKind kind = TypeKind::kString;
   int precision = -1;  ///< numeric precision, or fractional second digits for time types; -1 unset
@@ -48,6 +102,12 @@ struct ColumnType {
   std::shared_ptr<const ColumnType> element;  ///< set only for kArray
   std::string source_name;  ///< the source's own name for the type, e.g. "numeric(10,2)", "int4"
 };
+
+/// "numeric(10,2) (kDecimal)", or the kind alone without a source name: for messages.
+inline std::string type_label(const ColumnType& type) {
+  if (type.source_name.empty()) return std::string(kind_name(type.kind));
+  return type.source_name + " (" + std::string(kind_name(type.kind)) + ")";
+}
 
 struct Column {
   std::string name;
@@ -139,16 +199,25 @@ struct Array {
 using ValueVariant = std::variant<Null, Unchanged, std::string, bool, int64_t, double, Bytes,
                                   Decimal, Date, Time, Timestamp, ZonedTimestamp, Interval, Array>;
 
-/// A column value. `std::string` is text that is written as is (text, varchar, uuid, json, xml,
-/// enum, set labels, ranges, ...), already in its final form. Before a source's ValueDecoder ran,
-/// a PostgreSQL row holds the server's text output for every column (decoded once, sink side).
-/// Integers of every width are int64_t, floats and doubles double, booleans bool.
+/// A column value. What the envelope accepts per TypeKind (anything else is a kCorrupt error, a
+/// source bug; Null everywhere; Unchanged where DEBEZIUM_FORMAT.md has a placeholder):
+///   kBool: bool.  kInt16, kInt32, kInt64, kYear: int64_t (range-checked against the kind).
+///   kFloat32, kFloat64: double (or int64_t).  kDecimal: Decimal at exactly the column's scale.
+///   kVariableDecimal: Decimal, any scale >= 0, written as given (a source strips trailing zeros).
+///   kString, kUuid, kJson, kXml, kEnum: std::string, final UTF-8 text.  kSet: std::string, the
+///   members joined by ',' ("a,c").  kBytes, kBits: Bytes.  kDate: Date.  kTime: Time.
+///   kTimestamp: Timestamp.  kTimestampTz: ZonedTimestamp.  kInterval: Interval.
+///   kArray: Array of the element kind's values.
+/// Before a source's ValueDecoder ran, a PostgreSQL row holds the server's text output as
+/// std::string for every column (decoded once, sink side, into the alternatives above).
 struct Value : ValueVariant {
   using ValueVariant::ValueVariant;
   using ValueVariant::operator=;
   Value() = default;
 };
-inline bool Array::operator==(const Array& other) const { return elements == other.elements; }
+inline bool Array::operator==(const Array& other) const {
+  return elements == other.elements;
+}
 
 using Row = std::vector<Value>;
 
@@ -173,13 +242,13 @@ struct PostgresSourceInfo {
 /// MySQL's and MariaDB's fields of the `source` block (Debezium's MySQL SourceInfo). Strings that
 /// many events share (binlog file, GTID, query) are shared, not copied per event.
 struct MysqlSourceInfo {
-  int64_t server_id = 0;                      ///< server_id of the event's origin; 0 in snapshots
-  std::shared_ptr<const std::string> gtid;    ///< the transaction's GTID; null: none
-  std::shared_ptr<const std::string> file;    ///< binlog file of the event
-  int64_t pos = 0;                            ///< position of the transaction's first event
-  int32_t row = 0;                            ///< row index within its rows event
-  std::optional<int64_t> thread;              ///< thread id of the statement, when known
-  std::shared_ptr<const std::string> query;   ///< the statement (binlog_rows_query_log_events)
+  int64_t server_id = 0;                     ///< server_id of the event's origin; 0 in snapshots
+  std::shared_ptr<const std::string> gtid;   ///< the transaction's GTID; null: none
+  std::shared_ptr<const std::string> file;   ///< binlog file of the event
+  int64_t pos = 0;                           ///< position of the transaction's first event
+  int32_t row = 0;                           ///< row index within its rows event
+  std::optional<int64_t> thread;             ///< thread id of the statement, when known
+  std::shared_ptr<const std::string> query;  ///< the statement (binlog_rows_query_log_events)
   bool operator==(const MysqlSourceInfo&) const = default;
 };
 

@@ -13,7 +13,8 @@ namespace tributary::source {
 /// thread stays free). A source that decodes binary values itself (MySQL's binlog) hands typed
 /// values already and decodes nothing here; PostgreSQL's rows hold the server's text output,
 /// turned here into event::Value's typed alternatives. On error (kCorrupt: a value not in the
-/// form the column's type has) the event is left as it was and the message names the column.
+/// form the column's type has) the message names the table, column, type and value; the event may
+/// then be partly decoded and must not be emitted.
 class ValueDecoder {
  public:
   virtual ~ValueDecoder() = default;

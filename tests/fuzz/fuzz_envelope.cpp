@@ -2,13 +2,16 @@
 //
 // FuzzedDataProvider turns the input into a table (columns of every supported TypeKind, some
 // left out as tables.unsupported_columns skip does, key columns) and 1-4 change events of it
-// whose values are nulls, unchanged TOAST values, typed values or text, the text either built in
-// the type's PostgreSQL output form from fuzzed numbers (so valid values reach every conversion)
-// or raw fuzzed bytes. Each event is serialized with schemas on and off. Properties: an error
-// (kCorrupt: a value; kConfig: a name) appends nothing; both serializers agree on success and on
-// topics; every key and value is one well-formed JSON object in valid UTF-8 (parsed back with
-// RapidJSON); with schemas on it is {"schema":...,"payload":P} and P is exactly the schemas-off
-// document; every value has an "op".
+// whose values are nulls, unchanged TOAST values, typed values (every event::Value alternative,
+// mostly the one the column's kind takes, as a binlog decoder builds them) or text, the text
+// either built in the type's PostgreSQL output form from fuzzed numbers (so valid values reach
+// every conversion) or raw fuzzed bytes; text goes through the PostgreSQL value decoder first, as
+// in the daemon. The connector (postgresql, mysql, mariadb) and the source block's origin are
+// fuzzed too. Each event is serialized with schemas on and off. Properties: a decoder error is
+// kCorrupt; an envelope error (kCorrupt: a value; kConfig: a name) appends nothing; both
+// serializers agree on success and on topics; every key and value is one well-formed JSON object
+// in valid UTF-8 (parsed back with RapidJSON); with schemas on it is {"schema":...,"payload":P} and
+// P is exactly the schemas-off document; every value has an "op".
 #include <fuzzer/FuzzedDataProvider.h>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -25,6 +28,7 @@
 #include "envelope/serializer.hpp"
 #include "event/change_event.hpp"
 #include "fuzz_check.hpp"
+#include "source/postgres/values/postgres_value_decoder.hpp"
 
 namespace {
 
@@ -38,7 +42,8 @@ constexpr TypeKind kKinds[] = {
     TypeKind::kFloat32,   TypeKind::kFloat64,     TypeKind::kDecimal,  TypeKind::kVariableDecimal,
     TypeKind::kString,    TypeKind::kBytes,       TypeKind::kDate,     TypeKind::kTime,
     TypeKind::kTimestamp, TypeKind::kTimestampTz, TypeKind::kInterval, TypeKind::kUuid,
-    TypeKind::kJson,      TypeKind::kXml,         TypeKind::kEnum,     TypeKind::kArray};
+    TypeKind::kJson,      TypeKind::kXml,         TypeKind::kEnum,     TypeKind::kArray,
+    TypeKind::kBits,      TypeKind::kYear,        TypeKind::kSet};
 
 std::string format(const char* pattern, auto... values) {
   char buffer[128];
@@ -60,7 +65,11 @@ event::ColumnType column_type(FuzzedDataProvider& in, bool element) {
     case TypeKind::kTimestampTz:
       type.precision = in.ConsumeIntegralInRange(-1, 7);
       break;
+    case TypeKind::kBits:
+      type.precision = in.ConsumeIntegralInRange(0, 64);
+      break;
     case TypeKind::kEnum:
+    case TypeKind::kSet:
       for (int i = in.ConsumeIntegralInRange(0, 3); i > 0; --i) {
         type.enum_values.push_back(in.ConsumeRandomLengthString(12));
       }
@@ -182,8 +191,76 @@ std::string typed_text(FuzzedDataProvider& in, const event::ColumnType& type) {
   }
 }
 
+/// A typed value of any alternative (numbers fuzzed), for the envelope without a decoder.
+event::Value any_typed(FuzzedDataProvider& in, int selector, int scale) {
+  switch (selector) {
+    case 0:
+      return event::Bytes{in.ConsumeRandomLengthString(24)};
+    case 1:
+      return event::Decimal{in.ConsumeRandomLengthString(20), scale};
+    case 2:
+      return event::Date{in.ConsumeIntegral<int32_t>()};
+    case 3:
+      return event::Time{in.ConsumeIntegral<int64_t>()};
+    case 4:
+      return event::Timestamp{in.ConsumeIntegral<int64_t>()};
+    case 5:
+      return event::ZonedTimestamp{in.ConsumeIntegral<int64_t>(),
+                                   static_cast<int8_t>(in.ConsumeIntegralInRange(-1, 1))};
+    case 6:
+      return event::Interval{in.ConsumeIntegral<int64_t>()};
+    default:
+      return event::Array{};
+  }
+}
+
+event::Value value(FuzzedDataProvider& in, const event::ColumnType& type);
+
+/// The alternative the column's kind takes (see event::Value), with fuzzed contents.
+event::Value typed_value(FuzzedDataProvider& in, const event::ColumnType& type) {
+  const int scale =
+      in.ConsumeIntegralInRange(0, 7) == 0 ? in.ConsumeIntegralInRange(-2, 40) : type.scale;
+  switch (type.kind) {
+    case TypeKind::kBool:
+      return in.ConsumeBool();
+    case TypeKind::kInt16:
+    case TypeKind::kInt32:
+    case TypeKind::kInt64:
+    case TypeKind::kYear:
+      return in.ConsumeIntegral<int64_t>();
+    case TypeKind::kFloat32:
+    case TypeKind::kFloat64:
+      return in.ConsumeFloatingPoint<double>();
+    case TypeKind::kDecimal:
+    case TypeKind::kVariableDecimal:
+      return any_typed(in, 1, scale);
+    case TypeKind::kBytes:
+    case TypeKind::kBits:
+      return any_typed(in, 0, scale);
+    case TypeKind::kDate:
+      return any_typed(in, 2, scale);
+    case TypeKind::kTime:
+      return any_typed(in, 3, scale);
+    case TypeKind::kTimestamp:
+      return any_typed(in, 4, scale);
+    case TypeKind::kTimestampTz:
+      return any_typed(in, 5, scale);
+    case TypeKind::kInterval:
+      return any_typed(in, 6, scale);
+    case TypeKind::kArray: {
+      event::Array array;
+      for (int i = in.ConsumeIntegralInRange(0, 4); i > 0; --i) {
+        array.elements.push_back(value(in, *type.element));
+      }
+      return array;
+    }
+    default:
+      return in.ConsumeRandomLengthString(32);
+  }
+}
+
 event::Value value(FuzzedDataProvider& in, const event::ColumnType& type) {
-  switch (in.ConsumeIntegralInRange(0, 9)) {
+  switch (in.ConsumeIntegralInRange(0, 13)) {
     case 0:
       return event::Null{};
     case 1:
@@ -196,6 +273,12 @@ event::Value value(FuzzedDataProvider& in, const event::ColumnType& type) {
       return in.ConsumeFloatingPoint<double>();
     case 5:
       return in.ConsumeRandomLengthString(64);
+    case 6:
+      return any_typed(in, in.ConsumeIntegralInRange(0, 7), in.ConsumeIntegralInRange(-1, 40));
+    case 7:
+    case 8:
+    case 9:
+      return typed_value(in, type);
     default:
       return typed_text(in, type);
   }
@@ -263,9 +346,20 @@ event::ChangeEvent change(FuzzedDataProvider& in,
   }
   out.source.db = name(in, "shop");
   out.source.commit_time_us = in.ConsumeIntegral<int64_t>();
-  if (in.ConsumeBool()) out.source.postgres().txid = in.ConsumeIntegral<int64_t>();
-  if (in.ConsumeBool()) out.source.postgres().lsn = in.ConsumeIntegral<uint64_t>();
-  if (in.ConsumeBool()) out.source.postgres().last_commit_lsn = in.ConsumeIntegral<uint64_t>();
+  if (in.ConsumeBool()) {
+    if (in.ConsumeBool()) out.source.postgres().txid = in.ConsumeIntegral<int64_t>();
+    if (in.ConsumeBool()) out.source.postgres().lsn = in.ConsumeIntegral<uint64_t>();
+    if (in.ConsumeBool()) out.source.postgres().last_commit_lsn = in.ConsumeIntegral<uint64_t>();
+  } else {
+    auto& my = out.source.mysql();
+    my.server_id = in.ConsumeIntegral<int64_t>();
+    my.pos = in.ConsumeIntegral<int64_t>();
+    my.row = in.ConsumeIntegral<int32_t>();
+    if (in.ConsumeBool()) my.gtid = std::make_shared<const std::string>(name(in, "0-1-2"));
+    if (in.ConsumeBool()) my.file = std::make_shared<const std::string>(name(in, "bin.000001"));
+    if (in.ConsumeBool()) my.thread = in.ConsumeIntegral<int64_t>();
+    if (in.ConsumeBool()) my.query = std::make_shared<const std::string>(name(in, "INSERT"));
+  }
   out.source.snapshot = in.PickValueInArray(kMarkers);
   return out;
 }
@@ -304,7 +398,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   const auto schema = table(in);
   if (!schema || !envelope::check_supported(*schema).ok()) return 0;  // the source refuses it
 
+  static constexpr const char* kConnectors[] = {"postgresql", "mysql", "mariadb"};
   envelope::Options options;
+  options.connector = in.PickValueInArray(kConnectors);
   options.topic_prefix = name(in, "shop");
   options.tombstones_on_delete = in.ConsumeBool();
   envelope::Options bare_options = options;
@@ -318,8 +414,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     return 0;  // a topic prefix that is not UTF-8: refused at start-up
   }
 
+  tributary::source::PostgresValueDecoder decoder;
   for (int i = in.ConsumeIntegralInRange(1, 4); i > 0; --i) {
-    const event::ChangeEvent change_event = change(in, schema);
+    event::ChangeEvent change_event = change(in, schema);
+    if (auto decoded = decoder.decode(change_event); !decoded.ok()) {
+      FUZZ_CHECK(decoded.error().kind == tributary::ErrorKind::kCorrupt,
+                 printable(decoded.error().message));
+      continue;
+    }
     const int64_t now_us = in.ConsumeIntegral<int64_t>();
     std::vector<tributary::sink::Message> records(1), bare_records(1);  // one earlier record
     auto result = with_schema->serialize(change_event, now_us, records);

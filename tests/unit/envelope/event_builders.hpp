@@ -1,4 +1,6 @@
 // Short builders for the TableSchemas and ChangeEvents the envelope tests feed the serializer.
+// Rows are built as PostgreSQL sends them (text); serialize_text() decodes them with the
+// PostgreSQL value decoder first, as the committer does, so the envelope sees typed values.
 #pragma once
 
 #include <initializer_list>
@@ -7,7 +9,9 @@
 #include <utility>
 #include <vector>
 
+#include "envelope/serializer.hpp"
 #include "event/change_event.hpp"
+#include "source/postgres/values/postgres_value_decoder.hpp"
 
 namespace tributary::envelope::testing {
 
@@ -86,6 +90,14 @@ inline event::ChangeEvent change(event::Op op, std::shared_ptr<const event::Tabl
   e.after = std::move(after);
   e.source = std::move(source);
   return e;
+}
+
+/// Decodes the event's text values (PostgresValueDecoder), then serializes it.
+inline Result<void> serialize_text(Serializer& serializer, event::ChangeEvent e, int64_t now_us,
+                                   std::vector<sink::Message>& out) {
+  source::PostgresValueDecoder decoder;
+  if (auto decoded = decoder.decode(e); !decoded.ok()) return decoded;
+  return serializer.serialize(e, now_us, out);
 }
 
 /// The processing time the golden files were made with.

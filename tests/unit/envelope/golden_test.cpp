@@ -1,7 +1,8 @@
 // Golden files for the Debezium envelope: tests/golden/envelope/<case>.json holds the records
 // serialize() writes for the events that <case>.sql produces, with and without schemas.
 // The events carry the exact text PostgreSQL 15 sends for those statements (checked against a
-// server with test_decoding; note bool is "t"/"f" in pgoutput).
+// server with test_decoding; note bool is "t"/"f" in pgoutput), decoded into typed values by the
+// PostgreSQL value decoder before the envelope sees them, as in the daemon.
 // UPDATE_GOLDEN=1 rewrites the .json files from the current output.
 #include <rapidjson/document.h>
 
@@ -371,7 +372,7 @@ std::string serialize_case(const GoldenCase& golden, bool schemas) {
   Serializer serializer(options);
   std::vector<sink::Message> records;
   for (const auto& e : golden.events()) {
-    auto result = serializer.serialize(e, kNowUs, records);
+    auto result = serialize_text(serializer, e, kNowUs, records);
     INFO((result.ok() ? std::string() : result.error().message));
     REQUIRE(result.ok());
   }

@@ -1,0 +1,262 @@
+// The JsonConverter "schema" part of the key and value records.
+#include "envelope/schema_json.hpp"
+
+namespace tributary::envelope::detail {
+namespace {
+
+using event::ColumnType;
+using event::TypeKind;
+
+/// The before/after struct: every column, optional, named <topic>.Value.
+void write_row_schema(JsonWriter& json, const event::TableSchema& table, const std::string& topic,
+                      std::string_view field, const Mapping& mapping) {
+  json.StartObject();
+  key(json, "type");
+  string(json, "struct");
+  key(json, "fields");
+  json.StartArray();
+  for (const auto& column : table.columns) {
+    if (column.omitted) continue;
+    write_type_schema(json, column.type, column.optional, &column.name, mapping);
+  }
+  json.EndArray();
+  key(json, "optional");
+  json.Bool(true);
+  key(json, "name");
+  string(json, topic + ".Value");
+  key(json, "field");
+  string(json, field);
+  json.EndObject();
+}
+
+/// The transaction block (event.block), null unless transaction metadata is on.
+void write_transaction_schema(JsonWriter& json) {
+  json.StartObject();
+  key(json, "type");
+  string(json, "struct");
+  key(json, "fields");
+  json.StartArray();
+  primitive_field(json, "string", false, "id");
+  primitive_field(json, "int64", false, "total_order");
+  primitive_field(json, "int64", false, "data_collection_order");
+  json.EndArray();
+  key(json, "optional");
+  json.Bool(true);
+  key(json, "name");
+  string(json, "event.block");
+  key(json, "version");
+  json.Int(1);
+  key(json, "field");
+  string(json, "transaction");
+  json.EndObject();
+}
+
+}  // namespace
+
+void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
+                       const std::string* field, const Mapping& mapping) {
+  std::string_view schema_type;
+  std::string_view name;
+  bool has_version = true;
+  switch (type.kind) {
+    case TypeKind::kBool:
+      schema_type = "boolean";
+      break;
+    case TypeKind::kInt16:
+      schema_type = "int16";
+      break;
+    case TypeKind::kInt32:
+      schema_type = "int32";
+      break;
+    case TypeKind::kYear:  // BinlogValueConverters.schemaBuilder: Year.builder()
+      schema_type = "int32";
+      name = "io.debezium.time.Year";
+      break;
+    case TypeKind::kInt64:
+      schema_type = "int64";
+      break;
+    case TypeKind::kFloat32:
+      schema_type = "float";
+      break;
+    case TypeKind::kFloat64:
+      schema_type = "double";
+      break;
+    case TypeKind::kDecimal:
+      schema_type = "bytes";
+      name = "org.apache.kafka.connect.data.Decimal";
+      break;
+    case TypeKind::kVariableDecimal:
+      schema_type = "struct";
+      name = "io.debezium.data.VariableScaleDecimal";
+      break;
+    case TypeKind::kString:
+      schema_type = "string";
+      break;
+    case TypeKind::kBytes:
+      schema_type = "bytes";
+      break;
+    case TypeKind::kBits:  // JdbcValueConverters.schemaBuilder, Types.BIT length > 1:
+                           // Bits.builder(n)
+      schema_type = "bytes";
+      name = "io.debezium.data.Bits";
+      break;
+    case TypeKind::kDate:
+      schema_type = "int32";
+      name = "io.debezium.time.Date";
+      break;
+    case TypeKind::kTime:
+      schema_type = millisecond_precision(type, mapping) ? "int32" : "int64";
+      name = millisecond_precision(type, mapping) ? "io.debezium.time.Time"
+                                                  : "io.debezium.time.MicroTime";
+      break;
+    case TypeKind::kTimestamp:
+      schema_type = "int64";
+      name = millisecond_precision(type, mapping) ? "io.debezium.time.Timestamp"
+                                                  : "io.debezium.time.MicroTimestamp";
+      break;
+    case TypeKind::kTimestampTz:
+      schema_type = "string";
+      name = "io.debezium.time.ZonedTimestamp";
+      break;
+    case TypeKind::kInterval:
+      schema_type = "int64";
+      name = "io.debezium.time.MicroDuration";
+      break;
+    case TypeKind::kUuid:
+      schema_type = "string";
+      name = "io.debezium.data.Uuid";
+      break;
+    case TypeKind::kJson:
+      schema_type = "string";
+      name = "io.debezium.data.Json";
+      break;
+    case TypeKind::kXml:
+      schema_type = "string";
+      name = "io.debezium.data.Xml";
+      break;
+    case TypeKind::kEnum:
+      schema_type = "string";
+      name = "io.debezium.data.Enum";
+      break;
+    case TypeKind::kSet:  // BinlogValueConverters.schemaBuilder: EnumSet.builder(options)
+      schema_type = "string";
+      name = "io.debezium.data.EnumSet";
+      break;
+    case TypeKind::kArray:
+      schema_type = "array";
+      break;
+  }
+  if (name.empty()) has_version = false;
+
+  json.StartObject();
+  key(json, "type");
+  string(json, schema_type);
+  if (type.kind == TypeKind::kVariableDecimal) {
+    key(json, "fields");
+    json.StartArray();
+    primitive_field(json, "int32", false, "scale");
+    primitive_field(json, "bytes", false, "value");
+    json.EndArray();
+  } else if (type.kind == TypeKind::kArray) {
+    key(json, "items");
+    write_type_schema(json, *type.element, true, nullptr, mapping);
+  }
+  key(json, "optional");
+  json.Bool(optional);
+  if (!name.empty()) {
+    key(json, "name");
+    string(json, name);
+  }
+  if (has_version) {
+    key(json, "version");
+    json.Int(1);
+  }
+  if (type.kind == TypeKind::kVariableDecimal) {
+    key(json, "doc");
+    string(json, "Variable scaled decimal");
+  }
+  if (type.kind == TypeKind::kDecimal) {
+    key(json, "parameters");
+    json.StartObject();
+    key(json, "scale");
+    string(json, std::to_string(type.scale));
+    key(json, "connect.decimal.precision");
+    string(json, std::to_string(type.precision));
+    json.EndObject();
+  } else if (type.kind == TypeKind::kBits) {
+    key(json, "parameters");
+    json.StartObject();
+    key(json, "length");
+    string(json, std::to_string(type.precision));
+    json.EndObject();
+  } else if (type.kind == TypeKind::kEnum || type.kind == TypeKind::kSet) {
+    std::string allowed;
+    for (const auto& label : type.enum_values) {
+      if (!allowed.empty()) allowed.push_back(',');
+      allowed += label;
+    }
+    key(json, "parameters");
+    json.StartObject();
+    key(json, "allowed");
+    string(json, allowed);
+    json.EndObject();
+  }
+  if (field != nullptr) {
+    key(json, "field");
+    string(json, *field);
+  }
+  json.EndObject();
+}
+
+RecordPrefixes record_prefixes(const event::TableSchema& table, const std::string& topic,
+                               SourceLayout layout, const Mapping& mapping) {
+  RecordPrefixes prefixes;
+  rapidjson::StringBuffer buffer;
+  JsonWriter json(buffer);
+  json.StartObject();
+  key(json, "type");
+  string(json, "struct");
+  key(json, "fields");
+  json.StartArray();
+  for (std::size_t index : table.key_columns) {
+    const auto& column = table.columns[index];
+    write_type_schema(json, column.type, column.optional, &column.name, mapping);
+  }
+  json.EndArray();
+  key(json, "optional");
+  json.Bool(false);
+  key(json, "name");
+  string(json, topic + ".Key");
+  json.EndObject();
+  prefixes.key =
+      "{\"schema\":" + std::string(buffer.GetString(), buffer.GetSize()) + ",\"payload\":";
+
+  buffer.Clear();
+  json.Reset(buffer);
+  json.StartObject();
+  key(json, "type");
+  string(json, "struct");
+  key(json, "fields");
+  json.StartArray();
+  write_row_schema(json, table, topic, "before", mapping);
+  write_row_schema(json, table, topic, "after", mapping);
+  write_source_schema(json, layout);
+  write_transaction_schema(json);
+  primitive_field(json, "string", false, "op");
+  primitive_field(json, "int64", true, "ts_ms");
+  primitive_field(json, "int64", true, "ts_us");
+  primitive_field(json, "int64", true, "ts_ns");
+  json.EndArray();
+  key(json, "optional");
+  json.Bool(false);
+  key(json, "name");
+  string(json, topic + ".Envelope");
+  key(json, "version");
+  json.Int(2);
+  json.EndObject();
+  prefixes.value =
+      "{\"schema\":" + std::string(buffer.GetString(), buffer.GetSize()) + ",\"payload\":";
+  return prefixes;
+}
+
+}  // namespace tributary::envelope::detail

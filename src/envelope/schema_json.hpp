@@ -1,0 +1,27 @@
+// The JsonConverter "schema" part of the key and value records, built once per table version.
+// Node key order (JsonConverter): type, fields/items, optional, name, version, doc, parameters,
+// default, field.
+#pragma once
+
+#include <string>
+
+#include "envelope/source_block.hpp"
+#include "envelope/value_plan.hpp"
+#include "event/change_event.hpp"
+
+namespace tributary::envelope::detail {
+
+/// One column's (or array element's) schema node; `field` null for array items.
+void write_type_schema(JsonWriter& json, const event::ColumnType& type, bool optional,
+                       const std::string* field, const Mapping& mapping);
+
+/// The record prefixes up to the payload: {"schema":<key struct schema>,"payload": and
+/// {"schema":<envelope schema>,"payload": (the payload and a closing brace follow).
+struct RecordPrefixes {
+  std::string key;
+  std::string value;
+};
+RecordPrefixes record_prefixes(const event::TableSchema& table, const std::string& topic,
+                               SourceLayout layout, const Mapping& mapping);
+
+}  // namespace tributary::envelope::detail

@@ -1,0 +1,66 @@
+// Per table version: how each column's values become JSON (a ValuePlan per column), and which
+// column types the envelope can map at all.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "envelope/serializer.hpp"  // detail::Mapping
+#include "event/change_event.hpp"
+
+namespace tributary::envelope::detail {
+
+/// How one value (a column, or an array element) becomes JSON.
+enum class Conversion : uint8_t {
+  kBool,
+  kInt16,
+  kInt32,
+  kInt64,
+  kFloat32,
+  kFloat64,
+  kDecimal,
+  kVariableDecimal,
+  kString,  ///< text as is: text, varchar, uuid, json, xml, enum, set, ...
+  kBytes,
+  kDate,
+  kTimeMillis,
+  kTimeMicros,
+  kTimestampMillis,
+  kTimestampMicros,
+  kZonedTimestamp,
+  kMicroDuration,
+  kArray,
+};
+
+struct ValuePlan {
+  Conversion conversion = Conversion::kString;
+  int scale = 0;                             ///< kDecimal
+  int fraction_digits = 6;                   ///< kZonedTimestamp
+  std::shared_ptr<const ValuePlan> element;  ///< kArray
+};
+
+struct ColumnPlan {
+  std::string name;
+  std::string type_name;  ///< for error messages
+  ValuePlan value;
+  bool omitted = false;  ///< Column::omitted: no field, its row value is ignored
+};
+
+/// Why `type` cannot be serialized, or "" when it can.
+std::string unsupported_reason(const event::ColumnType& type, bool is_element);
+
+/// Time and timestamp columns of precision 0-3 are written in milliseconds (adaptive mode).
+bool millisecond_precision(const event::ColumnType& type, const Mapping& mapping);
+
+ValuePlan make_value_plan(const event::ColumnType& type, const Mapping& mapping);
+
+/// Whether the unchanged-TOAST placeholder is written as the string itself.
+inline bool is_string_shaped(Conversion conversion) {
+  return conversion == Conversion::kString || conversion == Conversion::kZonedTimestamp;
+}
+
+/// Schema, table, column and enum label names are valid UTF-8 (they end up in cached JSON).
+bool names_valid_utf8(const event::TableSchema& schema);
+
+}  // namespace tributary::envelope::detail

@@ -1,0 +1,205 @@
+// PostgreSQL text values -> typed event values.
+#include "source/postgres/values/postgres_value_decoder.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <utility>
+
+namespace tributary::source {
+namespace {
+
+namespace text = postgres::text;
+using event::TypeKind;
+
+/// Value text for error messages: quoted, cut to a readable length (as the envelope quotes).
+std::string quote_for_error(std::string_view value) {
+  constexpr std::size_t kMax = 80;
+  std::string quoted = "'";
+  quoted += value.substr(0, kMax);
+  if (value.size() > kMax) quoted += "...";
+  quoted += "'";
+  if (value.size() > kMax) quoted += " (" + std::to_string(value.size()) + " bytes)";
+  return quoted;
+}
+
+Result<int64_t> parse_int(std::string_view value, int64_t min, int64_t max) {
+  int64_t parsed = 0;
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+  if (ec == std::errc::result_out_of_range) return Error::corrupt("out of range");
+  if (ec != std::errc() || end != value.data() + value.size()) {
+    return Error::corrupt("not an integer");
+  }
+  if (parsed < min || parsed > max) return Error::corrupt("out of range");
+  return parsed;
+}
+
+/// float4 text is read as a float (then widened exactly), float8 as a double: the value the
+/// envelope writes is the one PostgreSQL printed.
+template <class Float>
+Result<double> parse_float(std::string_view value) {
+  if (value == "NaN") return std::nan("");
+  if (value == "Infinity") return HUGE_VAL;
+  if (value == "-Infinity") return -HUGE_VAL;
+  Float parsed{};
+  auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), parsed);
+  if (ec != std::errc() || end != value.data() + value.size()) {
+    return Error::corrupt(ec == std::errc::result_out_of_range
+                              ? "out of range for a " +
+                                    std::string(sizeof(Float) == 4 ? "real" : "double")
+                              : "not a number");
+  }
+  return static_cast<double>(parsed);
+}
+
+/// Kinds whose PostgreSQL text is their final form.
+bool stays_text(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::kString:
+    case TypeKind::kUuid:
+    case TypeKind::kJson:
+    case TypeKind::kXml:
+    case TypeKind::kEnum:
+    case TypeKind::kSet:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/// Assigns `result`'s value converted by `make` to `out`, or returns its error.
+template <class T, class Make>
+Result<void> assign(Result<T> result, event::Value& out, Make make) {
+  if (!result.ok()) return result.error();
+  out = make(*result);
+  return {};
+}
+
+}  // namespace
+
+Result<void> PostgresValueDecoder::decode(event::ChangeEvent& event) {
+  if (!event.schema) return {};  // the envelope reports it
+  for (auto* row :
+       {event.before ? &*event.before : nullptr, event.after ? &*event.after : nullptr}) {
+    if (row == nullptr) continue;
+    if (auto decoded = decode_row(*event.schema, *row); !decoded.ok()) return decoded;
+  }
+  return {};
+}
+
+Result<void> PostgresValueDecoder::decode_row(const event::TableSchema& schema, event::Row& row) {
+  // A row of another length is the envelope's error to report (it names both counts).
+  if (row.size() != schema.columns.size()) return {};
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const event::Column& column = schema.columns[i];
+    if (column.omitted || !std::holds_alternative<std::string>(row[i])) continue;
+    if (auto decoded = decode_value(column.type, row[i]); !decoded.ok()) {
+      return Error::corrupt("cannot convert value " +
+                            quote_for_error(std::get<std::string>(row[i])) + " of " +
+                            schema.id.qualified() + "." + column.name + " (" +
+                            event::type_label(column.type) + "): " + decoded.error().message);
+    }
+  }
+  return {};
+}
+
+Result<void> PostgresValueDecoder::decode_value(const event::ColumnType& type,
+                                                event::Value& value) {
+  auto* held = std::get_if<std::string>(&value);
+  if (held == nullptr || stays_text(type.kind)) return {};
+  const std::string_view view = *held;
+  switch (type.kind) {
+    case TypeKind::kBool:
+      if (view == "t" || view == "true") {
+        value = true;
+      } else if (view == "f" || view == "false") {
+        value = false;
+      } else {
+        return Error::corrupt("not a boolean (t or f)");
+      }
+      return {};
+    case TypeKind::kInt16:
+      return assign(parse_int(view, INT16_MIN, INT16_MAX), value, [](int64_t v) { return v; });
+    case TypeKind::kInt32:
+      return assign(parse_int(view, INT32_MIN, INT32_MAX), value, [](int64_t v) { return v; });
+    case TypeKind::kInt64:
+      return assign(parse_int(view, INT64_MIN, INT64_MAX), value, [](int64_t v) { return v; });
+    case TypeKind::kYear:
+      return assign(parse_int(view, INT32_MIN, INT32_MAX), value, [](int64_t v) { return v; });
+    case TypeKind::kFloat32:
+      return assign(parse_float<float>(view), value, [](double v) { return v; });
+    case TypeKind::kFloat64:
+      return assign(parse_float<double>(view), value, [](double v) { return v; });
+    case TypeKind::kDecimal: {
+      if (type.scale < 0) return {};  // no mapping: the envelope's check_supported names it
+      event::Decimal decimal;
+      decimal.scale = type.scale;
+      if (auto parsed = text::decimal_unscaled_bytes(view, type.scale, decimal.unscaled);
+          !parsed.ok()) {
+        return parsed;
+      }
+      value = std::move(decimal);
+      return {};
+    }
+    case TypeKind::kVariableDecimal: {
+      event::Decimal decimal;
+      auto scale = text::variable_decimal_bytes(view, decimal.unscaled);
+      if (!scale.ok()) return scale.error();
+      decimal.scale = *scale;
+      value = std::move(decimal);
+      return {};
+    }
+    case TypeKind::kBytes: {
+      if (auto decoded = text::bytea_in_place(*held); !decoded.ok()) return decoded;
+      event::Bytes bytes{std::move(*held)};
+      value = std::move(bytes);
+      return {};
+    }
+    case TypeKind::kDate:
+      return assign(text::date_from_text(view), value,
+                    [](int32_t days) { return event::Date{days}; });
+    case TypeKind::kTime:
+      return assign(text::time_from_text(view), value,
+                    [](int64_t micros) { return event::Time{micros}; });
+    case TypeKind::kTimestamp:
+      return assign(text::timestamp_from_text(view), value,
+                    [](int64_t micros) { return event::Timestamp{micros}; });
+    case TypeKind::kTimestampTz:
+      return assign(text::timestamptz_from_text(view), value,
+                    [](event::ZonedTimestamp instant) { return instant; });
+    case TypeKind::kInterval:
+      return assign(text::interval_micros_from_text(view), value,
+                    [](int64_t micros) { return event::Interval{micros}; });
+    case TypeKind::kArray:
+      if (!type.element) return {};  // no mapping: the envelope's check_supported names it
+      return decode_array(*type.element, value);
+    case TypeKind::kBits:
+      return Error::corrupt("BIT(n) is a MySQL type; PostgreSQL's text has no reading for it");
+    default:
+      return {};
+  }
+}
+
+Result<void> PostgresValueDecoder::decode_array(const event::ColumnType& element,
+                                                event::Value& value) {
+  if (element.kind == TypeKind::kArray) return {};  // arrays of arrays: the envelope refuses
+  if (auto parsed = text::parse_array(std::get<std::string>(value), array_); !parsed.ok()) {
+    return parsed;
+  }
+  event::Array array;
+  array.elements.reserve(array_.size());
+  for (std::size_t i = 0; i < array_.size(); ++i) {
+    if (array_.is_null(i)) {
+      array.elements.emplace_back(event::Null{});
+      continue;
+    }
+    event::Value& item = array.elements.emplace_back(std::string(array_.text(i)));
+    if (auto decoded = decode_value(element, item); !decoded.ok()) {
+      return Error::corrupt("element " + std::to_string(i + 1) + " " +
+                            quote_for_error(array_.text(i)) + ": " + decoded.error().message);
+    }
+  }
+  value = std::move(array);
+  return {};
+}
+
+}  // namespace tributary::source

@@ -1,0 +1,32 @@
+// PostgresValueDecoder: a PostgreSQL row's text values (pgoutput and COPY give every column in its
+// type's text output form) -> event::Value's typed alternatives, in place, on the sink thread.
+#pragma once
+
+#include "source/postgres/values/text_parsers.hpp"
+#include "source/value_decoder.hpp"
+
+namespace tributary::source {
+
+/// Converts every std::string value of an event's before and after rows by the column's
+/// ColumnType (see event::Value for the alternative each kind gets). Null, Unchanged and values
+/// already typed stay; omitted columns and text-valued kinds (text, uuid, json, xml, enum) keep
+/// their text. A column type the envelope will refuse (a kDecimal without a scale) is left as text
+/// too, so that the envelope's check names the table and the fix. A value not in its type's text
+/// form is a kCorrupt error: "cannot convert value '<text, cut>' of schema.table.column (<type>):
+/// <reason>". Not thread-safe (one per pipeline): it keeps a scratch buffer for array literals.
+class PostgresValueDecoder final : public ValueDecoder {
+ public:
+  Result<void> decode(event::ChangeEvent& event) override;
+
+  /// One value of `type` in place (exposed for the tests); on error `value` is unchanged and the
+  /// message is the reason alone.
+  Result<void> decode_value(const event::ColumnType& type, event::Value& value);
+
+ private:
+  Result<void> decode_row(const event::TableSchema& schema, event::Row& row);
+  Result<void> decode_array(const event::ColumnType& element, event::Value& value);
+
+  postgres::text::ArrayElements array_;  ///< reused: array literals are not nested here
+};
+
+}  // namespace tributary::source
