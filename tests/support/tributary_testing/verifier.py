@@ -25,6 +25,14 @@ slot's consistent point; a later attempt has a higher one). Checks 2-4 then read
     attempts keeps the earlier attempt's `r` and gets no delete (counted in stats as
     `stale_snapshot_keys`, not a problem: that is the documented behaviour).
 4'. Replaying the last attempt's `r`, then c/u/d, per key gives the table's final content.
+
+MySQL/MariaDB pipelines (`connector="mysql"` or `"mariadb"`, or a tuple of the accepted names):
+the `source` block carries Debezium's binlog fields (`table`, `server_id`, `gtid`, `file`, `pos`,
+`row`; no `schema`, `txId`, `lsn`) and the topic is `<prefix>.<database>.<table>`. A source
+transaction is identified by (`file`, `pos` of its first event, `gtid`) instead of `txId`, commit
+order is (`file`, `pos`) order instead of `lsn`, and snapshot attempts are told apart by the binlog
+point (`file`, `pos`) their `r` events carry. Values compare with their Python types: a BOOLEAN
+column (TINYINT(1) on MySQL) must arrive as the integer 0/1, never as a JSON boolean.
 """
 
 import base64
@@ -236,7 +244,11 @@ def decode_records(records, field_schemas=None):
 # ---- comparisons -------------------------------------------------------------------------------------
 
 def normalize(value):
-    """A form in which a database value (psycopg2) and a decoded envelope value compare equal."""
+    """A form in which a database value (psycopg2, PyMySQL) and a decoded envelope value compare
+    equal. A bool stays apart from the integers 0/1 (Python's True == 1): a boolean column must
+    arrive as a JSON boolean, MySQL's TINYINT(1) as an integer."""
+    if isinstance(value, bool):
+        return ("bool", value)
     if isinstance(value, memoryview):
         return bytes(value)
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
@@ -294,20 +306,59 @@ def default_partition(key_bytes, partitions):
 
 # ---- envelope checks ---------------------------------------------------------------------------------
 
+BINLOG_CONNECTORS = ("mysql", "mariadb")
+
+
+def _connectors(connector):
+    return tuple(connector) if isinstance(connector, (tuple, list, set, frozenset)) else (connector,)
+
+
+def is_binlog(connector):
+    """Whether `connector` (a name or a tuple of accepted names) is MySQL's or MariaDB's."""
+    return any(name in BINLOG_CONNECTORS for name in _connectors(connector))
+
+
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_binlog_source(where, op, source):
+    """Debezium's binlog `source` fields (BinlogSourceInfoStructMaker)."""
+    problems = []
+    if "schema" in source or "txId" in source or "lsn" in source:
+        problems.append(f"{where}: a MySQL source block with PostgreSQL fields: {sorted(source)}")
+    if not isinstance(source.get("file"), str) or (op != "r" and not source.get("file")):
+        problems.append(f"{where}: source.file = {source.get('file')!r}, expected a binlog file name")
+    if not _is_int(source.get("pos")) or (op != "r" and source.get("pos") < 4):
+        problems.append(f"{where}: source.pos = {source.get('pos')!r}, expected a binlog offset")
+    if not _is_int(source.get("row")) or source.get("row") < 0:
+        problems.append(f"{where}: source.row = {source.get('row')!r}, expected an index >= 0")
+    if not _is_int(source.get("server_id")):
+        problems.append(f"{where}: source.server_id = {source.get('server_id')!r}, expected an integer")
+    if source.get("gtid") is not None and not isinstance(source.get("gtid"), str):
+        problems.append(f"{where}: source.gtid = {source.get('gtid')!r}, expected a string or null")
+    if source.get("sequence") is not None:
+        problems.append(f"{where}: source.sequence = {source.get('sequence')!r}, expected null")
+    return problems
+
+
 def check_envelope(event, *, connector="postgresql", topic_prefix=None, schema=None, table=None,
                    database=None, schemas=None):
     """Problems with one non-tombstone event's envelope (fields, order, source metadata)."""
     problems = []
     where = event.where
     payload = event.payload
+    binlog = is_binlog(connector)
+    if binlog:
+        schema = None  # MySQL has databases, no schemas: <prefix>.<database>.<table>
     if not isinstance(payload, dict):
         return [f"{where}: value is not a JSON object envelope: {payload!r:.200}"]
     if schemas is True and event.value_schema is None:
         problems.append(f"{where}: envelope.schemas is on but the value has no schema part")
     if schemas is False and event.value_schema is not None:
         problems.append(f"{where}: envelope.schemas is off but the value has a schema part")
-    if schemas and event.value_schema is not None and topic_prefix and schema and table:
-        expected_name = f"{topic_prefix}.{schema}.{table}.Envelope"
+    if schemas and event.value_schema is not None and topic_prefix and (schema or database) and table:
+        expected_name = f"{topic_prefix}.{schema or database}.{table}.Envelope"
         if event.value_schema.get("name") != expected_name:
             problems.append(f"{where}: value schema name {event.value_schema.get('name')!r}, "
                             f"expected {expected_name!r}")
@@ -332,8 +383,10 @@ def check_envelope(event, *, connector="postgresql", topic_prefix=None, schema=N
     source = payload.get("source")
     if not isinstance(source, dict):
         return problems + [f"{where}: source is {source!r:.120}"]
-    expect = {"connector": connector, "name": topic_prefix, "schema": schema, "table": table,
-              "db": database}
+    if connector is not None and source.get("connector") not in _connectors(connector):
+        expected = " or ".join(repr(name) for name in _connectors(connector))
+        problems.append(f"{where}: source.connector = {source.get('connector')!r}, expected {expected}")
+    expect = {"name": topic_prefix, "schema": schema, "table": table, "db": database}
     for field, value in expect.items():
         if value is not None and source.get(field) != value:
             problems.append(f"{where}: source.{field} = {source.get(field)!r}, expected {value!r}")
@@ -345,6 +398,8 @@ def check_envelope(event, *, connector="postgresql", topic_prefix=None, schema=N
         problems.append(f"{where}: op {op} with source.snapshot={snapshot!r}, expected \"false\"")
     if not isinstance(source.get("ts_ms"), int):
         problems.append(f"{where}: source.ts_ms {source.get('ts_ms')!r}")
+    if binlog:
+        return problems + _check_binlog_source(where, op, source)
     if op in ("c", "u", "d", "t"):
         for field in ("txId", "lsn"):
             if not isinstance(source.get(field), int) or isinstance(source.get(field), bool):
@@ -421,7 +476,8 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
     Kafka's default murmur2 partitioning of keys). columns: the columns to compare (default all).
     snapshot_attempts: accept several snapshot attempts told apart by `source.lsn` (see the module
     docstring, checks 2'-4'); stats then has `snapshot_attempts`, `earlier_snapshot_rows` and
-    `stale_snapshot_keys`.
+    `stale_snapshot_keys`. connector "mysql"/"mariadb" (or a tuple of both): MySQL envelopes (pass
+    schema=None; see the module docstring).
     """
     problems = _Problems()
     events = sorted(events, key=lambda e: (e.partition, e.offset))
@@ -456,7 +512,13 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
     by_identity = {(c.key, c.op, c.version): c for c in log}
     seen = {}            # seq -> event
     snapshot_events = {}  # key -> r event (with snapshot_attempts: of the last attempt)
-    attempt_of = _snapshot_attempt
+    binlog = is_binlog(connector)
+    if binlog:
+        schema = None
+
+    def attempt_of(event):
+        return _snapshot_attempt(event, binlog)
+
     attempts = sorted({attempt_of(e) for e in events if not e.tombstone and e.op == "r"},
                       key=_attempt_order) if snapshot_attempts else []
     last_attempt = attempts[-1] if attempts else None
@@ -480,12 +542,13 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
                 attempt = attempt_of(event)
                 if attempt in key_attempts:
                     problems.add("duplicate", f"key {key}: second snapshot row {event.where} of the "
-                                 f"attempt at lsn {attempt} (first {key_attempts[attempt].where})")
+                                 f"attempt at {_attempt_name(attempt)} (first {key_attempts[attempt].where})")
                     continue
                 later = [a for a in key_attempts if _attempt_order(a) > _attempt_order(attempt)]
                 if later:
-                    problems.add("order", f"key {key}: snapshot row {event.where} of the attempt at lsn "
-                                 f"{attempt} after the row of the later attempt at lsn {later[0]}")
+                    problems.add("order", f"key {key}: snapshot row {event.where} of the attempt at "
+                                 f"{_attempt_name(attempt)} after the row of the later attempt at "
+                                 f"{_attempt_name(later[0])}")
                 key_attempts[attempt] = event
                 if any(e.op != "r" for e in data[:i]):
                     problems.add("order", f"key {key}: snapshot row {event.where} after streamed events")
@@ -561,25 +624,29 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
                     problems.add("image", f"key {key} seq {change.seq} {event.op} at {event.where}: before "
                                  f"differs: {_fmt_diff(diffs)}")
 
-    # 5. source metadata is consistent: one txId per source transaction, LSNs follow commit order.
-    by_seq = sorted((change.seq, change, event) for pairs in streamed.values() for change, event in pairs)
+    # 5. source metadata is consistent: one txId per source transaction, LSNs follow commit order
+    # (MySQL: the transaction's binlog file/pos/GTID, and file/pos order).
+    by_seq = sorted(((change.seq, change, event) for pairs in streamed.values() for change, event in pairs),
+                    key=lambda item: item[0])
     txids = collections.defaultdict(set)
     for _, change, event in by_seq:
-        txids[change.txn].add((event.source or {}).get("txId"))
+        txids[change.txn].add(_transaction_identity(event.source or {}, binlog))
     owner = {}
+    txid_name = "source (file, pos, gtid)" if binlog else "source.txId"
     for txn, ids in txids.items():
         if len(ids) != 1:
-            problems.add("source", f"workload txn {txn}: events carry several source.txId {sorted(map(str, ids))}")
+            problems.add("source", f"workload txn {txn}: events carry several {txid_name} {sorted(map(str, ids))}")
         for txid in ids:
             if owner.setdefault(txid, txn) != txn:
-                problems.add("source", f"source.txId {txid} on workload txns {owner[txid]} and {txn}")
+                problems.add("source", f"{txid_name} {txid} on workload txns {owner[txid]} and {txn}")
     last_lsn, last_where = None, None
     for seq, change, event in by_seq:
-        lsn = (event.source or {}).get("lsn")
-        if isinstance(lsn, int) and last_lsn is not None and lsn < last_lsn:
-            problems.add("source", f"seq {seq} at {event.where}: source.lsn {lsn} < {last_lsn} of an "
+        lsn = _commit_order(event.source or {}, binlog)
+        if lsn is not None and last_lsn is not None and lsn < last_lsn:
+            what = "source file/pos" if binlog else "source.lsn"
+            problems.add("source", f"seq {seq} at {event.where}: {what} {lsn} < {last_lsn} of an "
                          f"earlier change ({last_where})")
-        if isinstance(lsn, int):
+        if lsn is not None:
             last_lsn, last_where = lsn, event.where
 
     # 3. the snapshot is the state just before S*.
@@ -616,7 +683,7 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
             for marker in ("first", "last"):
                 if markers[marker] > 1:
                     problems.add("snapshot", f"source.snapshot={marker!r} on {markers[marker]} rows of the "
-                                 f"earlier attempt at lsn {attempt}, expected at most 1")
+                                 f"earlier attempt at {_attempt_name(attempt)}, expected at most 1")
         earlier_keys = {key for pairs in earlier_snapshot.values() for key, _ in pairs}
         stats["stale_snapshot_keys"] = sum(1 for key in earlier_keys
                                            if key not in snapshot_events and key not in streamed)
@@ -646,14 +713,43 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
     return VerifyResult(list(problems), stats)
 
 
-def _snapshot_attempt(event):
-    """The attempt an `r` event belongs to: its `source.lsn` (the slot's consistent point)."""
-    lsn = (event.source or {}).get("lsn")
-    return lsn if isinstance(lsn, int) and not isinstance(lsn, bool) else None
+def _snapshot_attempt(event, binlog=False):
+    """The attempt an `r` event belongs to: its `source.lsn` (the slot's consistent point), or for
+    MySQL its binlog point (`source.file`, `source.pos`)."""
+    source = event.source or {}
+    if binlog:
+        file, pos = source.get("file"), source.get("pos")
+        return (file, pos) if isinstance(file, str) and _is_int(pos) else None
+    lsn = source.get("lsn")
+    return lsn if _is_int(lsn) else None
 
 
 def _attempt_order(attempt):
-    return -1 if attempt is None else attempt
+    if attempt is None:
+        return (-1,)
+    return (0, *attempt) if isinstance(attempt, tuple) else (0, attempt)
+
+
+def _attempt_name(attempt):
+    if isinstance(attempt, tuple):
+        return f"binlog {attempt[0]}:{attempt[1]}"
+    return f"lsn {attempt}"
+
+
+def _transaction_identity(source, binlog):
+    """What names a source transaction: txId, or the binlog file/pos of its start and its GTID."""
+    if binlog:
+        return (source.get("file"), source.get("pos"), source.get("gtid"))
+    return source.get("txId")
+
+
+def _commit_order(source, binlog):
+    """A sortable commit position: source.lsn, or (file, pos) for MySQL; None when absent."""
+    if binlog:
+        file, pos = source.get("file"), source.get("pos")
+        return (file, pos) if isinstance(file, str) and _is_int(pos) else None
+    lsn = source.get("lsn")
+    return lsn if _is_int(lsn) else None
 
 
 def _version_intervals(log, initial_rows, version_column):
@@ -685,28 +781,28 @@ def _check_earlier_attempts(problems, attempts, earlier_snapshot, log, initial_r
             found = intervals.get((key, version))
             if found is None:
                 problems.add("snapshot", f"key {key}: snapshot row {event.where} of the earlier attempt at "
-                             f"lsn {attempt} has version {version!r}, which the key never had")
+                             f"{_attempt_name(attempt)} has version {version!r}, which the key never had")
                 continue
             row, row_lo, row_hi = found
             diffs = row_diff(row, event.after, columns)
             if diffs:
                 problems.add("snapshot", f"key {key}: snapshot row {event.where} of the earlier attempt at "
-                             f"lsn {attempt} differs from version {version}: {_fmt_diff(diffs)}")
+                             f"{_attempt_name(attempt)} differs from version {version}: {_fmt_diff(diffs)}")
             if row_lo > lo:
                 lo, lo_event = row_lo, event
             if row_hi is not None and (hi is None or row_hi < hi):
                 hi, hi_event = row_hi, event
         if hi is not None and lo > hi:
-            problems.add("snapshot", f"the earlier snapshot attempt at lsn {attempt} is not one consistent "
+            problems.add("snapshot", f"the earlier snapshot attempt at {_attempt_name(attempt)} is not one consistent "
                          f"state: {lo_event.where} holds a version written at seq {lo - 1}, "
                          f"{hi_event.where} one replaced at seq {hi}")
             continue
         if hi is not None and hi < floor:
-            problems.add("snapshot", f"the earlier snapshot attempt at lsn {attempt} shows a state older than "
-                         f"the attempt at lsn {floor_attempt} before it ({hi_event.where})")
+            problems.add("snapshot", f"the earlier snapshot attempt at {_attempt_name(attempt)} shows a state older than "
+                         f"the attempt at {_attempt_name(floor_attempt)} before it ({hi_event.where})")
             continue
         if lo > s_star:
-            problems.add("snapshot", f"the earlier snapshot attempt at lsn {attempt} shows changes up to seq "
+            problems.add("snapshot", f"the earlier snapshot attempt at {_attempt_name(attempt)} shows changes up to seq "
                          f"{lo - 1} ({lo_event.where}), after streaming started at seq {s_star}")
             continue
         if lo > floor:

@@ -4,6 +4,12 @@ Every insert and update sets `version` to a new, globally increasing sequence nu
 gets its own `seq` and is identified by the deleted row's `version`. One thread commits the
 transactions in order, so `seq` order is commit order. The log holds one `Change` per row change,
 appended only after its transaction committed.
+
+The same workload runs on PostgreSQL (psycopg2) and on MySQL/MariaDB (PyMySQL): a small backend
+object (`POSTGRES`, `MYSQL`, picked from the connection's type by `backend_for`) holds what differs:
+the DDL, the preload statement, autocommit, how a batch of statements is sent, and the Python form
+of the values (MySQL: BOOLEAN is TINYINT(1), so `flag` is 0/1; TIMESTAMP is written and read in
+UTC without a zone, so `updated_at` is made aware again when read).
 """
 
 import dataclasses
@@ -28,6 +34,18 @@ CREATE TABLE {table} (
 ALTER TABLE {table} REPLICA IDENTITY FULL;
 """
 
+MYSQL_ITEMS_DDL = """
+CREATE TABLE {table} (
+    id         INT PRIMARY KEY,
+    version    BIGINT NOT NULL,
+    payload    TEXT,
+    amount     DECIMAL(12,2),
+    flag       BOOLEAN NOT NULL DEFAULT 0,
+    qty        SMALLINT,
+    updated_at TIMESTAMP(6) NULL
+) CHARACTER SET utf8mb4
+"""
+
 _EPOCH = datetime.datetime(2024, 1, 1, tzinfo=datetime.timezone.utc)
 _CENT = decimal.Decimal("0.01")
 # Strings that exercise JSON escaping and UTF-8 in the envelope.
@@ -46,16 +64,15 @@ class Change:
     row: dict     # c/u: the row written; d: the row deleted (its last image)
 
 
-def create_items_table(conn, table="items"):
-    with conn.cursor() as cur:
+class _Postgres:
+    """psycopg2 against PostgreSQL: the reference the workload was written for."""
+
+    name = "postgres"
+
+    def create_table(self, cur, table):
         cur.execute(ITEMS_DDL.format(table=table))
-    if not conn.autocommit:
-        conn.commit()
 
-
-def preload_items(conn, count, table="items"):
-    """Inserts rows 1..count (version 0) in one statement; returns {id: row} as read back."""
-    with conn.cursor() as cur:
+    def preload(self, cur, table, count):
         cur.execute(f"""
             INSERT INTO {table} (id, version, payload, amount, flag, qty, updated_at)
             SELECT g, 0, md5(g::text),
@@ -64,35 +81,139 @@ def preload_items(conn, count, table="items"):
                    CASE WHEN g %% 11 = 0 THEN NULL ELSE (g %% 60000 - 30000)::smallint END,
                    timestamptz '2023-01-01 00:00:00+00' + g * interval '1.000001 second'
             FROM generate_series(1, %s) AS g""", (count,))
-    if not conn.autocommit:
+
+    def autocommit(self, conn):
+        return conn.autocommit
+
+    def set_autocommit(self, conn, on):
+        conn.autocommit = on
+
+    def execute_batch(self, cur, statements):
+        """Sends the statements in one round trip per 500."""
+        for start in range(0, len(statements), 500):
+            cur.execute(b";".join(cur.mogrify(sql, params) for sql, params in statements[start:start + 500]))
+
+    def row_values(self, row):
+        return row
+
+    def param(self, column, value):
+        return value
+
+    def read_value(self, column, value):
+        return value
+
+
+class _Mysql:
+    """PyMySQL against MySQL/MariaDB. The session runs in UTC (TIMESTAMP is converted to and from
+    the session time zone); the workload keeps `updated_at` aware (UTC) and `flag` as 0/1."""
+
+    name = "mysql"
+
+    def create_table(self, cur, table):
+        cur.execute(MYSQL_ITEMS_DDL.format(table=table))
+
+    def preload(self, cur, table, count, chunk=200_000):
+        """rows 1..count from MariaDB's SEQUENCE engine (seq_1_to_N), in chunks of `chunk` rows
+        (no parameters: PyMySQL leaves `%` alone)."""
+        self._utc(cur)
+        for low in range(1, count + 1, chunk):
+            high = min(count, low + chunk - 1)
+            cur.execute(f"""
+                INSERT INTO {table} (id, version, payload, amount, flag, qty, updated_at)
+                SELECT seq, 0, MD5(seq),
+                       (CAST(seq * 7919 % 2000000 AS SIGNED) - 1000000) / 100,
+                       seq % 2 = 0,
+                       CASE WHEN seq % 11 = 0 THEN NULL ELSE CAST(seq % 60000 AS SIGNED) - 30000 END,
+                       TIMESTAMP '2023-01-01 00:00:00' + INTERVAL (seq * 1000001) MICROSECOND
+                FROM seq_{low}_to_{high}""")
+
+    def autocommit(self, conn):
+        return conn.get_autocommit()
+
+    def set_autocommit(self, conn, on):
+        conn.autocommit(on)
+        with conn.cursor() as cur:
+            self._utc(cur)
+
+    @staticmethod
+    def _utc(cur):
+        cur.execute("SET time_zone = '+00:00'")
+
+    def execute_batch(self, cur, statements):
+        for sql, params in statements:
+            cur.execute(sql, params)
+
+    def row_values(self, row):
+        return dict(row, flag=int(row["flag"]))
+
+    def param(self, column, value):
+        if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+            return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+        return value
+
+    def read_value(self, column, value):
+        if isinstance(value, datetime.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=datetime.timezone.utc)  # TIMESTAMP, read in UTC
+        return value
+
+
+POSTGRES = _Postgres()
+MYSQL = _Mysql()
+
+
+def backend_for(conn):
+    """The backend of a connection: MYSQL for PyMySQL's, POSTGRES otherwise (psycopg2)."""
+    return MYSQL if type(conn).__module__.startswith("pymysql") else POSTGRES
+
+
+def _finish(conn, backend):
+    if not backend.autocommit(conn):
         conn.commit()
+
+
+def create_items_table(conn, table="items"):
+    backend = backend_for(conn)
+    with conn.cursor() as cur:
+        backend.create_table(cur, table)
+    _finish(conn, backend)
+
+
+def preload_items(conn, count, table="items"):
+    """Inserts rows 1..count (version 0); returns {id: row} as read back."""
+    backend = backend_for(conn)
+    with conn.cursor() as cur:
+        backend.preload(cur, table, count)
+    _finish(conn, backend)
     return read_rows(conn, table)
 
 
 def read_rows(conn, table="items", key="id"):
-    """{key: {column: value}} of every row, as psycopg2 returns them."""
+    """{key: {column: value}} of every row, as the workload writes them (see the backends)."""
+    backend = backend_for(conn)
     with conn.cursor() as cur:
+        if backend is MYSQL:
+            backend._utc(cur)
         cur.execute(f"SELECT * FROM {table}")
         names = [d[0] for d in cur.description]
         rows = {}
         for values in cur.fetchall():
-            row = dict(zip(names, values))
+            row = {name: backend.read_value(name, value) for name, value in zip(names, values)}
             rows[row[key]] = row
-    if not conn.autocommit:
-        conn.commit()
+    _finish(conn, backend)
     return rows
 
 
 class Workload:
     """Generates and commits transactions; `log` is the list of committed changes in `seq` order.
 
-    `connect` returns a new psycopg2 connection. `initial_rows` is the table's content before the
-    workload ({id: row}); `state` tracks the expected content as transactions commit.
+    `connect` returns a new psycopg2 or PyMySQL connection. `initial_rows` is the table's content
+    before the workload ({id: row}); `state` tracks the expected content as transactions commit.
     """
 
     def __init__(self, connect, initial_rows, seed=1, table="items", first_seq=1):
         self._connect = connect
         self._conn = None
+        self.backend = POSTGRES  # set from the first connection
         self.table = table
         self.rng = random.Random(seed)
         self.state = {key: dict(row) for key, row in initial_rows.items()}
@@ -125,15 +246,15 @@ class Workload:
 
         `ops` restricts the kinds of change (e.g. "u" for an update-only transaction).
         """
+        if self._conn is None:  # first: the backend decides the rows' value forms
+            self._conn = self._connect()
+            self.backend = backend_for(self._conn)
+            self.backend.set_autocommit(self._conn, False)
         planned = [self._plan_change(ops) for _ in range(size)]
         planned = [change for change in planned if change is not None]
-        if self._conn is None:
-            self._conn = self._connect()
-            self._conn.autocommit = False
         statements = [self._statement(change) for change in planned]
         with self._conn.cursor() as cur:
-            for start in range(0, len(statements), 500):
-                cur.execute(b";".join(cur.mogrify(sql, params) for sql, params in statements[start:start + 500]))
+            self.backend.execute_batch(cur, statements)
         self._conn.commit()
         with self._lock:
             self.log.extend(planned)
@@ -271,7 +392,7 @@ class Workload:
         row["qty"] = old["qty"] if keep("qty") else (
             None if rng.random() < 0.05 else rng.randint(-32768, 32767))
         row["updated_at"] = _EPOCH + datetime.timedelta(microseconds=seq * 1_000_003)
-        return row
+        return self.backend.row_values(row)
 
     def _payload(self):
         pick = self.rng.random()
@@ -283,7 +404,7 @@ class Workload:
         return "".join(self.rng.choice(_LETTERS) for _ in range(length))
 
     def _statement(self, change):
-        row = change.row
+        row = {column: self.backend.param(column, value) for column, value in change.row.items()}
         if change.op == "c":
             return (f"INSERT INTO {self.table} (id, version, payload, amount, flag, qty, updated_at) "
                     "VALUES (%s, %s, %s, %s, %s, %s, %s)",
