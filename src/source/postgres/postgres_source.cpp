@@ -7,6 +7,7 @@
 #include "base/log.hpp"
 #include "checkpoint/resume_check.hpp"
 #include "source/postgres/catalog.hpp"
+#include "source/postgres/catalog_worker.hpp"
 #include "source/postgres/replication_stream.hpp"
 #include "source/postgres/server_identity.hpp"
 #include "source/postgres/slot_manager.hpp"
@@ -358,7 +359,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
 void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {
   if (stop_) return;
   if (setup_thread_.joinable()) setup_thread_.join();
-  catalog_ = std::move(prepared->catalog);
+  catalog_ = std::make_unique<CatalogWorker>(io_, std::move(prepared->catalog));
   StreamOptions options;
   options.pipeline = pipeline_.name;
   options.slot = pipeline_.source.slot;
@@ -402,17 +403,24 @@ void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {
 }
 
 void PostgresSource::schedule_wal_probe() {
-  // A short catalog query on the loop every 15 s; the catalog connection is idle otherwise.
-  auto retained = retained_wal_bytes(catalog_->connection(), pipeline_.source.slot);
-  if (retained.ok()) {
-    if (callbacks_.retained_bytes) callbacks_.retained_bytes(*retained);
-  } else {
-    log::warn(pipeline_.name, "cannot read the slot's retained WAL: " + retained.error().message);
-  }
-  wal_probe_timer_.expires_after(std::chrono::seconds(15));
-  wal_probe_timer_.async_wait([this](boost::system::error_code ec) {
-    if (!ec && !stop_) schedule_wal_probe();
-  });
+  // A short catalog query every 15 s, on the catalog worker (a lock may hold it up).
+  catalog_->run(
+      [slot = pipeline_.source.slot](Catalog& catalog) {
+        return retained_wal_bytes(catalog.connection(), slot);
+      },
+      [this](Result<uint64_t> retained) {
+        if (stop_) return;
+        if (retained.ok()) {
+          if (callbacks_.retained_bytes) callbacks_.retained_bytes(*retained);
+        } else {
+          log::warn(pipeline_.name,
+                    "cannot read the slot's retained WAL: " + retained.error().message);
+        }
+        wal_probe_timer_.expires_after(std::chrono::seconds(15));
+        wal_probe_timer_.async_wait([this](boost::system::error_code ec) {
+          if (!ec && !stop_) schedule_wal_probe();
+        });
+      });
 }
 
 }  // namespace tributary::source::postgres

@@ -22,6 +22,7 @@
 namespace tributary::source::postgres {
 
 class Catalog;
+class CatalogWorker;
 class ReplicationStream;
 class TableWatcher;
 
@@ -69,7 +70,8 @@ class PostgresSource final : public Source {
   SourceCallbacks callbacks_;
   std::atomic<bool> stop_{false};
   std::thread setup_thread_;
-  std::unique_ptr<Catalog> catalog_;
+  /// The catalog connection while streaming: its queries run off the loop.
+  std::unique_ptr<CatalogWorker> catalog_;
   std::unique_ptr<ReplicationStream> stream_;
   std::unique_ptr<TableWatcher> watcher_;
   /// false once destroyed: handlers posted by the watcher's thread check it (loop thread).

@@ -25,7 +25,7 @@ Overloaded(F...) -> Overloaded<F...>;
 }  // namespace
 
 ReplicationStream::ReplicationStream(boost::asio::io_context& io,
-                                     std::unique_ptr<PgConnection> connection, Catalog& catalog,
+                                     std::unique_ptr<PgConnection> connection, CatalogWorker& catalog,
                                      event::EventQueue& queue, StreamOptions options,
                                      StreamObserver observer)
     : io_(io),
@@ -87,7 +87,7 @@ void ReplicationStream::fail(Error error) {
 }
 
 void ReplicationStream::pump() {
-  if (stopped_) return;
+  if (stopped_ || paused_) return;
   for (int n = 0; n < kMessagesPerTurn; ++n) {
     if (queue_.full()) {
       // Backpressure: the sink is behind. Leave the bytes in the socket and look again shortly.
@@ -102,7 +102,7 @@ void ReplicationStream::pump() {
     if (length > 0) {
       handle_copy_data(std::string_view(buffer, static_cast<std::size_t>(length)));
       PQfreemem(buffer);
-      if (stopped_) return;
+      if (stopped_ || paused_) return;  // paused: relation_loaded() pumps again
       continue;
     }
     if (length == 0) {
@@ -135,7 +135,7 @@ void ReplicationStream::pump() {
 void ReplicationStream::wait_readable() {
   socket_.async_wait(boost::asio::posix::stream_descriptor::wait_read,
                      [this](boost::system::error_code ec) {
-                       if (ec || stopped_) return;
+                       if (ec || stopped_ || paused_) return;
                        if (PQconsumeInput(connection_->raw()) == 0) {
                          fail(Error::retriable(std::string("replication connection lost: ") +
                                                PQerrorMessage(connection_->raw())));
@@ -204,7 +204,7 @@ Result<event::Row> ReplicationStream::to_row(pgoutput::Tuple& tuple,
   return row;
 }
 
-Result<void> ReplicationStream::handle_relation(const pgoutput::Relation& relation) {
+Result<void> ReplicationStream::handle_relation(pgoutput::Relation& relation) {
   event::TableId id{relation.schema, relation.name};
   const event::CapturedTable* captured = event::find_table(*options_.captured, id);
   if (captured == nullptr) {
@@ -212,45 +212,67 @@ Result<void> ReplicationStream::handle_relation(const pgoutput::Relation& relati
     return {};
   }
   // Nullability and the primary key come from the catalog; columns and types from the message.
-  auto current = catalog_.load_table_schema(id);
-  std::vector<RawColumn> columns;
-  std::vector<std::string> key_names;
-  for (const auto& c : relation.columns) {
-    RawColumn raw{c.name, c.type_oid, c.type_modifier, true};
-    if (current.ok()) {
-      for (const auto& known : (*current)->columns) {
-        if (known.name == c.name) raw.optional = known.optional;
-      }
-    }
-    columns.push_back(std::move(raw));
-  }
-  if (current.ok()) {
-    for (std::size_t index : (*current)->key_columns) {
-      key_names.push_back((*current)->columns[index].name);
-    }
-  } else if (current.error().kind != ErrorKind::kConfig) {
-    return current.error();
-  }
-  if (key_names.empty() && relation.replica_identity == 'i') {
-    for (const auto& c : relation.columns) {
-      if (c.key) key_names.push_back(c.name);
-    }
-  }
-  auto schema = build_table_schema(catalog_, id, relation.oid, columns, key_names);
-  if (!schema.ok()) {
-    if (schema.error().kind != ErrorKind::kConfig) return schema.error();
-    // A schema change while running is no configuration error: the pipeline fails (and is
-    // retried), the other pipelines go on.
-    return Error::fatal(
-        "table " + id.qualified() +
-        " changed while streaming and cannot be captured: " + schema.error().message);
-  }
+  // The catalog queries run on the catalog worker (a lock can hold them up for long): reading
+  // pauses until the answer is back, so the messages after this one are decoded with it.
+  paused_ = true;
+  const uint32_t oid = relation.oid;
+  const uint64_t join_lsn = captured->join_lsn;
+  const std::size_t width = relation.columns.size();
+  catalog_.run(
+      [id, relation = std::move(relation)](
+          Catalog& catalog) -> Result<std::shared_ptr<const event::TableSchema>> {
+        auto current = catalog.load_table_schema(id);
+        std::vector<RawColumn> columns;
+        std::vector<std::string> key_names;
+        for (const auto& c : relation.columns) {
+          RawColumn raw{c.name, c.type_oid, c.type_modifier, true};
+          if (current.ok()) {
+            for (const auto& known : (*current)->columns) {
+              if (known.name == c.name) raw.optional = known.optional;
+            }
+          }
+          columns.push_back(std::move(raw));
+        }
+        if (current.ok()) {
+          for (std::size_t index : (*current)->key_columns) {
+            key_names.push_back((*current)->columns[index].name);
+          }
+        } else if (current.error().kind != ErrorKind::kConfig) {
+          return current.error();
+        }
+        if (key_names.empty() && relation.replica_identity == 'i') {
+          for (const auto& c : relation.columns) {
+            if (c.key) key_names.push_back(c.name);
+          }
+        }
+        auto schema = build_table_schema(catalog, id, relation.oid, columns, key_names);
+        if (!schema.ok() && schema.error().kind == ErrorKind::kConfig) {
+          // A schema change while running is no configuration error: the pipeline fails (and is
+          // retried), the other pipelines go on.
+          return Error::fatal("table " + id.qualified() +
+                              " changed while streaming and cannot be captured: " +
+                              schema.error().message);
+        }
+        return schema;
+      },
+      [this, id, oid, join_lsn, width](Result<std::shared_ptr<const event::TableSchema>> schema) {
+        relation_loaded(id, oid, join_lsn, width, std::move(schema));
+      });
+  return {};
+}
+
+void ReplicationStream::relation_loaded(const event::TableId& id, uint32_t oid,
+                                        uint64_t join_lsn, std::size_t width,
+                                        Result<std::shared_ptr<const event::TableSchema>> schema) {
+  if (stopped_) return;
+  if (!schema.ok()) return fail(schema.error());
   warn_omitted_columns(options_.pipeline, **schema);
   log::write(log::Level::kInfo, options_.pipeline, id.qualified(),
              "relation schema version " + std::to_string((*schema)->version) + " with " +
-                 std::to_string(columns.size()) + " columns");
-  relations_[relation.oid] = RelationEntry{std::move(schema.value()), captured->join_lsn};
-  return {};
+                 std::to_string(width) + " columns");
+  relations_[oid] = RelationEntry{std::move(schema.value()), join_lsn};
+  paused_ = false;
+  boost::asio::post(io_, [this] { pump(); });
 }
 
 void ReplicationStream::emit(event::ChangeEvent&& change, uint64_t join_lsn) {
@@ -308,7 +330,7 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             queue_.push(std::move(marker));
             return {};
           },
-          [&](const pgoutput::Relation& relation) -> Result<void> {
+          [&](pgoutput::Relation& relation) -> Result<void> {
             return handle_relation(relation);
           },
           [&](pgoutput::Insert& insert) -> Result<void> {

@@ -13,6 +13,7 @@
 #include "event/capture_set.hpp"
 #include "event/event_queue.hpp"
 #include "source/postgres/catalog.hpp"
+#include "source/postgres/catalog_worker.hpp"
 #include "source/postgres/pg_connection.hpp"
 #include "source/postgres/pgoutput_decoder.hpp"
 
@@ -45,7 +46,7 @@ struct StreamObserver {
 class ReplicationStream {
  public:
   ReplicationStream(boost::asio::io_context& io, std::unique_ptr<PgConnection> connection,
-                    Catalog& catalog, event::EventQueue& queue, StreamOptions options,
+                    CatalogWorker& catalog, event::EventQueue& queue, StreamOptions options,
                     StreamObserver observer);
   ~ReplicationStream();
 
@@ -61,7 +62,11 @@ class ReplicationStream {
   void wait_readable();
   void handle_copy_data(std::string_view bytes);
   Result<void> handle_message(pgoutput::Message& message, uint64_t wal_start);
-  Result<void> handle_relation(const pgoutput::Relation& relation);
+  /// A captured table's Relation: its schema is read from the catalog on the catalog worker while
+  /// reading pauses (the messages after it stay unread until the schema is known).
+  Result<void> handle_relation(pgoutput::Relation& relation);
+  void relation_loaded(const event::TableId& id, uint32_t oid, uint64_t join_lsn, std::size_t width,
+                       Result<std::shared_ptr<const event::TableSchema>> schema);
   /// Moves the tuple's text values into a Row (the decoded message is not used afterwards).
   Result<event::Row> to_row(pgoutput::Tuple& tuple, const event::TableSchema& schema);
   /// `join_lsn`: the table's join point (0: none).
@@ -73,7 +78,7 @@ class ReplicationStream {
 
   boost::asio::io_context& io_;
   std::unique_ptr<PgConnection> connection_;
-  Catalog& catalog_;
+  CatalogWorker& catalog_;
   event::EventQueue& queue_;
   StreamOptions options_;
   StreamObserver observer_;
@@ -83,6 +88,7 @@ class ReplicationStream {
   bool stopped_ = false;  ///< no more reading (stop() or failure)
   bool failed_ = false;   ///< the connection is unusable: no more writing either
   bool waiting_writable_ = false;
+  bool paused_ = false;  ///< a Relation's schema is being read: no message is read until it is known
 
   struct RelationEntry {
     std::shared_ptr<const event::TableSchema> schema;  ///< nullptr: not captured, dropped
