@@ -1,0 +1,298 @@
+// Binlog events -> change events and position markers, transaction by transaction.
+#include "source/mysql/binlog_stream.hpp"
+
+#include <cctype>
+
+#include "base/log.hpp"
+#include "source/mysql/binlog/byte_reader.hpp"
+#include "source/mysql/binlog/row_image.hpp"
+#include "source/mysql/gtid_set.hpp"
+
+namespace tributary::source::mysql {
+namespace {
+
+/// Items handed to the queue at once (also flushed at every transaction end and heartbeat).
+constexpr std::size_t kBatchItems = 512;
+
+std::string upper_word(std::string_view& sql) {
+  while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front()))) sql.remove_prefix(1);
+  std::string word;
+  while (!sql.empty() && (std::isalnum(static_cast<unsigned char>(sql.front())) || sql.front() == '_')) {
+    word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql.front())));
+    sql.remove_prefix(1);
+  }
+  return word;
+}
+
+/// An identifier, `quoted` or bare; "" if none.
+std::string identifier(std::string_view& sql) {
+  while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front()))) sql.remove_prefix(1);
+  std::string name;
+  if (!sql.empty() && sql.front() == '`') {
+    sql.remove_prefix(1);
+    while (!sql.empty()) {
+      if (sql.front() == '`') {
+        if (sql.size() > 1 && sql[1] == '`') {
+          name += '`';
+          sql.remove_prefix(2);
+          continue;
+        }
+        sql.remove_prefix(1);
+        return name;
+      }
+      name += sql.front();
+      sql.remove_prefix(1);
+    }
+    return "";
+  }
+  while (!sql.empty() && (std::isalnum(static_cast<unsigned char>(sql.front())) ||
+                          sql.front() == '_' || sql.front() == '$')) {
+    name += sql.front();
+    sql.remove_prefix(1);
+  }
+  return name;
+}
+
+}  // namespace
+
+std::optional<event::TableId> truncated_table(std::string_view sql, const std::string& default_db) {
+  if (upper_word(sql) != "TRUNCATE") return std::nullopt;
+  std::string_view rest = sql;
+  if (upper_word(rest) == "TABLE") sql = rest;
+  std::string first = identifier(sql);
+  if (first.empty()) return std::nullopt;
+  event::TableId id{default_db, first};
+  if (!sql.empty() && sql.front() == '.') {
+    sql.remove_prefix(1);
+    id = {first, identifier(sql)};
+    if (id.table.empty()) return std::nullopt;
+  }
+  while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.front())) || sql.front() == ';')) {
+    sql.remove_prefix(1);
+  }
+  if (!sql.empty() || id.schema.empty()) return std::nullopt;
+  return id;
+}
+
+BinlogStream::BinlogStream(StreamOptions options, event::EventQueue& queue,
+                           const std::atomic<bool>& stop)
+    : options_(std::move(options)),
+      queue_(queue),
+      stop_(stop),
+      tracker_(options_.pipeline, options_.captured, options_.known, options_.unsupported) {
+  committed_ = options_.resume.mysql();
+  file_ = std::make_shared<const std::string>(committed_.file);
+  skip_pending_ = options_.resume.partial_events;
+}
+
+bool BinlogStream::flush() {
+  if (batch_.empty()) return true;
+  return queue_.push_wait(batch_, stop_);
+}
+
+Result<void> BinlogStream::run(const std::function<void()>& on_open) {
+  auto transport = make_connector_transport(options_.transport);
+  BinlogStart start;
+  start.file = committed_.file;
+  start.position = static_cast<uint32_t>(committed_.pos);
+  if (auto opened = transport->open(start); !opened) return opened.error();
+  log::info(options_.pipeline, "streaming the binlog from " + committed_.file + ":" +
+                                   std::to_string(committed_.pos) +
+                                   (options_.resume.partial_events > 0
+                                        ? " (skipping the " +
+                                              std::to_string(options_.resume.partial_events) +
+                                              " events of its first transaction already emitted)"
+                                        : std::string()));
+  if (on_open) on_open();
+  binlog::EventDecoder decoder(transport->checksum() == "CRC32" ? binlog::ChecksumAlg::kCrc32
+                                                                 : binlog::ChecksumAlg::kOff);
+  uint64_t next_pos = committed_.pos;
+  while (!stop_) {
+    auto bytes = transport->next();
+    if (stop_) break;
+    if (!bytes) return bytes.error();
+    if (bytes->empty()) continue;
+    auto header = binlog::decode_header(*bytes);
+    uint64_t start_pos = next_pos;
+    if (header && header->log_pos != 0 && header->log_pos >= header->event_size) {
+      start_pos = header->log_pos - header->event_size;
+    }
+    auto decoded = decoder.decode(*bytes);
+    if (!decoded) return binlog::at_position(decoded.error(), *file_, start_pos);
+    if (decoded->header.log_pos != 0) next_pos = decoded->header.log_pos;
+    auto handled = handle(*decoded, start_pos);
+    if (!handled) {
+      if (handled.error().kind == ErrorKind::kCorrupt) {
+        return binlog::at_position(handled.error(), *file_, start_pos);
+      }
+      return handled.error();
+    }
+    if (batch_.size() >= kBatchItems && !flush()) break;
+  }
+  transport->close();
+  return Error::retriable("binlog stream stopped");
+}
+
+Result<void> BinlogStream::handle(binlog::Event& event, uint64_t start) {
+  const auto& header = event.header;
+  return std::visit(
+      [&](auto& body) -> Result<void> {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (std::is_same_v<T, binlog::Rotate>) {
+          file_ = std::make_shared<const std::string>(body.file);
+          if (!in_group_) {
+            committed_.file = body.file;
+            committed_.pos = body.position;
+          }
+        } else if constexpr (std::is_same_v<T, binlog::MariadbGtid>) {
+          begin_group(body.text(), body.standalone(), start);
+          group_server_id_ = header.server_id;
+        } else if constexpr (std::is_same_v<T, binlog::MysqlGtid>) {
+          begin_group(body.anonymous ? std::string() : body.text(), false, start);
+          group_server_id_ = header.server_id;
+        } else if constexpr (std::is_same_v<T, binlog::Query>) {
+          return handle_query(body, header);
+        } else if constexpr (std::is_same_v<T, binlog::TableMap>) {
+          const event::TableId id{body.database, body.table};
+          if (!tracker_.captured(id) && options_.matches && options_.matches(id)) {
+            log::write(log::Level::kInfo, options_.pipeline, id.qualified(),
+                       "new table matches tables.include/exclude: it joins the capture set after "
+                       "a reconnect (its changes from the committed position on)");
+            return Error::retriable("table " + id.qualified() +
+                                    " joining the capture set: reconnecting to capture it");
+          }
+          auto tracked = tracker_.on_table_map(std::move(body));
+          if (!tracked) return tracked.error();
+        } else if constexpr (std::is_same_v<T, binlog::RowsEvent>) {
+          return handle_rows(body, header);
+        } else if constexpr (std::is_same_v<T, binlog::Xid>) {
+          end_group(header.log_pos);
+        } else if constexpr (std::is_same_v<T, binlog::Heartbeat>) {
+          // Idle: everything up to log_pos was sent, so the position may move there (between
+          // transactions only); the checkpoint then keeps up with a quiet server.
+          if (!in_group_ && body.file == committed_.file && header.log_pos > committed_.pos) {
+            committed_.pos = header.log_pos;
+            event::PositionMarker marker;
+            marker.position.snapshot_completed = true;
+            marker.position.mysql() = committed_;
+            batch_.emplace_back(std::move(marker));
+          }
+          if (!flush()) return Error::retriable("binlog stream stopped");
+        }
+        return {};
+      },
+      event.body);
+}
+
+void BinlogStream::begin_group(std::string gtid, bool standalone, uint64_t start) {
+  in_group_ = true;
+  standalone_ = standalone;
+  group_gtid_text_ = std::move(gtid);
+  group_gtid_ = group_gtid_text_.empty() ? nullptr
+                                         : std::make_shared<const std::string>(group_gtid_text_);
+  group_start_ = start;
+  group_thread_.reset();
+  group_server_id_ = 0;
+  group_events_ = 0;
+  skip_events_ = skip_pending_;
+  skip_pending_ = 0;
+}
+
+void BinlogStream::end_group(uint64_t end_pos) {
+  if (!in_group_) return;
+  in_group_ = false;
+  committed_.file = *file_;
+  if (end_pos != 0) committed_.pos = end_pos;
+  committed_.gtid_set = advance_gtid_set(committed_.gtid_set, group_gtid_text_, options_.mariadb);
+  if (group_server_id_ != 0) committed_.server_id = group_server_id_;
+  event::PositionMarker marker;
+  marker.position.snapshot_completed = true;
+  marker.position.mysql() = committed_;
+  batch_.emplace_back(std::move(marker));
+  flush();
+}
+
+Result<void> BinlogStream::handle_query(const binlog::Query& query,
+                                        const binlog::EventHeader& header) {
+  std::string_view sql = query.sql;
+  const std::string word = upper_word(sql);
+  if (word == "BEGIN" || word == "XA") {
+    if (!in_group_) begin_group("", false, header.log_pos - header.event_size);
+    if (group_server_id_ == 0) group_server_id_ = header.server_id;
+    group_thread_ = query.thread_id;
+    return {};
+  }
+  if (word == "COMMIT" || word == "ROLLBACK") {
+    end_group(header.log_pos);
+    return {};
+  }
+  // A statement in a group of its own (DDL): TRUNCATE of a captured table is an event; the
+  // columns of any other DDL reach the stream with the table's next TABLE_MAP.
+  if (!in_group_) begin_group("", true, header.log_pos - header.event_size);
+  group_thread_ = query.thread_id;
+  if (auto id = truncated_table(query.sql, query.database); id && tracker_.captured(*id)) {
+    if (auto schema = tracker_.last_schema(*id)) {
+      event::ChangeEvent change;
+      change.op = event::Op::kTruncate;
+      change.schema = std::move(schema);
+      change.source.db = id->schema;
+      change.source.commit_time_us = static_cast<int64_t>(header.timestamp) * 1000000;
+      change.source.mysql().server_id = header.server_id;
+      emit(std::move(change));
+    } else {
+      log::write(log::Level::kWarn, options_.pipeline, id->qualified(),
+                 "TRUNCATE of a table whose columns are not known yet: not emitted");
+    }
+  }
+  if (standalone_) end_group(header.log_pos);
+  return {};
+}
+
+Result<void> BinlogStream::handle_rows(const binlog::RowsEvent& rows,
+                                       const binlog::EventHeader& header) {
+  const TrackedTable* table = tracker_.find(rows.table_id);
+  if (table == nullptr) {
+    return Error::corrupt("rows event for table id " + std::to_string(rows.table_id) +
+                          " without a TABLE_MAP before it");
+  }
+  if (!table->schema) return {};
+  auto changes = binlog::decode_row_images(rows, table->map);
+  if (!changes) return changes.error();
+  if (!in_group_) begin_group("", false, header.log_pos - header.event_size);
+  if (group_server_id_ == 0) group_server_id_ = header.server_id;
+  const auto op = rows.kind == binlog::RowsEvent::Kind::kWrite    ? event::Op::kCreate
+                  : rows.kind == binlog::RowsEvent::Kind::kUpdate ? event::Op::kUpdate
+                                                                  : event::Op::kDelete;
+  int32_t row = 0;
+  for (auto& one : *changes) {
+    event::ChangeEvent change;
+    change.op = op;
+    change.schema = table->schema;
+    change.before = std::move(one.before);
+    change.after = std::move(one.after);
+    change.source.db = table->map.database;
+    change.source.commit_time_us = static_cast<int64_t>(header.timestamp) * 1000000;
+    auto& info = change.source.mysql();
+    info.server_id = header.server_id;
+    info.row = row++;
+    emit(std::move(change));
+  }
+  return {};
+}
+
+void BinlogStream::emit(event::ChangeEvent&& change) {
+  ++group_events_;
+  if (group_events_ <= skip_events_) return;
+  auto& info = change.source.mysql();
+  info.gtid = group_gtid_;
+  info.file = file_;
+  info.pos = static_cast<int64_t>(group_start_);
+  info.thread = group_thread_;
+  change.source.snapshot = event::SnapshotMarker::kFalse;
+  change.position.snapshot_completed = true;
+  change.position.mysql() = committed_;
+  change.position.partial_events = group_events_;
+  batch_.emplace_back(std::move(change));
+}
+
+}  // namespace tributary::source::mysql

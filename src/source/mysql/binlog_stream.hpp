@@ -1,0 +1,82 @@
+// Binlog streaming: blocking transport reads on the source's worker thread, decoded into change
+// events and position markers pushed into the pipeline's EventQueue in binlog order (push_wait:
+// a full queue holds the reader back, the bytes stay on the server).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/result.hpp"
+#include "config/config.hpp"
+#include "event/capture_set.hpp"
+#include "event/event_queue.hpp"
+#include "source/mysql/binlog/events.hpp"
+#include "source/mysql/schema_tracker.hpp"
+#include "source/mysql/transport.hpp"
+
+namespace tributary::source::mysql {
+
+struct StreamOptions {
+  std::string pipeline;
+  TransportOptions transport;
+  bool mariadb = true;
+  /// The committed position: file/pos is the start of the next transaction to emit; its first
+  /// `partial_events` captured events were emitted already and are skipped.
+  event::SourcePosition resume;
+  std::shared_ptr<const event::CaptureSet> captured;
+  /// Tables that match tables.include/exclude (a matching table outside `captured` makes the
+  /// stream fail retriably, so that the next round captures it).
+  std::function<bool(const event::TableId&)> matches;
+  std::map<std::string, std::shared_ptr<const event::TableSchema>> known;
+  config::UnsupportedColumns unsupported = config::UnsupportedColumns::kSkip;
+};
+
+/// @locality the source's worker thread (run() blocks).
+class BinlogStream {
+ public:
+  BinlogStream(StreamOptions options, event::EventQueue& queue, const std::atomic<bool>& stop);
+
+  /// Opens the dump at the resume position and streams until `stop` (Error::retriable) or a
+  /// failure: a lost connection or a server restart is kRetriable, bytes that do not decode are
+  /// kCorrupt naming the binlog file and position. `on_open` runs once the dump is open.
+  Result<void> run(const std::function<void()>& on_open);
+
+ private:
+  Result<void> handle(binlog::Event& event, uint64_t start);
+  Result<void> handle_query(const binlog::Query& query, const binlog::EventHeader& header);
+  Result<void> handle_rows(const binlog::RowsEvent& rows, const binlog::EventHeader& header);
+  void begin_group(std::string gtid, bool standalone, uint64_t start);
+  void end_group(uint64_t end_pos);
+  void emit(event::ChangeEvent&& change);
+  bool flush();
+
+  StreamOptions options_;
+  event::EventQueue& queue_;
+  const std::atomic<bool>& stop_;
+  SchemaTracker tracker_;
+  std::vector<event::QueueItem> batch_;
+  /// The last fully read transaction's end (where the next starts), and the set up to it.
+  event::MysqlPosition committed_;
+  std::shared_ptr<const std::string> file_;
+  bool in_group_ = false;
+  bool standalone_ = false;
+  std::shared_ptr<const std::string> group_gtid_;
+  std::string group_gtid_text_;
+  uint64_t group_start_ = 0;
+  uint32_t group_server_id_ = 0;
+  std::optional<int64_t> group_thread_;
+  uint64_t group_events_ = 0;  ///< captured events of the group so far (emitted or skipped)
+  uint64_t skip_events_ = 0;   ///< of this group, already emitted before the resume
+  uint64_t skip_pending_ = 0;  ///< for the first group after opening
+};
+
+/// The table a "TRUNCATE [TABLE] name" statement names (`default_db` when unqualified);
+/// nullopt for any other statement.
+std::optional<event::TableId> truncated_table(std::string_view sql, const std::string& default_db);
+
+}  // namespace tributary::source::mysql
