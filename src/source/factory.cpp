@@ -1,19 +1,12 @@
 // Source implementations by source.type.
 #include "source/factory.hpp"
 
+#include "source/mysql/mysql_source.hpp"
+#include "source/mysql/seam.hpp"
 #include "source/postgres/postgres_source.hpp"
 #include "source/postgres/preflight.hpp"
 
 namespace tributary::source {
-namespace {
-
-Error mysql_not_built() {
-  return Error::config(
-      "source.type mysql is not built into this tributary yet (fix: use source.type: postgres, "
-      "or a build with the MySQL source)");
-}
-
-}  // namespace
 
 Result<std::unique_ptr<Source>> make_source(boost::asio::io_context& io,
                                             const config::PipelineConfig& pipeline,
@@ -23,9 +16,10 @@ Result<std::unique_ptr<Source>> make_source(boost::asio::io_context& io,
       return std::unique_ptr<Source>(
           std::make_unique<postgres::PostgresSource>(io, pipeline, queue, std::move(callbacks)));
     case config::SourceType::kMysql:
-      return mysql_not_built();
+      break;
   }
-  return mysql_not_built();
+  return std::unique_ptr<Source>(
+      std::make_unique<mysql::MysqlSource>(io, pipeline, queue, std::move(callbacks)));
 }
 
 PreflightReport preflight(const config::PipelineConfig& pipeline,
@@ -36,9 +30,7 @@ PreflightReport preflight(const config::PipelineConfig& pipeline,
     case config::SourceType::kMysql:
       break;
   }
-  PreflightReport report;
-  report.findings.push_back({true, pipeline.name, mysql_not_built().message});
-  return report;
+  return mysql::preflight_report(pipeline, resume);
 }
 
 Result<CurrentPosition> current_position(const config::PipelineConfig& pipeline,
@@ -49,7 +41,7 @@ Result<CurrentPosition> current_position(const config::PipelineConfig& pipeline,
     case config::SourceType::kMysql:
       break;
   }
-  return mysql_not_built();
+  return mysql::current_position(pipeline, need_position);
 }
 
 }  // namespace tributary::source
