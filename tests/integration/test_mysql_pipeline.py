@@ -1,0 +1,174 @@
+"""A MySQL pipeline end to end: the session's MariaDB 10.11 -> tributary -> a real Kafka, read with a
+read_committed Collector and checked by the verifier (tributary_testing.verifier):
+
+- snapshot, then streaming of mixed changes in many transactions: every change exactly once, per-key
+  order, the final state equal to the table, envelopes checked (connector, source block: file, pos,
+  row, server_id, gtid) and a few rows column by column;
+- an ALTER TABLE ... ADD COLUMN in the middle: events before it have the old columns, after it the
+  new one (value schema and payload);
+- SIGTERM mid-stream, and inside a source transaction larger than a Kafka batch
+  (kafka.batch.max_events small): after the restart still exactly once;
+- a PostgreSQL and a MySQL pipeline in one process.
+(kill -9 and the fault tests for MySQL pipelines: test_crash.py and test_faults.py, parametrized.)
+"""
+
+import decimal
+import re
+
+import pytest
+
+from tributary_testing.feed import EventFeed, change_matcher
+from tributary_testing.sources import items_source
+from tributary_testing.util import wait_until
+from tributary_testing.verifier import ITEMS_FIELD_SCHEMAS, verify_exactly_once
+from tributary_testing.workload import Workload, create_items_table, preload_items, read_rows
+
+WAIT = 90
+
+
+def _setup(env, request, rows, name, max_events=10000, pipeline=None):
+    source = items_source("mysql", env, request)
+    conn = source.connect()
+    create_items_table(conn)
+    initial = preload_items(conn, rows) if rows else {}
+    conn.close()
+    kafka = env.shared_kafka()
+    topic = source.topic(name)
+    collector = env.collector(kafka, topics=[topic])
+    config = source.config(kafka, name, pipeline=pipeline, max_events=max_events,
+                           offsets_topic=f"tributary.offsets.{name}")
+    return source, kafka, topic, collector, config, initial
+
+
+def _verify(source, feed, workload, initial, name, **kwargs):
+    final = read_rows(source.connect())
+    result = verify_exactly_once(feed.events, workload.changes(), initial, final, topic_prefix=name,
+                                 **source.verify_kwargs(), **kwargs)
+    result.raise_if_failed()
+    return result
+
+
+def _wait_last(feed, workload, what):
+    last = workload.changes()[-1]
+    feed.wait_for(change_matcher(last), WAIT, what)
+
+
+def test_snapshot_then_streaming_exactly_once(env, request):
+    name = "mysnap"
+    source, _, topic, collector, config, initial = _setup(env, request, 500, name)
+    daemon = env.daemon(config).start()
+    feed = EventFeed(collector, topic, ITEMS_FIELD_SCHEMAS)
+    feed.wait_for_count(lambda e: e.op == "r", len(initial), WAIT, "the snapshot rows")
+    workload = Workload(source.connect, initial, seed=8)
+    workload.run(1500, max_txn_size=60)
+    _wait_last(feed, workload, "the last streamed change")
+    result = _verify(source, feed, workload, initial, name)
+    assert result.stats["op_r"] == len(initial)
+    # Column by column for a few rows: the envelope's values are the table's.
+    final = read_rows(source.connect())
+    streamed = [e for e in feed.events if e.op in ("c", "u") and e.after["id"] in final]
+    assert streamed
+    last_by_key = {}
+    for event in streamed:
+        last_by_key[event.after["id"]] = event.after
+    for key in sorted(last_by_key)[:5]:
+        after, row = last_by_key[key], final[key]
+        if after["version"] != row["version"]:
+            continue
+        assert after["payload"] == row["payload"]
+        assert (after["amount"] is None) == (row["amount"] is None)
+        if row["amount"] is not None:
+            assert decimal.Decimal(str(after["amount"])) == row["amount"]
+        assert after["flag"] == bool(row["flag"])
+        assert after["qty"] == row["qty"]
+    event = streamed[-1]
+    assert event.source["connector"] in ("mysql", "mariadb")
+    assert event.source["db"] == source.db and event.source["table"] == "items"
+    assert re.match(r"^\d+-\d+-\d+$", event.source["gtid"]), event.source
+    assert event.source["server_id"] == int(source.server.variable("server_id"))
+    daemon.stop()
+
+
+def test_alter_add_column_mid_stream(env, request):
+    name = "myalter"
+    source, _, topic, collector, config, initial = _setup(env, request, 20, name)
+    daemon = env.daemon(config).start()
+    feed = EventFeed(collector, topic, ITEMS_FIELD_SCHEMAS)
+    feed.wait_for_count(lambda e: e.op == "r", len(initial), WAIT, "the snapshot rows")
+    conn = source.connect()
+    with conn.cursor() as cur:
+        cur.execute("INSERT INTO items (id, version) VALUES (1001, 1)")
+        cur.execute("ALTER TABLE items ADD COLUMN note VARCHAR(20) NULL DEFAULT 'n'")
+        cur.execute("INSERT INTO items (id, version, note) VALUES (1002, 2, 'after')")
+        cur.execute("UPDATE items SET note = 'upd', version = 3 WHERE id = 1001")
+    conn.close()
+    updated = feed.wait_for(lambda e: e.op == "u" and e.after and e.after["id"] == 1001, WAIT,
+                            "the update after the ALTER")
+    before = next(e for e in feed.events if e.op == "c" and e.after["id"] == 1001)
+    after = next(e for e in feed.events if e.op == "c" and e.after["id"] == 1002)
+    assert "note" not in before.after, before.after
+    fields = [f["field"] for f in before.value_schema["fields"][0]["fields"]]
+    assert "note" not in fields
+    assert after.after["note"] == "after"
+    fields = [f["field"] for f in after.value_schema["fields"][0]["fields"]]
+    assert fields[-1] == "note"
+    assert updated.before["note"] == "n" and updated.after["note"] == "upd"
+    daemon.stop()
+
+
+def test_sigterm_restart_mid_stream_and_inside_large_transaction(env, request):
+    name = "myterm"
+    source, _, topic, collector, config, initial = _setup(env, request, 200, name, max_events=50)
+    daemon = env.daemon(config).start()
+    feed = EventFeed(collector, topic, ITEMS_FIELD_SCHEMAS)
+    feed.wait_for_count(lambda e: e.op == "r", len(initial), WAIT, "the snapshot rows")
+    workload = Workload(source.connect, initial, seed=3)
+    workload.run(300, max_txn_size=20)
+    _wait_last(feed, workload, "streamed changes before the first SIGTERM")
+    daemon.sigterm()
+    workload.run(200, max_txn_size=20)  # while stopped
+    daemon.start()
+    # A source transaction of 400 changes (8 Kafka batches): SIGTERM once some of it is in Kafka.
+    big = workload.transaction(400, ops="u")
+    feed.wait_for(change_matcher(big[120]), WAIT, "part of the large transaction")
+    daemon.sigterm()
+    workload.run(100, max_txn_size=10)
+    daemon.start()
+    _wait_last(feed, workload, "the last change after the restarts")
+    streamed_big = [e for e in feed.events if e.op == "u" and e.after["version"] >= big[0].version
+                    and e.after["version"] <= big[-1].version]
+    assert len(streamed_big) == len(big)
+    _verify(source, feed, workload, initial, name)
+    log = daemon.stderr_tail(2000)
+    assert re.search(r"skipping the \d+ events of its first transaction already emitted", log) or \
+        len(re.findall(r"streaming the binlog from", log)) >= 3, log[-3000:]
+    daemon.stop()
+
+
+def test_postgres_and_mysql_pipelines_in_one_process(env, request):
+    name = "mymix"
+    source, kafka, topic, collector, config, initial = _setup(env, request, 50, name)
+    pg_db = env.database()
+    pg_conn = env.connect(pg_db)
+    create_items_table(pg_conn)
+    pg_initial = preload_items(pg_conn, 50)
+    pg_conn.close()
+    pg_pipeline = env.config(pg_db, kafka, name="pgmix")["pipelines"][0]
+    config["pipelines"].append(pg_pipeline)
+    pg_topic = "pgmix.public.items"
+    pg_collector = env.collector(kafka, topics=[pg_topic])
+    daemon = env.daemon(config).start()
+    feed = EventFeed(collector, topic, ITEMS_FIELD_SCHEMAS)
+    pg_feed = EventFeed(pg_collector, pg_topic, ITEMS_FIELD_SCHEMAS)
+    my_work = Workload(source.connect, initial, seed=5)
+    pg_work = Workload(lambda: env.connect(pg_db), pg_initial, seed=6)
+    for _ in range(4):
+        my_work.run(100, max_txn_size=20)
+        pg_work.run(100, max_txn_size=20)
+    _wait_last(feed, my_work, "the MySQL pipeline's last change")
+    _wait_last(pg_feed, pg_work, "the PostgreSQL pipeline's last change")
+    _verify(source, feed, my_work, initial, name)
+    pg_final = read_rows(env.connect(pg_db))
+    verify_exactly_once(pg_feed.events, pg_work.changes(), pg_initial, pg_final, topic_prefix="pgmix",
+                        connector="postgresql", schema="public", database=pg_db).raise_if_failed()
+    daemon.stop()
