@@ -510,3 +510,83 @@ def test_snapshot_attempts_detect_a_wrong_earlier_row_and_out_of_order_attempts(
     result = scenario.verify(items[:1] + items[1:] + late, snapshot_attempts=True)
     assert any("key 4" in p and "amount" in p for p in result.problems), result.report()
     assert any("key 5" in p and "lsn 50 after" in p for p in result.problems), result.report()
+
+
+# ---- MySQL / MariaDB envelopes (binlog source fields) --------------------------------------------------
+
+MYSQL = ("mysql", "mariadb")
+
+
+def to_mysql(item, connector="mysql", snapshot_point=("binlog.000001", 4)):
+    """A PostgreSQL item of the scenario with Debezium's binlog `source` block instead: a streamed
+    transaction txId T starts at binlog.000001 position 1000*T, its GTID is 0-1-T; snapshot rows carry
+    `snapshot_point`."""
+    key, value = item
+    if value is None:
+        return item
+    value = json.loads(json.dumps(value))
+    payload = verifier.unwrap(value)[1]
+    pg = payload["source"]
+    streamed = pg["txId"] is not None
+    file, pos = ("binlog.000001", 1000 * pg["txId"]) if streamed else snapshot_point
+    payload["source"] = {"version": "0.1.0", "connector": connector, "name": PREFIX, "ts_ms": pg["ts_ms"],
+                         "snapshot": pg["snapshot"], "db": "shop", "sequence": None, "ts_us": None,
+                         "ts_ns": None, "table": "items", "server_id": 1 if streamed else 0,
+                         "gtid": f"0-1-{pg['txId']}" if streamed else None, "file": file, "pos": pos,
+                         "row": 0, "thread": None, "query": None}
+    return key, value
+
+
+def test_mysql_clean_run_passes_for_either_connector_name():
+    scenario = Scenario()
+    for connector in MYSQL:
+        items = [to_mysql(item, connector) for item in scenario.items]
+        result = scenario.verify(items, connector=MYSQL, schema=None)
+        assert result.ok, result.report()
+        assert result.stats["streamed"] == 6 and result.stats["snapshot_rows"] == 6
+
+
+def test_mysql_detects_postgres_fields_wrong_connector_and_bad_positions():
+    scenario = Scenario()
+    items = [to_mysql(item) for item in scenario.items]
+    i = scenario.index("c", 8)
+    items[i] = scenario.items[i]  # the PostgreSQL source block
+    j = scenario.index("u", 3, 1)
+    verifier.unwrap(items[j][1])[1]["source"]["pos"] = None
+    result = scenario.verify(items, connector="mariadb", schema=None)
+    problems = "\n".join(result.problems)
+    assert "source.connector = 'mysql', expected 'mariadb'" in problems, result.report()
+    assert "with PostgreSQL fields" in problems
+    assert "source.pos = None" in problems
+
+
+def test_mysql_detects_transaction_and_order_mixups():
+    scenario = Scenario()
+    items = [to_mysql(item) for item in scenario.items]
+    j = scenario.index("u", 1)  # txn 2 (pos 2000): give it txn 3's start
+    verifier.unwrap(items[j][1])[1]["source"]["pos"] = 3000
+    result = scenario.verify(items, connector=MYSQL, schema=None)
+    assert any("several source (file, pos, gtid)" in p for p in result.problems), result.report()
+    assert any("source file/pos" in p for p in result.problems), result.report()
+
+
+def test_mysql_snapshot_attempts_are_told_apart_by_binlog_point():
+    scenario = Scenario()
+    # An earlier attempt at an older binlog point holding the initial rows 1..3, then the real one.
+    earlier = [(k, envelope("r", None, scenario.initial[k], snapshot="first" if k == 1 else "true"))
+               for k in (1, 2, 3)]
+    items = [to_mysql(item, snapshot_point=("binlog.000001", 100)) for item in earlier]
+    items += [to_mysql(item, snapshot_point=("binlog.000001", 900)) for item in scenario.items]
+    result = scenario.verify(items, connector=MYSQL, schema=None, snapshot_attempts=True)
+    assert result.ok, result.report()
+    assert result.stats["snapshot_attempts"] == 2 and result.stats["earlier_snapshot_rows"] == 3
+    # Without attempts, the same rows are duplicates.
+    assert "duplicate" in kinds(scenario.verify(items, connector=MYSQL, schema=None))
+
+
+def test_a_boolean_is_not_the_integer_one():
+    # MySQL's BOOLEAN is TINYINT(1): the envelope must carry 0/1, and a JSON true must not pass as 1.
+    assert verifier.row_diff({"flag": 1}, {"flag": True})
+    assert verifier.row_diff({"flag": False}, {"flag": 0})
+    assert not verifier.row_diff({"flag": 1}, {"flag": 1})
+    assert not verifier.row_diff({"flag": True}, {"flag": True})
