@@ -1,4 +1,4 @@
-"""Faults while streaming, against a real Apache Kafka (KRaft, one node) and a real PostgreSQL.
+"""Faults while streaming, against a real Apache Kafka (KRaft, one node) and a real PostgreSQL or MariaDB.
 
 Every test ends with the exactly-once check (every workload change once, per-key order, replay equals
 the table) on what a read_committed consumer sees:
@@ -6,6 +6,8 @@ the table) on what a read_committed consumer sees:
 - a Kafka outage (the broker stopped, then started again on its data and port) and dropped
   connections (cut by a TCP proxy between the daemon and the broker): same process, /readyz follows;
 - a PostgreSQL restart: the daemon reconnects on its own;
+- the second instance, the Kafka outage and the database restart also for a MySQL pipeline on the
+  session's MariaDB (`source` = mysql; tributary_testing.sources);
 - a checkpoint file that is missing or corrupt at start: resume from Kafka's offsets record, or
   refuse to start (exit 2) when Kafka has none, never a silent new snapshot.
 """
@@ -18,12 +20,12 @@ import pytest
 
 from tributary_testing.daemon import DaemonError
 from tributary_testing.feed import EventFeed, change_matcher
+from tributary_testing.sources import items_source
 from tributary_testing.util import wait_until
 from tributary_testing.verifier import ITEMS_FIELD_SCHEMAS, verify_exactly_once
 from tributary_testing.workload import Workload, create_items_table, preload_items, read_rows
 
 PREFIX = "shop"
-ITEMS_TOPIC = f"{PREFIX}.public.items"
 OFFSETS_TOPIC = "tributary.offsets"
 FRESH_OFFSETS_TOPIC = "tributary.offsets.fresh"  # an offsets topic without any record
 ITEMS_PARTITIONS = 4
@@ -36,27 +38,31 @@ SLOT_IN_USE = re.compile(r"replication slot \S+ is in use|is active for PID|obje
 class Scenario:
     """One pipeline on a fresh database with the `items` table, the broker, a collector, a workload.
 
+    `source`: "postgres" or "mysql" (needs `request`: the MariaDB fixtures are taken only then).
     `proxied`: the daemon reaches the broker through a TcpProxy (`self.kafka.proxy(1)`); the
     collector and the test's admin client always connect directly.
     """
 
-    def __init__(self, env, seed, rows=ROWS, max_events=200, proxied=False, **config_overrides):
+    def __init__(self, env, seed, rows=ROWS, max_events=200, proxied=False, source="postgres", request=None,
+                 **config_overrides):
         self.env = env
-        self.db = env.database()
-        self.conn = env.connect(self.db)
+        self.source = items_source(source, env, request)
+        self.db = self.source.db
+        self.topic = self.source.topic(PREFIX)
+        self.conn = self.source.connect()
         create_items_table(self.conn)
         self.initial = preload_items(self.conn, rows)
-        self.kafka = env.kafka(topics={ITEMS_TOPIC: ITEMS_PARTITIONS, OFFSETS_TOPIC: 1,
+        self.kafka = env.kafka(topics={self.topic: ITEMS_PARTITIONS, OFFSETS_TOPIC: 1,
                                        FRESH_OFFSETS_TOPIC: 1}, proxied=proxied)
         assert self.kafka.filters_aborted_transactions
-        self.collector = env.collector(self.kafka, topics=[ITEMS_TOPIC, OFFSETS_TOPIC])
-        self.feed = EventFeed(self.collector, ITEMS_TOPIC, field_schemas=ITEMS_FIELD_SCHEMAS)
-        self.config = env.config(self.db, self.kafka, name=PREFIX, max_events=max_events,
-                                 pipeline={"envelope": {"schemas": False, "tombstones_on_delete": True}},
-                                 **config_overrides)
-        self.slot = self.config["pipelines"][0]["source"]["slot"]
+        self.collector = env.collector(self.kafka, topics=[self.topic, OFFSETS_TOPIC])
+        self.feed = EventFeed(self.collector, self.topic, field_schemas=ITEMS_FIELD_SCHEMAS)
+        self.config = self.source.config(self.kafka, PREFIX, max_events=max_events,
+                                         pipeline={"envelope": {"schemas": False, "tombstones_on_delete": True}},
+                                         **config_overrides)
+        self.slot = self.config["pipelines"][0]["source"].get("slot")
         self.checkpoint_path = os.path.join(self.config["offsets"]["directory"], f"{PREFIX}.offsets")
-        self.workload = Workload(lambda: env.connect(self.db, autocommit=False), self.initial, seed=seed)
+        self.workload = Workload(lambda: self.source.connect(autocommit=False), self.initial, seed=seed)
         env.workloads.append(self.workload)
 
     def daemon(self, name="tributary", config=None):
@@ -67,7 +73,7 @@ class Scenario:
 
     def wait_emitted(self, change, timeout, what=""):
         self.feed.wait_for(change_matcher(change), timeout,
-                           f"seq {change.seq} (key {change.key}, {change.op}) in {ITEMS_TOPIC} {what}")
+                           f"seq {change.seq} (key {change.key}, {change.op}) in {self.topic} {what}")
 
     def wait_progress(self, changes, timeout, what):
         """Waits until the workload committed `changes` more changes and the last of them arrived."""
@@ -77,7 +83,7 @@ class Scenario:
         self.wait_emitted(self.workload.changes()[-1], timeout, what)
 
     def read_final(self):
-        conn = self.env.connect(self.db)
+        conn = self.source.connect()
         try:
             return read_rows(conn)
         finally:
@@ -88,8 +94,8 @@ class Scenario:
         self.collector.wait_caught_up(timeout=60)
         self.feed.poll()
         result = verify_exactly_once(self.feed.events, self.workload.log, self.initial, final,
-                                     topic_prefix=PREFIX, database=self.db, schemas=False,
-                                     partitions=self.collector.partition_count(ITEMS_TOPIC))
+                                     topic_prefix=PREFIX, schemas=False, **self.source.verify_kwargs(),
+                                     partitions=self.collector.partition_count(self.topic))
         print("verification:", result.stats)
         result.raise_if_failed()
         assert result.stats["s_star"] == 1, "the workload started after the snapshot: all of it is streamed"
@@ -98,7 +104,7 @@ class Scenario:
 
     def items_end_offsets(self):
         """{partition: high watermark}: aborted records and transaction markers move it too."""
-        return self.kafka.high_watermarks(ITEMS_TOPIC)
+        return self.kafka.high_watermarks(self.topic)
 
 
 def metric(daemon, name, **labels):
@@ -116,8 +122,11 @@ def kafka_transactions(daemon):
 
 # ---- 1. a second instance with the same config -------------------------------------------------------
 
-def test_second_instance_is_fenced_or_refused_the_slot(env):
-    s = Scenario(env, seed=101)
+@pytest.mark.parametrize("source", ["postgres", "mysql"])
+def test_second_instance_is_fenced_or_refused_the_slot(env, request, source):
+    # MySQL has no slot: both instances read the binlog (with the same replica server_id the
+    # server drops the older reader); the Kafka transactional.id fences one of them.
+    s = Scenario(env, seed=101, source=source, request=request)
     first = s.daemon("first")
     first.start()
     s.wait_snapshot_done()
@@ -162,12 +171,13 @@ def test_second_instance_is_fenced_or_refused_the_slot(env):
 
 # ---- 2. Kafka outage and dropped connections ---------------------------------------------------------
 
-@pytest.mark.parametrize("fault", ["outage", "drop"])
-def test_kafka_outage_keeps_the_process_and_readiness_follows(env, fault):
+@pytest.mark.parametrize("source, fault", [("postgres", "outage"), ("postgres", "drop"), ("mysql", "outage")])
+def test_kafka_outage_keeps_the_process_and_readiness_follows(env, request, source, fault):
     # outage: the broker itself is stopped (SIGTERM) and started again on its data dir and port;
     # drop: the proxy between the daemon and the broker closes every connection (the broker keeps
     # running and accepts the reconnects).
-    s = Scenario(env, seed=202 if fault == "outage" else 203, proxied=fault == "drop")
+    s = Scenario(env, seed=202 if fault == "outage" else 203, proxied=fault == "drop", source=source,
+                 request=request)
     daemon = s.daemon()
     daemon.start()
     pid = daemon.pid
@@ -216,26 +226,37 @@ def test_kafka_outage_keeps_the_process_and_readiness_follows(env, fault):
     s.verify(final)
 
 
-# ---- 3. PostgreSQL restart ---------------------------------------------------------------------------
+# ---- 3. database restart (PostgreSQL, MariaDB) -------------------------------------------------------
 
-def test_postgres_restart_reconnects_and_resumes(env, pg):
-    s = Scenario(env, seed=303)
+# MySQL: ready, not yet passing. On MariaDB's clean shutdown the source's binlog transport takes
+# Connector/C's packet_error ((unsigned int)-1) for a packet length and decodes the stale buffer
+# ("binlog XID event: event size 31 but 4294967294 bytes given"): a non-retriable failure, so the
+# pipeline restarts from its checkpoint instead of "source failed, reconnecting" (no reconnect
+# counted). Enable once src/source/mysql/transport.cpp reports a lost connection as retriable.
+_MYSQL_RESTART = pytest.param("mysql", marks=pytest.mark.skip(
+    reason="MySQL source: a lost binlog connection is read as a corrupt event (see the comment above)"))
+
+
+@pytest.mark.parametrize("source", ["postgres", _MYSQL_RESTART])
+def test_database_restart_reconnects_and_resumes(env, request, source):
+    s = Scenario(env, seed=303, source=source, request=request)
     daemon = s.daemon()
     daemon.start()
     pid = daemon.pid
     s.wait_snapshot_done()
     s.workload.run(800, rate=400, max_txn_size=40)
-    s.wait_emitted(s.workload.log[-1], 60, "before the PostgreSQL restart")
+    s.wait_emitted(s.workload.log[-1], 60, "before the database restart")
 
-    # The workload pauses (its connection dies with the server), PostgreSQL restarts.
+    # The workload pauses (its connection dies with the server), the server restarts (a clean
+    # shutdown: it disconnects the daemon's replication connection; MariaDB opens a new binlog file).
     s.workload.close()
-    pg.restart()
+    s.source.restart()
     wait_until(lambda: daemon.check_running("the source reconnect")
                and "source failed, reconnecting" in daemon.current_run_stderr(), 60,
                lambda: f"the daemon to notice the restart\n{daemon.stderr_tail(30)}")
     s.workload.run(800, rate=400, max_txn_size=40)
-    daemon.wait_readyz(200, 60, "after the PostgreSQL restart")
-    s.wait_emitted(s.workload.log[-1], 120, "after the PostgreSQL restart")
+    daemon.wait_readyz(200, 60, "after the database restart")
+    s.wait_emitted(s.workload.log[-1], 120, "after the database restart")
     assert daemon.running and daemon.pid == pid, f"the daemon was restarted or exited: {daemon}"
     assert metric(daemon, "tributary_reconnects_total", target="source") >= 1
     final = s.read_final()
