@@ -4,6 +4,7 @@
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
+#include <charconv>
 
 namespace tributary::metrics {
 namespace {
@@ -37,6 +38,7 @@ PipelineProbe::PipelineProbe(Families& families, std::string pipeline)
       kafka_bytes_(families.kafka_bytes.Add({{"pipeline", pipeline_}})),
       checkpoint_timestamp_(families.checkpoint_timestamp.Add({{"pipeline", pipeline_}})),
       source_position_(families.source_position.Add({{"pipeline", pipeline_}})),
+      source_binlog_file_(families.source_binlog_file.Add({{"pipeline", pipeline_}})),
       retained_wal_(families.retained_wal.Add({{"pipeline", pipeline_}})),
       reconnect_source_(families.reconnects.Add({{"pipeline", pipeline_}, {"target", "source"}})),
       reconnect_kafka_(families.reconnects.Add({{"pipeline", pipeline_}, {"target", "kafka"}})),
@@ -158,6 +160,17 @@ void PipelineProbe::source_position(uint64_t lsn) {
   source_position_.Set(static_cast<double>(lsn));
 }
 
+void PipelineProbe::source_binlog_position(std::string_view file, uint64_t pos) {
+  source_position_.Set(static_cast<double>(pos));
+  const auto dot = file.rfind('.');
+  uint64_t number = 0;
+  if (dot != std::string_view::npos) {
+    const std::string_view digits = file.substr(dot + 1);
+    std::from_chars(digits.data(), digits.data() + digits.size(), number);
+  }
+  source_binlog_file_.Set(static_cast<double>(number));
+}
+
 void PipelineProbe::retained_wal(uint64_t bytes) {
   retained_wal_.Set(static_cast<double>(bytes));
 }
@@ -210,6 +223,9 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                      "Unix time of the last durable checkpoint"),
       .source_position = registered(prometheus::BuildGauge(), r, "tributary_source_position",
                                     "Source position reached (PostgreSQL LSN, binlog offset)"),
+      .source_binlog_file =
+          registered(prometheus::BuildGauge(), r, "tributary_source_binlog_file_number",
+                     "Sequence number of the binlog file the position is in (MySQL/MariaDB)"),
       .retained_wal = registered(prometheus::BuildGauge(), r, "tributary_slot_retained_wal_bytes",
                                  "WAL bytes the replication slot keeps on the server"),
       .reconnects = registered(prometheus::BuildCounter(), r, "tributary_reconnects_total",

@@ -34,6 +34,7 @@ struct Families {
   prometheus::Family<prometheus::Counter>& kafka_bytes;
   prometheus::Family<prometheus::Gauge>& checkpoint_timestamp;
   prometheus::Family<prometheus::Gauge>& source_position;
+  prometheus::Family<prometheus::Gauge>& source_binlog_file;
   prometheus::Family<prometheus::Gauge>& retained_wal;
   prometheus::Family<prometheus::Counter>& reconnects;
   prometheus::Family<prometheus::Counter>& pipeline_failures;
@@ -76,6 +77,10 @@ class PipelineProbe {
   /// Source position reached (PostgreSQL LSN / binlog offset; a double is exact up to 2^53).
   /// -> tributary_source_position{pipeline}
   void source_position(uint64_t lsn);
+  /// MySQL/MariaDB: the binlog position reached. -> tributary_source_position{pipeline} = `pos`
+  /// (offset within the file), tributary_source_binlog_file_number{pipeline} = the file's
+  /// sequence number (mysql-bin.000042 -> 42).
+  void source_binlog_position(std::string_view file, uint64_t pos);
   /// WAL the replication slot keeps on the server. -> tributary_slot_retained_wal_bytes{pipeline}
   void retained_wal(uint64_t bytes);
   /// A connection to `target` ("source" | "kafka") was re-established.
@@ -124,6 +129,7 @@ class PipelineProbe {
   prometheus::Counter& kafka_bytes_;
   prometheus::Gauge& checkpoint_timestamp_;
   prometheus::Gauge& source_position_;
+  prometheus::Gauge& source_binlog_file_;
   prometheus::Gauge& retained_wal_;
   prometheus::Counter& reconnect_source_;
   prometheus::Counter& reconnect_kafka_;
