@@ -45,7 +45,7 @@ Committer::Committer(const config::Config& config, const config::PipelineConfig&
       probe_(probe),
       callbacks_(std::move(callbacks)),
       decoder_(source::make_value_decoder(pipeline)),
-      serializer_(envelope_options(pipeline)),
+      serializer_(std::make_unique<envelope::Serializer>(envelope_options(pipeline))),
       store_(config.offsets.directory, pipeline.name),
       topic_policy_(topic_policy(config)) {}
 
@@ -103,6 +103,15 @@ void Committer::apply_source_identity() {
     changed = identity_ != pending_identity_;
     identity_ = std::move(pending_identity_);
     pending_identity_.reset();
+  }
+  // MySQL and MariaDB share the source type; the envelope's connector follows the flavour found.
+  if (const auto* mysql = std::get_if<event::MysqlIdentity>(&*identity_)) {
+    const std::string connector = event::to_string(mysql->flavour);
+    if (serializer_->options().connector != connector) {
+      envelope::Options options = serializer_->options();
+      options.connector = connector;
+      serializer_ = std::make_unique<envelope::Serializer>(std::move(options));
+    }
   }
   // Written now, not with the next position: an idle source would otherwise leave the file and
   // Kafka's record without the identity (or with the old timeline) for as long as it idles.
@@ -371,7 +380,7 @@ Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker m
                         decoded.error().message);
   }
   scratch_.clear();
-  auto serialized = serializer_.serialize(change, unix_now_us(), scratch_);
+  auto serialized = serializer_->serialize(change, unix_now_us(), scratch_);
   if (!serialized.ok()) {
     return Error::fatal("cannot write the event of table " + change.schema->id.qualified() +
                         " as an envelope: " + serialized.error().message);
@@ -639,7 +648,11 @@ Result<void> Committer::save_checkpoint(const checkpoint::PositionRecord& record
   committed_position_ = position;
   have_committed_position_ = true;
   probe_.checkpoint_written(unix_now_us() / 1000000);
-  if (position.snapshot_completed) probe_.source_position(position.lsn());
+  if (position.snapshot_completed && position.is_mysql()) {
+    probe_.source_binlog_position(position.mysql().file, position.mysql().pos);
+  } else if (position.snapshot_completed) {
+    probe_.source_position(position.lsn());
+  }
   if (callbacks_.committed) callbacks_.committed(position);
   return {};
 }

@@ -127,7 +127,8 @@ class Committer {
   metrics::PipelineProbe& probe_;
   CommitterCallbacks callbacks_;
   std::unique_ptr<source::ValueDecoder> decoder_;  ///< the source's values -> typed, sink side
-  envelope::Serializer serializer_;
+  /// Made anew when the source names its connector (MariaDB: "mariadb"), before any event.
+  std::unique_ptr<envelope::Serializer> serializer_;
   checkpoint::CheckpointStore store_;
   std::unique_ptr<sink::TransactionalProducer> producer_;
   const sink::TopicPolicy topic_policy_;
