@@ -53,6 +53,18 @@ std::string identifier(std::string_view& sql) {
   return name;
 }
 
+/// The server's "could not find GTID state" / "binlog not found" (1236) is not retriable: the
+/// position is gone (purged after the set-up's check, or never there).
+Error not_on_server(Error error, bool by_gtid, const event::MysqlPosition& at) {
+  if (error.message.find("mysql_errno 1236") == std::string::npos) return error;
+  error.kind = ErrorKind::kConfig;
+  error.message += ": the server no longer has " +
+                   (by_gtid ? "GTID position " + at.gtid_set : at.file + ":" + std::to_string(at.pos)) +
+                   " (fix: set snapshot.mode: when_needed, or tributary offsets reset --snapshot; "
+                   "keep binlogs longer with binlog_expire_logs_seconds)";
+  return error;
+}
+
 }  // namespace
 
 std::optional<event::TableId> truncated_table(std::string_view sql, const std::string& default_db) {
@@ -95,9 +107,17 @@ Result<void> BinlogStream::run(const std::function<void()>& on_open) {
   BinlogStart start;
   start.file = committed_.file;
   start.position = static_cast<uint32_t>(committed_.pos);
-  if (auto opened = transport->open(start); !opened) return opened.error();
-  log::info(options_.pipeline, "streaming the binlog from " + committed_.file + ":" +
-                                   std::to_string(committed_.pos) +
+  // MariaDB: by GTID when the position has one (@slave_connect_state: the server starts at the
+  // first transaction after it, the same one file/pos names, wherever its file is now).
+  const bool by_gtid = options_.mariadb && !committed_.gtid_set.empty();
+  if (by_gtid) start.gtid = committed_.gtid_set;
+  if (auto opened = transport->open(start); !opened) {
+    return not_on_server(opened.error(), by_gtid, committed_);
+  }
+  log::info(options_.pipeline, "streaming the binlog from " +
+                                   (by_gtid ? "GTID " + committed_.gtid_set + " (" : std::string()) +
+                                   committed_.file + ":" + std::to_string(committed_.pos) +
+                                   (by_gtid ? ")" : "") +
                                    (options_.resume.partial_events > 0
                                         ? " (skipping the " +
                                               std::to_string(options_.resume.partial_events) +
@@ -110,7 +130,7 @@ Result<void> BinlogStream::run(const std::function<void()>& on_open) {
   while (!stop_) {
     auto bytes = transport->next();
     if (stop_) break;
-    if (!bytes) return bytes.error();
+    if (!bytes) return not_on_server(bytes.error(), by_gtid, committed_);
     if (bytes->empty()) continue;
     auto header = binlog::decode_header(*bytes);
     uint64_t start_pos = next_pos;
@@ -140,7 +160,10 @@ Result<void> BinlogStream::handle(binlog::Event& event, uint64_t start) {
         using T = std::decay_t<decltype(body)>;
         if constexpr (std::is_same_v<T, binlog::Rotate>) {
           file_ = std::make_shared<const std::string>(body.file);
-          if (!in_group_) {
+          // Started by GTID, the server's first (artificial) ROTATE names the file it scans from,
+          // at 4: never move the position back within its file (the next group sets it anyway).
+          const bool back = body.file == committed_.file && body.position < committed_.pos;
+          if (!in_group_ && !back) {
             committed_.file = body.file;
             committed_.pos = body.position;
           }
@@ -191,6 +214,12 @@ void BinlogStream::begin_group(std::string gtid, bool standalone, uint64_t start
   group_gtid_ = group_gtid_text_.empty() ? nullptr
                                          : std::make_shared<const std::string>(group_gtid_text_);
   group_start_ = start;
+  // Between groups the position is where the next one starts: this group's start (a GTID start
+  // may have skipped events the server did not send, so the previous end can lie before it).
+  if (start >= 4) {
+    committed_.file = *file_;
+    committed_.pos = start;
+  }
   group_thread_.reset();
   group_server_id_ = 0;
   group_events_ = 0;

@@ -3,6 +3,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace tributary::source::mysql {
@@ -71,7 +72,46 @@ std::string advance_mysql(std::string_view set, std::string_view gtid) {
   return join(entries, ',');
 }
 
+struct DomainGtid {
+  std::string domain;
+  uint64_t seq = 0;
+  std::string text;
+};
+
+/// "0-1-100" -> {0, 100}; nullopt when not of that form.
+std::optional<DomainGtid> parse_mariadb_gtid(const std::string& text) {
+  const auto first = text.find('-');
+  const auto last = text.rfind('-');
+  if (first == std::string::npos || last == first) return std::nullopt;
+  DomainGtid gtid{text.substr(0, first), 0, text};
+  const std::string_view seq = std::string_view(text).substr(last + 1);
+  auto [end, ec] = std::from_chars(seq.data(), seq.data() + seq.size(), gtid.seq);
+  if (ec != std::errc() || end != seq.data() + seq.size()) return std::nullopt;
+  return gtid;
+}
+
 }  // namespace
+
+std::string mariadb_gtid_missing(std::string_view position_set, std::string_view oldest_state) {
+  std::vector<DomainGtid> position;
+  for (const auto& entry : split(position_set, ',')) {
+    if (auto gtid = parse_mariadb_gtid(entry)) position.push_back(*gtid);
+  }
+  std::string missing;
+  for (const auto& entry : split(oldest_state, ',')) {
+    auto oldest = parse_mariadb_gtid(entry);
+    if (!oldest) continue;
+    const DomainGtid* ours = nullptr;
+    for (const auto& gtid : position) {
+      if (gtid.domain == oldest->domain) ours = &gtid;
+    }
+    if (ours != nullptr && ours->seq >= oldest->seq) continue;
+    if (!missing.empty()) missing += ", ";
+    missing += "domain " + oldest->domain + " (at " + (ours ? ours->text : std::string("none")) +
+               ", the oldest binlog starts after " + oldest->text + ")";
+  }
+  return missing;
+}
 
 std::string advance_gtid_set(std::string_view set, std::string_view gtid, bool mariadb) {
   if (gtid.empty()) return std::string(set);

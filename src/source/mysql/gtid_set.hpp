@@ -14,4 +14,11 @@ namespace tributary::source::mysql {
 /// An empty `gtid` (anonymous transaction) leaves the set as it is.
 std::string advance_gtid_set(std::string_view set, std::string_view gtid, bool mariadb);
 
+/// MariaDB: "" when the server still has every transaction after `position_set`, given
+/// `oldest_state`, the GTID state at the start of its oldest binlog file (that file's GTID_LIST,
+/// BINLOG_GTID_POS(file, 4)); otherwise the domains it lacks, e.g. "domain 0 (at 0-1-40, the
+/// oldest binlog starts after 0-1-57)". A domain of `oldest_state` absent from `position_set` is
+/// missing too (its first transactions are gone).
+std::string mariadb_gtid_missing(std::string_view position_set, std::string_view oldest_state);
+
 }  // namespace tributary::source::mysql

@@ -7,6 +7,7 @@
 #include "base/log.hpp"
 #include "checkpoint/resume_check.hpp"
 #include "source/mysql/binlog_stream.hpp"
+#include "source/mysql/gtid_set.hpp"
 #include "source/mysql/preflight.hpp"
 #include "source/mysql/schema_query.hpp"
 #include "source/mysql/server_state.hpp"
@@ -18,6 +19,8 @@ namespace {
 /// Heartbeat period asked of the server: an idle stream still wakes this often, so stop() and a
 /// quiet server's position are seen within about a second.
 constexpr int kHeartbeatSeconds = 1;
+/// How often the binlog bytes kept since the acknowledged position are read (SHOW BINARY LOGS).
+constexpr auto kRetentionInterval = std::chrono::seconds(15);
 
 event::CaptureSet capture_set(std::vector<event::TableId> tables) {
   std::sort(tables.begin(), tables.end(), [](const auto& a, const auto& b) {
@@ -28,6 +31,30 @@ event::CaptureSet capture_set(std::vector<event::TableId> tables) {
   return set;
 }
 
+/// "" when the stream can resume at `position`, else why not. With a GTID set on MariaDB the
+/// stream resumes by GTID, so the GTID state decides (a renamed or rotated-away file does not
+/// matter); otherwise the file must still hold the position.
+Result<std::string> resume_missing(const std::string& pipeline, Connection& connection,
+                                   const event::MysqlPosition& position,
+                                   const std::vector<BinlogFile>& files, bool mariadb) {
+  const std::string file_missing = missing_from_server(position, files);
+  if (!mariadb || position.gtid_set.empty()) return file_missing;
+  if (files.empty()) return std::string("the server has no binlog file");
+  auto oldest = gtid_state_at(connection, files.front().name, 4);
+  if (!oldest) return oldest.error();
+  const std::string gtid_missing = mariadb_gtid_missing(position.gtid_set, *oldest);
+  if (!gtid_missing.empty()) {
+    return "GTID position " + position.gtid_set + " is no longer on the server (purged: " +
+           gtid_missing + ", oldest binlog file " + files.front().name + ")";
+  }
+  if (!file_missing.empty()) {
+    log::info(pipeline, "resume position: " + file_missing + ", but GTID position " +
+                            position.gtid_set + " is on " + connection.where() +
+                            ": resuming by GTID");
+  }
+  return std::string();
+}
+
 }  // namespace
 
 MysqlSource::MysqlSource(boost::asio::io_context& io, const config::PipelineConfig& pipeline,
@@ -36,21 +63,59 @@ MysqlSource::MysqlSource(boost::asio::io_context& io, const config::PipelineConf
 
 MysqlSource::~MysqlSource() {
   *alive_ = false;
-  stop_ = true;
-  queue_.wake_all();
+  stop();
   if (thread_.joinable()) thread_.join();
+  if (retention_thread_.joinable()) retention_thread_.join();
 }
 
 void MysqlSource::start(StartOptions options) {
+  if (options.resume && options.resume->is_mysql() && options.resume->snapshot_completed) {
+    acknowledged_ = options.resume->mysql();
+  }
   thread_ = std::thread([this, options = std::move(options)]() mutable { run(std::move(options)); });
+  if (callbacks_.retained_bytes) retention_thread_ = std::thread([this] { probe_retention(); });
 }
 
 void MysqlSource::stop() {
   stop_ = true;
   queue_.wake_all();
+  {
+    std::lock_guard lock(retention_mutex_);
+    retention_stop_ = true;
+  }
+  retention_wake_.notify_all();
 }
 
-void MysqlSource::acknowledge(const event::SourcePosition&) {}
+void MysqlSource::acknowledge(const event::SourcePosition& position) {
+  if (!position.is_mysql() || !position.snapshot_completed) return;
+  std::lock_guard lock(retention_mutex_);
+  acknowledged_ = position.mysql();
+}
+
+void MysqlSource::probe_retention() {
+  std::unique_ptr<Connection> connection;
+  std::unique_lock lock(retention_mutex_);
+  while (!retention_wake_.wait_for(lock, kRetentionInterval, [this] { return retention_stop_; })) {
+    if (!acknowledged_) continue;
+    const event::MysqlPosition position = *acknowledged_;
+    lock.unlock();
+    if (!connection) {
+      auto connected = Connection::connect(ConnectionOptions::from(pipeline_.source));
+      if (connected) connection = std::move(*connected);
+    }
+    if (connection) {
+      auto files = binary_logs(*connection);
+      if (files) {
+        const uint64_t bytes = retained_bytes(position, *files);
+        post_alive([this, bytes] { callbacks_.retained_bytes(bytes); });
+      } else {
+        log::debug(pipeline_.name, "binlog retention probe: " + files.error().message);
+        connection.reset();  // a new one next time
+      }
+    }
+    lock.lock();
+  }
+}
 
 void MysqlSource::run(StartOptions options) {
   auto done = setup_and_stream(std::move(options));
@@ -136,18 +201,19 @@ Result<void> MysqlSource::setup_and_stream(StartOptions options) {
   if (!snapshot && completed) {
     auto files = binary_logs(connection);
     if (!files) return files.error();
-    const std::string missing = missing_from_server(resume->mysql(), *files);
-    if (!missing.empty()) {
+    auto missing = resume_missing(name, connection, resume->mysql(), *files, mariadb);
+    if (!missing) return missing.error();
+    if (!missing->empty()) {
       if (pipeline_.snapshot.mode != config::SnapshotMode::kWhenNeeded) {
         return Error::config(
             "cannot resume from " + event::describe(*resume) + " on " + connection.where() +
-            ": " + missing +
+            ": " + *missing +
             ": the changes since then are gone (fix: set snapshot.mode: when_needed to take a new "
             "snapshot, or record that choice once: tributary offsets reset --config <file> "
             "--pipeline " +
             name + " --snapshot; keep binlogs longer with binlog_expire_logs_seconds)");
       }
-      log::warn(name, "cannot resume from " + event::describe(*resume) + ": " + missing +
+      log::warn(name, "cannot resume from " + event::describe(*resume) + ": " + *missing +
                           "; snapshot.mode is when_needed: taking a new snapshot (its rows are "
                           "emitted again, op r)");
       snapshot = true;
@@ -189,10 +255,10 @@ Result<void> MysqlSource::setup_and_stream(StartOptions options) {
     snapshot_options.source = source;
     snapshot_options.row_position.mysql();
     snapshot_options.parallelism = pipeline_.snapshot.parallelism;
+    snapshot_options.chunk_rows = static_cast<uint64_t>(pipeline_.snapshot.fetch_size);
+    // All `parallelism` connections even for fewer tables: a large table is read in chunks.
     auto readers = SnapshotReaders::open(
-        snapshot_options,
-        std::max<std::size_t>(1, std::min<std::size_t>(pipeline_.snapshot.parallelism,
-                                                        tables->size())));
+        snapshot_options, std::max<std::size_t>(1, pipeline_.snapshot.parallelism));
     if (!readers) return readers.error();
     // The columns as of the snapshot's read view (information_schema is not versioned, but a
     // DDL after the snapshot point reaches the stream as a new TABLE_MAP shape).

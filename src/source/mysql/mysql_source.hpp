@@ -5,7 +5,9 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -30,12 +32,16 @@ class MysqlSource final : public Source {
   /// (purged: kConfig with the fix, or a new snapshot with snapshot.mode when_needed), the
   /// tables, the snapshot the mode asks for, then streaming from the position on that thread.
   void start(StartOptions options) override;
-  /// Nothing to confirm on a MySQL server (the binlog is not held for a reader).
+  /// Nothing to confirm on a MySQL server (the binlog is not held for a reader); the position is
+  /// where the retained-bytes probe counts from.
   void acknowledge(const event::SourcePosition& position) override;
   void stop() override;
 
  private:
   void run(StartOptions options);
+  /// On retention_thread_: every 15 s, binlog bytes from the acknowledged position to the end
+  /// (SHOW BINARY LOGS on a connection of its own), posted to callbacks_.retained_bytes.
+  void probe_retention();
   Result<void> setup_and_stream(StartOptions options);
   template <typename F>
   void post_alive(F f) {
@@ -50,6 +56,11 @@ class MysqlSource final : public Source {
   SourceCallbacks callbacks_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
+  std::thread retention_thread_;
+  std::mutex retention_mutex_;
+  std::condition_variable retention_wake_;
+  bool retention_stop_ = false;                       ///< guarded by retention_mutex_
+  std::optional<event::MysqlPosition> acknowledged_;  ///< guarded by retention_mutex_
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

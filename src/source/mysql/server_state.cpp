@@ -77,14 +77,21 @@ Result<event::SourcePosition> current_binlog_position(Connection& connection, bo
   at.file = *(*rows)[0][0];
   at.pos = to_u64((*rows)[0][1]);
   if (mariadb) {
-    auto gtid = connection.query("SELECT BINLOG_GTID_POS(" + connection.quote_literal(at.file) +
-                                 ", " + std::to_string(at.pos) + ")");
+    auto gtid = gtid_state_at(connection, at.file, at.pos);
     if (!gtid) return gtid.error();
-    if (!gtid->empty() && !(*gtid)[0].empty()) at.gtid_set = (*gtid)[0][0].value_or("");
+    at.gtid_set = std::move(*gtid);
   } else if ((*rows)[0].size() >= 5) {
     at.gtid_set = (*rows)[0][4].value_or("");
   }
   return position;
+}
+
+Result<std::string> gtid_state_at(Connection& connection, const std::string& file, uint64_t pos) {
+  auto gtid = connection.query("SELECT BINLOG_GTID_POS(" + connection.quote_literal(file) + ", " +
+                               std::to_string(pos) + ")");
+  if (!gtid) return gtid.error();
+  if (gtid->empty() || (*gtid)[0].empty()) return std::string();
+  return (*gtid)[0][0].value_or("");
 }
 
 uint64_t retained_bytes(const event::MysqlPosition& position,

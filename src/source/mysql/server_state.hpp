@@ -33,6 +33,9 @@ std::string missing_from_server(const event::MysqlPosition& position,
 /// BINLOG_GTID_POS of that position; MySQL: Executed_Gtid_Set), as a completed-snapshot position.
 Result<event::SourcePosition> current_binlog_position(Connection& connection, bool mariadb);
 
+/// MariaDB: BINLOG_GTID_POS(file, pos), the GTID state at that binlog position ("" when none).
+Result<std::string> gtid_state_at(Connection& connection, const std::string& file, uint64_t pos);
+
 /// Binlog bytes from `position` to the end of the newest file (0 when not on the server).
 uint64_t retained_bytes(const event::MysqlPosition& position, const std::vector<BinlogFile>& files);
 
