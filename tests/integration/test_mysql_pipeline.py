@@ -10,11 +10,15 @@ read_committed Collector and checked by the verifier (tributary_testing.verifier
   (kafka.batch.max_events small): after the restart still exactly once;
 - kill -9 once the checkpoint lies inside such a transaction (partial_events): the restart skips
   exactly the events already in Kafka;
-- a PostgreSQL and a MySQL pipeline in one process.
+- a PostgreSQL and a MySQL pipeline in one process;
+- resume by GTID: binlog files renamed while the daemon is stopped (file/pos names a file that is
+  gone, the GTID position is still there), and a GTID position purged (a clear error);
+- metrics: the binlog file number and offset of the position.
 (kill -9 and the fault tests for MySQL pipelines: test_crash.py and test_faults.py, parametrized.)
 """
 
 import decimal
+import glob
 import json
 import os
 import re
@@ -30,8 +34,11 @@ from tributary_testing.workload import Workload, create_items_table, preload_ite
 WAIT = 90
 
 
-def _setup(env, request, rows, name, max_events=10000, pipeline=None):
+def _setup(env, request, rows, name, max_events=10000, pipeline=None, server=None):
     source = items_source("mysql", env, request)
+    if server is not None:  # a private server instead of the session's
+        source.server = server
+        server.create_database(source.db)
     conn = source.connect()
     create_items_table(conn)
     initial = preload_items(conn, rows) if rows else {}
@@ -86,7 +93,9 @@ def test_snapshot_then_streaming_exactly_once(env, request):
         assert after["flag"] == bool(row["flag"])
         assert after["qty"] == row["qty"]
     event = streamed[-1]
-    assert event.source["connector"] in ("mysql", "mariadb")
+    # The session's server is MariaDB: Debezium 3's MariaDB connector name, snapshot rows too.
+    assert event.source["connector"] == "mariadb", event.source
+    assert {e.source["connector"] for e in feed.events if e.source} == {"mariadb"}
     assert event.source["db"] == source.db and event.source["table"] == "items"
     assert re.match(r"^\d+-\d+-\d+$", event.source["gtid"]), event.source
     assert event.source["server_id"] == int(source.server.variable("server_id"))
@@ -180,6 +189,9 @@ def test_kill9_inside_large_transaction(env, request):
     _wait_last(feed, workload, "the last change after the restart")
     assert re.search(r"skipping the \d+ events of its first transaction already emitted",
                      daemon.stderr_tail(400)), "the restart did not resume inside the transaction"
+    # MariaDB has GTIDs: the partial transaction was found by GTID (@slave_connect_state).
+    assert re.search(r"streaming the binlog from GTID \S+ \(\S+:\d+\) \(skipping",
+                     daemon.current_run_stderr()), daemon.current_run_stderr()[-2000:]
     versions = [e.after["version"] for e in feed.events if e.op == "u"]
     assert sum(1 for v in versions if big[0].version <= v <= big[-1].version) == len(big)
     _verify(source, feed, workload, initial, name)
@@ -213,3 +225,95 @@ def test_postgres_and_mysql_pipelines_in_one_process(env, request):
     verify_exactly_once(pg_feed.events, pg_work.changes(), pg_initial, pg_final, topic_prefix="pgmix",
                         connector="postgresql", schema="public", database=pg_db).raise_if_failed()
     daemon.stop()
+
+
+def _rename_binlogs(server, new_base):
+    """Stops `server`, renames its binlog files (and index and GTID state) to `new_base`.NNNNNN,
+    and starts it again with log_bin there: the same events under other file names."""
+    server._stop_server()
+    data = server.datadir
+    owner = os.stat(data)
+    for path in glob.glob(os.path.join(data, "binlog.*")):
+        suffix = os.path.basename(path)[len("binlog."):]
+        os.rename(path, os.path.join(data, f"{new_base}.{suffix}"))
+    index = os.path.join(data, f"{new_base}.index")
+    with open(index) as f:
+        lines = [line.replace("binlog.", f"{new_base}.") for line in f]
+    with open(index, "w") as f:
+        f.writelines(lines)
+    os.chown(index, owner.st_uid, owner.st_gid)
+    server.restart(settings={"log_bin": os.path.join(data, new_base)})
+
+
+def test_resume_by_gtid_after_binlog_files_renamed(env, request, mariadb_server):
+    """The recorded file no longer exists under its name (the binlog was renamed while stopped):
+    file/position resume would refuse, the GTID position finds the same next transaction."""
+    name = "mygtid"
+    server = mariadb_server()
+    source, _, topic, collector, config, initial = _setup(env, request, 100, name, server=server)
+    daemon = env.daemon(config).start()
+    feed = EventFeed(collector, topic, ITEMS_FIELD_SCHEMAS)
+    feed.wait_for_count(lambda e: e.op == "r", len(initial), WAIT, "the snapshot rows")
+    workload = Workload(source.connect, initial, seed=11)
+    workload.run(200, max_txn_size=10)
+    _wait_last(feed, workload, "streamed changes before the stop")
+    # The binlog position and its file as metrics (mariadb's binlog.000001: file number 1).
+    wait_until(lambda: daemon.metric("tributary_source_binlog_file_number") >= 1
+               and daemon.metric("tributary_source_position") > 4, WAIT, "the binlog position metrics")
+    daemon.sigterm()
+    recorded = json.load(open(os.path.join(env.workdir, "offsets", f"{name}.offsets")))["position"]
+    assert recorded["file"].startswith("binlog."), recorded
+    assert recorded.get("gtid_set"), recorded
+    workload.run(100, max_txn_size=10)  # while stopped, in the file about to be renamed
+    server.flush_binary_logs()
+    workload.run(50, max_txn_size=10)
+    workload.close()  # its connection does not survive the server's restart
+    _rename_binlogs(server, "renamed")
+    assert not any(f.startswith("binlog.") for f, _ in server.binlog_files()), server.binlog_files()
+    daemon.start()
+    workload.run(50, max_txn_size=10)
+    _wait_last(feed, workload, "the changes after the rename")
+    log = daemon.current_run_stderr()
+    assert re.search(r"is no longer on the server .*but GTID position \S+ is on .*resuming by GTID",
+                     log), log[-3000:]
+    _verify(source, feed, workload, initial, name)
+    daemon.stop()
+
+
+def test_gtid_position_purged_is_a_clear_error(env, request, mariadb_server):
+    """The binlogs after the recorded GTID position are purged while stopped: the daemon refuses
+    with the fix (no silent gap); snapshot.mode when_needed takes a new snapshot instead."""
+    name = "mypurge"
+    server = mariadb_server()
+    source, _, topic, collector, config, initial = _setup(env, request, 30, name, server=server)
+    daemon = env.daemon(config).start()
+    feed = EventFeed(collector, topic, ITEMS_FIELD_SCHEMAS)
+    feed.wait_for_count(lambda e: e.op == "r", len(initial), WAIT, "the snapshot rows")
+    workload = Workload(source.connect, initial, seed=12)
+    workload.run(50, max_txn_size=5)
+    _wait_last(feed, workload, "streamed changes")
+    daemon.sigterm()
+    workload.run(50, max_txn_size=5)  # never streamed: in the purged files
+    server.flush_binary_logs()
+    server.flush_binary_logs()
+    newest = server.binlog_files()[-1][0]
+
+    def purged():
+        # Refused (a warning) while a file is in use: by a dump thread the server has not reaped
+        # yet, or before its binlog checkpoint.
+        server.execute(f"PURGE BINARY LOGS TO '{newest}'")
+        return server.binlog_files()[0][0] == newest
+    wait_until(purged, WAIT, "the older binlog files purged")
+    daemon.start(wait_ready=False)
+    code = daemon.wait(WAIT)
+    log = daemon.current_run_stderr()
+    assert code != 0
+    assert re.search(r"GTID position \S+ is no longer on the server \(purged: domain 0", log), log[-3000:]
+    assert "snapshot.mode: when_needed" in log, log[-3000:]
+    daemon.config["pipelines"][0]["snapshot"]["mode"] = "when_needed"
+    daemon.start()
+    final = read_rows(source.connect())
+    feed.wait_for_count(lambda e: e.op == "r", len(initial) + len(final), WAIT, "the new snapshot")
+    assert "taking a new snapshot" in daemon.current_run_stderr()
+    daemon.stop()
+
