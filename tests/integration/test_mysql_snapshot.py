@@ -5,13 +5,20 @@ through tributary-mysql-probe's `snapshot` and `binlog-rows` commands (tests/sup
   (information_schema) and values are those the binlog decoder gives for the same rows (TABLE_MAP);
 - the reported binlog point is consistent while a writer commits throughout: the parallel readers see
   one snapshot (two tables written in the same transactions hold the same rows), and exactly the
-  transactions not in the snapshot follow the point in the binlog, by file/position and by GTID."""
+  transactions not in the snapshot follow the point in the binlog, by file/position and by GTID;
+- a large table (more than fetch_size x connections estimated rows, single-column integer key) is
+  read in primary-key chunks spread over the connections, with parallelism 2 and 3: every row once,
+  keys at the BIGINT extremes included, and one snapshot across chunks while a writer commits pairs
+  of rows that land in different chunks."""
 
+import collections
 import datetime
 import os
+import re
 import struct
 import subprocess
 import threading
+import time
 
 import pytest
 
@@ -189,3 +196,81 @@ def test_snapshot_point_is_consistent_under_concurrent_commits(mariadb, mysql_da
     assert point[2], point
     events = probe(mariadb, "stream-gtid", point[2])
     assert sum(1 for line in events[1:] if int(line.split(" ")[0]) == XID_EVENT) == total - k
+
+
+CHUNKED_ROWS = 40_000  # > 10,000 (fetch_size's default, the probe's chunk size) x 3 connections
+INT64_MIN, INT64_MAX = -(2 ** 63), 2 ** 63 - 1
+
+
+def probe_with_log(server, *args):
+    result = subprocess.run([PROBE, args[0], server.host, str(server.port), server.user, "5401",
+                             *map(str, args[1:])],
+                            env={**os.environ, "MYSQL_PROBE_PASSWORD": server.password},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines(), result.stderr
+
+
+@pytest.mark.parametrize("parallelism", [2, 3])
+def test_large_table_is_read_in_primary_key_chunks(mariadb, mysql_database, parallelism):
+    db = mysql_database
+    mariadb.execute("CREATE TABLE big (id BIGINT PRIMARY KEY, v VARCHAR(20))", database=db)
+    mariadb.execute("CREATE TABLE small (id INT PRIMARY KEY)", database=db)
+    # Keys spread from -20,000,000 by 1,000 (negative and positive), plus both BIGINT extremes: the
+    # planner cuts the span MIN..MAX, so the extremes test the arithmetic and the open end ranges.
+    mariadb.execute(f"INSERT INTO big SELECT CAST(seq AS SIGNED) * 1000 - 20000000, CONCAT('v', seq) "
+                    f"FROM seq_1_to_{CHUNKED_ROWS - 2}", database=db)
+    mariadb.execute(f"INSERT INTO big VALUES ({INT64_MIN}, 'min'), ({INT64_MAX}, 'max')", database=db)
+    mariadb.execute("INSERT INTO small SELECT seq FROM seq_1_to_10", database=db)
+    mariadb.execute("ANALYZE TABLE big", database=db)  # TABLE_ROWS, the estimate, up to date
+
+    # A writer committing throughout: each transaction inserts a pair of keys in different chunks
+    # (-10^9 - n and 10^9 + n); the snapshot holds both keys of a pair or neither.
+    committed = [0]
+    stop = threading.Event()
+
+    def write():
+        conn = mariadb.connect(database=db, autocommit=False)
+        with conn.cursor() as cur:
+            while not stop.is_set():
+                n = committed[0] + 1
+                cur.execute("INSERT INTO big VALUES (%s, 'lo'), (%s, 'hi')", (-10 ** 9 - n, 10 ** 9 + n))
+                conn.commit()
+                committed[0] = n
+                # Pacing, not synchronization: gaps for the readers' STARTs to agree on a point.
+                time.sleep(0.005)
+        conn.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        wait_until(lambda: committed[0] >= 50, timeout=60, what="50 commits before the snapshot")
+        lines, log = probe_with_log(mariadb, "snapshot", f"{db}\\..*", parallelism)
+        seen_by_probe = committed[0]
+        wait_until(lambda: committed[0] >= seen_by_probe + 20, timeout=60, what="commits after the snapshot")
+    finally:
+        stop.set()
+        writer.join()
+
+    _, _, _, rows, _ = parse(lines)
+    assert lines[1] == f"connections {parallelism}", lines[:2]
+    keys = collections.Counter(int(row[0][2:]) for row in rows[f"{db}.big"])
+    assert [k for k, n in keys.items() if n > 1] == []  # every row once
+    pairs = {k for k in keys if abs(k) > 10 ** 9 and abs(k) < 2 * 10 ** 9}
+    n = len(pairs) // 2
+    assert n >= 50
+    assert pairs == {-10 ** 9 - i for i in range(1, n + 1)} | {10 ** 9 + i for i in range(1, n + 1)}
+    expected = {i * 1000 - 20000000 for i in range(1, CHUNKED_ROWS - 1)} | {INT64_MIN, INT64_MAX}
+    assert set(keys) - pairs == expected
+    assert sorted(int(row[0][2:]) for row in rows[f"{db}.small"]) == list(range(1, 11))
+
+    # The log: the big table in chunks (at least one per connection), the small one whole.
+    started = re.search(rf"table={db}\.big snapshot of table started, about \d+ rows, in (\d+) "
+                        r"primary-key chunks on `id`", log)
+    assert started, log
+    chunks = int(started.group(1))
+    assert chunks >= parallelism
+    assert re.search(rf"table={db}\.big snapshot of table finished: {sum(keys.values())} rows in "
+                     rf"{chunks} chunk\(s\)", log), log
+    assert re.search(rf"table={db}\.small snapshot of table started, about \d+ rows, read whole", log), log
+    assert "(1 in primary-key chunks, " + str(chunks + 1) + " reads)" in log, log

@@ -8,6 +8,7 @@
 
 #include "base/clock.hpp"
 #include "base/log.hpp"
+#include "source/mysql/chunking.hpp"
 #include "source/mysql/preflight.hpp"
 #include "source/mysql/text_values.hpp"
 
@@ -153,9 +154,33 @@ Result<std::unique_ptr<SnapshotReaders>> SnapshotReaders::open(const SnapshotOpt
 
 namespace {
 
+/// One table's snapshot across its chunks (shared by the connections reading them).
+struct TableState {
+  std::shared_ptr<const event::TableSchema> schema;
+  std::string name;    ///< db.table
+  std::string select;  ///< SELECT <columns> FROM <table>, without a WHERE
+  std::string key;     ///< the quoted chunk key column ("" when read whole)
+  uint64_t estimate = 0;
+  std::size_t chunks = 1;
+  std::atomic<uint64_t> done{0};
+  std::atomic<std::size_t> chunks_left{0};
+  std::atomic<bool> started{false};
+  std::atomic<bool> interrupted{false};
+  std::atomic<int64_t> last_report_ns{0};
+  std::chrono::steady_clock::time_point start_time;
+  std::mutex start_mutex;
+};
+
+/// A unit of work: one chunk of one table (the whole table when not chunked).
+struct WorkItem {
+  TableState* table;
+  KeyRange range;
+  std::size_t chunk;  ///< 0-based
+};
+
 struct SharedState {
   std::mutex mutex;
-  std::size_t next_table = 0;
+  std::size_t next_item = 0;
   std::optional<Error> first_error;
   std::atomic<bool> failed{false};
 
@@ -176,56 +201,110 @@ struct ReadContext {
   SharedState& shared;
 };
 
-Result<void> read_table(Connection& connection, ReadContext& context,
-                        const std::shared_ptr<const event::TableSchema>& schema) {
-  const std::string table = schema->id.qualified();
-  const std::string& pipeline = context.options.pipeline;
-  uint64_t estimate = 0;
+int64_t steady_ns(std::chrono::steady_clock::time_point time) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(time.time_since_epoch()).count();
+}
+
+/// The first text column of the first row, nullopt when NULL or absent.
+std::optional<std::string> single_value(const Result<std::vector<TextRow>>& rows) {
+  if (!rows || rows->empty() || rows->front().empty() || !rows->front()[0]) return std::nullopt;
+  return *rows->front()[0];
+}
+
+/// The table's estimate, SELECT and chunks (queried on `connection`, inside the snapshot).
+Result<void> plan_table(Connection& connection, const SnapshotOptions& options,
+                        std::size_t connections, TableState& state,
+                        std::vector<KeyRange>& ranges) {
+  const event::TableSchema& schema = *state.schema;
+  state.name = schema.id.qualified();
   auto count = connection.query(
       "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-      connection.quote_literal(schema->id.schema) +
-      " AND TABLE_NAME = " + connection.quote_literal(schema->id.table));
-  if (count && !count->empty() && !count->front().empty() && count->front()[0]) {
-    try {
-      estimate = std::stoull(*count->front()[0]);
-    } catch (...) {
-    }
+      connection.quote_literal(schema.id.schema) +
+      " AND TABLE_NAME = " + connection.quote_literal(schema.id.table));
+  if (auto text = single_value(count)) {
+    if (auto estimate = parse_integer(*text); estimate && *estimate > 0)
+      state.estimate = static_cast<uint64_t>(*estimate);
   }
   std::string columns;
-  for (const auto& column : schema->columns) {
+  for (const auto& column : schema.columns) {
     if (!columns.empty()) columns += ", ";
     // An omitted column's type has no encoding: never looked at, so not read.
     columns += column.omitted ? std::string("NULL") : Connection::quote_identifier(column.name);
   }
   if (columns.empty()) columns = "NULL";
-  const std::string sql = "SELECT " + columns + " FROM " +
-                          Connection::quote_identifier(schema->id.schema) + "." +
-                          Connection::quote_identifier(schema->id.table);
-  log::write(log::Level::kInfo, pipeline, table,
-             "snapshot of table started, about " + std::to_string(estimate) + " rows");
+  const std::string from = Connection::quote_identifier(schema.id.schema) + "." +
+                           Connection::quote_identifier(schema.id.table);
+  state.select = "SELECT " + columns + " FROM " + from;
+  ranges = {KeyRange{}};
 
-  const auto started = std::chrono::steady_clock::now();
-  auto last_report = started;
-  uint64_t done = 0;
+  const auto key = chunk_key(schema);
+  if (!key || !should_chunk(state.estimate, options.chunk_rows, connections)) return {};
+  const std::string quoted = Connection::quote_identifier(schema.columns[*key].name);
+  auto bounds = connection.query("SELECT MIN(" + quoted + "), MAX(" + quoted + ") FROM " + from);
+  if (!bounds) return bounds.error();
+  if (bounds->empty() || bounds->front().size() < 2 || !bounds->front()[0] ||
+      !bounds->front()[1]) {
+    return {};  // empty at the snapshot point
+  }
+  const auto min = parse_integer(*bounds->front()[0]);
+  const auto max = parse_integer(*bounds->front()[1]);
+  if (!min || !max) {
+    return Error::corrupt("snapshot of " + state.name + ": MIN/MAX of the key column " +
+                          schema.columns[*key].name + " is not an integer ('" +
+                          *bounds->front()[0] + "', '" + *bounds->front()[1] + "')");
+  }
+  ranges = plan_ranges(*min, *max, state.estimate, options.chunk_rows, connections);
+  if (ranges.size() > 1) state.key = quoted;
+  return {};
+}
+
+Result<void> read_chunk(Connection& connection, ReadContext& context, const WorkItem& item) {
+  TableState& state = *item.table;
+  const event::TableSchema& schema = *state.schema;
+  const std::string& table = state.name;
+  const std::string& pipeline = context.options.pipeline;
+  {
+    std::lock_guard lock(state.start_mutex);
+    if (!state.started.exchange(true)) {
+      state.start_time = std::chrono::steady_clock::now();
+      state.last_report_ns = steady_ns(state.start_time);
+      log::write(log::Level::kInfo, pipeline, table,
+                 "snapshot of table started, about " + std::to_string(state.estimate) +
+                     " rows" +
+                     (state.chunks > 1 ? ", in " + std::to_string(state.chunks) +
+                                             " primary-key chunks on " + state.key
+                                       : std::string(", read whole")));
+    }
+  }
+  std::string sql = state.select;
+  if (!state.key.empty()) {
+    sql += " WHERE " + range_condition(state.key, item.range);
+  }
+
+  uint64_t chunk_rows = 0;
   bool interrupted = false;
   std::optional<Error> failure;
   std::vector<event::QueueItem> batch;
   batch.reserve(kBatchRows);
-  const std::size_t width = schema->columns.size();
+  const std::size_t width = schema.columns.size();
 
   auto flush = [&]() {
     if (batch.empty()) return true;
     const uint64_t rows = batch.size();
     if (!context.queue.push_wait(batch, context.stop)) return false;
     batch.clear();
-    done += rows;
-    if (context.progress.rows_read) context.progress.rows_read(table, rows, done, estimate);
-    const auto now = std::chrono::steady_clock::now();
-    if (now - last_report >= std::chrono::seconds(10)) {
-      last_report = now;
+    chunk_rows += rows;
+    const uint64_t done = state.done.fetch_add(rows) + rows;
+    if (context.progress.rows_read) context.progress.rows_read(table, rows, done, state.estimate);
+    const int64_t now = steady_ns(std::chrono::steady_clock::now());
+    int64_t last = state.last_report_ns.load();
+    if (now - last >= int64_t{10'000'000'000} &&
+        state.last_report_ns.compare_exchange_strong(last, now)) {
       log::write(log::Level::kInfo, pipeline, table,
                  "snapshot progress: " + std::to_string(done) + " of about " +
-                     std::to_string(estimate) + " rows");
+                     std::to_string(state.estimate) + " rows, " +
+                     std::to_string(state.chunks - state.chunks_left.load()) + " of " +
+                     std::to_string(state.chunks) + " chunk(s) done");
     }
     return true;
   };
@@ -243,11 +322,11 @@ Result<void> read_table(Connection& connection, ReadContext& context,
     }
     event::ChangeEvent change;
     change.op = event::Op::kRead;
-    change.schema = schema;
+    change.schema = state.schema;
     event::Row after;
     after.reserve(width);
     for (std::size_t i = 0; i < width; ++i) {
-      const event::Column& column = schema->columns[i];
+      const event::Column& column = schema.columns[i];
       if (row[i] == nullptr || column.omitted) {
         after.emplace_back(event::Null{});
         continue;
@@ -260,7 +339,7 @@ Result<void> read_table(Connection& connection, ReadContext& context,
       after.push_back(std::move(*value));
     }
     change.after = std::move(after);
-    change.source.db = schema->id.schema;
+    change.source.db = schema.id.schema;
     change.source.commit_time_us = unix_now_us();
     change.source.snapshot = event::SnapshotMarker::kTrue;
     auto& mysql = change.source.mysql();
@@ -278,18 +357,30 @@ Result<void> read_table(Connection& connection, ReadContext& context,
   if (failure) return *failure;
   if (!streamed) return streamed.error();
   if (!interrupted && !flush()) interrupted = true;
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (interrupted) {
-    log::write(log::Level::kInfo, pipeline, table,
-               "snapshot of table " + table + " interrupted after " + std::to_string(done) +
-                   " rows (it restarts on the next start)");
+    if (!state.interrupted.exchange(true)) {
+      log::write(log::Level::kInfo, pipeline, table,
+                 "snapshot of table " + table + " interrupted after " +
+                     std::to_string(state.done.load()) + " rows (it restarts on the next start)");
+    }
     return {};
   }
-  const uint64_t rate = seconds > 0 ? static_cast<uint64_t>(static_cast<double>(done) / seconds) : done;
+  if (state.chunks > 1) {
+    log::write(log::Level::kDebug, pipeline, table,
+               "snapshot chunk " + std::to_string(item.chunk + 1) + " of " +
+                   std::to_string(state.chunks) + " read: " + std::to_string(chunk_rows) +
+                   " rows");
+  }
+  if (state.chunks_left.fetch_sub(1) != 1) return {};
+  const uint64_t done = state.done.load();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - state.start_time).count();
+  const uint64_t rate =
+      seconds > 0 ? static_cast<uint64_t>(static_cast<double>(done) / seconds) : done;
   log::write(log::Level::kInfo, pipeline, table,
              "snapshot of table finished: " + std::to_string(done) + " rows in " +
-                 std::to_string(seconds) + " s (" + std::to_string(rate) + " rows/s)");
+                 std::to_string(state.chunks) + " chunk(s) in " + std::to_string(seconds) +
+                 " s (" + std::to_string(rate) + " rows/s)");
   return {};
 }
 
@@ -301,19 +392,41 @@ Result<void> SnapshotReaders::read(
   SharedState shared;
   ReadContext context{options_, point_, std::make_shared<const std::string>(point_.file),
                       queue, progress, stop, shared};
-  const std::size_t workers = std::max<std::size_t>(1, std::min(connections_.size(), tables.size()));
-  log::info(options_.pipeline, "snapshot of " + std::to_string(tables.size()) + " tables with " +
-                                   std::to_string(workers) + " connection(s) at " + point_.file +
-                                   ":" + std::to_string(point_.position));
+  // Plan on the first connection (inside the snapshot): per table its estimate and chunks.
+  std::vector<std::unique_ptr<TableState>> states;
+  std::vector<WorkItem> items;
+  std::size_t chunked = 0;
+  for (const auto& schema : tables) {
+    auto state = std::make_unique<TableState>();
+    state->schema = schema;
+    std::vector<KeyRange> ranges;
+    if (auto planned = plan_table(*connections_.front(), options_, connections_.size(), *state,
+                                  ranges);
+        !planned) {
+      return planned.error();
+    }
+    state->chunks = ranges.size();
+    state->chunks_left = ranges.size();
+    if (ranges.size() > 1) ++chunked;
+    for (std::size_t i = 0; i < ranges.size(); ++i) items.push_back({state.get(), ranges[i], i});
+    states.push_back(std::move(state));
+  }
+  const std::size_t workers =
+      std::max<std::size_t>(1, std::min(connections_.size(), items.size()));
+  log::info(options_.pipeline,
+            "snapshot of " + std::to_string(tables.size()) + " tables with " +
+                std::to_string(workers) + " connection(s) at " + point_.file + ":" +
+                std::to_string(point_.position) + " (" + std::to_string(chunked) +
+                " in primary-key chunks, " + std::to_string(items.size()) + " reads)");
   auto work = [&](Connection& connection) {
     while (!stop.load() && !shared.failed.load()) {
       std::size_t index;
       {
         std::lock_guard lock(shared.mutex);
-        if (shared.next_table >= tables.size()) return;
-        index = shared.next_table++;
+        if (shared.next_item >= items.size()) return;
+        index = shared.next_item++;
       }
-      if (auto read = read_table(connection, context, tables[index]); !read) {
+      if (auto read = read_chunk(connection, context, items[index]); !read) {
         shared.fail(read.error());
         return;
       }

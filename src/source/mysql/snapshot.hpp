@@ -15,8 +15,11 @@
 //   snapshot; they are kept only when all report the same binlog file and position (no commit in
 //   between). Otherwise all are rolled back and opened again, up to 3 attempts, then the snapshot
 //   falls back to one connection (always consistent by itself), said in the log.
-// Tables are read whole (SELECT of every non-omitted column, mysql_use_result row by row), one
-// table per connection at a time; large tables are not split into primary-key chunks (yet).
+// Reading: every table is one work item, or, when large, several primary-key chunks (when and
+// how: chunking.hpp); the connections take work items from one list, so a large table is read by
+// all connections at once, each chunk a SELECT of every non-omitted column with a key range,
+// mysql_use_result row by row. Per key there is one op=r row whichever connection reads it; the
+// sink marks the snapshot's last row (held back until the snapshot_done marker).
 #pragma once
 
 #include <atomic>
@@ -57,7 +60,10 @@ struct SnapshotOptions {
   /// Position every row carries (the Source decides: "snapshot not completed" for the initial
   /// snapshot).
   event::SourcePosition row_position;
-  int parallelism = 2;  ///< snapshot.parallelism; connections = min(parallelism, tables)
+  int parallelism = 2;  ///< snapshot.parallelism
+  /// Rows per primary-key chunk of a large table (snapshot.fetch_size): a table of more than
+  /// chunk_rows x connections estimated rows is chunked (chunking.hpp).
+  uint64_t chunk_rows = 10000;
   int64_t server_id = 0;  ///< SourceInfo.mysql().server_id of the rows (0: Debezium's snapshot)
 };
 
@@ -65,7 +71,8 @@ struct SnapshotOptions {
 /// loop. Not thread-safe itself (read() runs its own threads inside).
 class SnapshotReaders {
  public:
-  /// Connects `connections` (>= 1) readers and opens their consistent snapshots at one binlog
+  /// Connects `connections` (>= 1) readers (pass snapshot.parallelism: a single large table is
+  /// read by all of them in chunks) and opens their consistent snapshots at one binlog
   /// point (see the file comment for how, the retries and the fallback to one connection).
   static Result<std::unique_ptr<SnapshotReaders>> open(const SnapshotOptions& options,
                                                        std::size_t connections);
@@ -86,7 +93,8 @@ class SnapshotReaders {
   /// Reads every table, pushing op=r events (source.snapshot = true, the sink marks first/last;
   /// source.db = the table's database; commit_time_us = read time; mysql() file/pos = point())
   /// into `queue` with back-pressure. Omitted columns are not read (Null at their index). Each
-  /// table logs its start and "finished: N rows in S s (R rows/s)", or "interrupted after N rows".
+  /// table logs its start (estimate, chunks), progress every 10 s (rows, chunks done) and
+  /// "finished: N rows in K chunk(s) in S s (R rows/s)", or "interrupted after N rows".
   /// Returns once every table was read (then commits the transactions), on the first error (a
   /// value that does not convert names table.column and the value), or when `stop` turns true
   /// (Error::retriable).

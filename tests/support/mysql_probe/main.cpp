@@ -106,8 +106,7 @@ int snapshot(const tributary::config::SourceConfig& source, const std::string& i
   options.pipeline = "probe";
   options.source = source;
   options.parallelism = parallelism;
-  auto readers = SnapshotReaders::open(
-      options, std::min<std::size_t>(static_cast<std::size_t>(parallelism), ids->size()));
+  auto readers = SnapshotReaders::open(options, static_cast<std::size_t>(parallelism));
   if (!readers) {
     std::fprintf(stderr, "%s\n", readers.error().message.c_str());
     return 1;
