@@ -22,9 +22,14 @@ At the end the daemon catches up and the verifier checks, with several snapshot 
 (a kill during the snapshot retakes it): every streamed change exactly once, per-key order, the
 last snapshot attempt equals the state at the streaming boundary, the replay equals the table.
 
-Environment: TRIBUTARY_CRASH_SEED (default: random, printed), TRIBUTARY_CRASH_ITERATIONS (default 20),
-TRIBUTARY_CRASH_ROWS (preloaded rows, default 20000), TRIBUTARY_CRASH_SUMMARY (a file that receives
-the JSON summary, for scripts/soak.sh), TRIBUTARY_CRASH_PLANT=duplicate|loss (plants one fault in
+The same test runs for a MySQL pipeline on the session's MariaDB (`source` = mysql), with fewer
+iterations: a snapshot attempt is then told apart by its binlog point (the `snapshot of ... at
+FILE:POS` log line, `source.file`/`source.pos` of its rows), and a "restart" re-reads the binlog
+from the checkpoint's file/position (inside a transaction: its start, skipping the events emitted).
+
+Environment: TRIBUTARY_CRASH_SEED (default: random, printed), TRIBUTARY_CRASH_ITERATIONS (default 20;
+MySQL: TRIBUTARY_CRASH_MYSQL_ITERATIONS, default 5), TRIBUTARY_CRASH_ROWS (preloaded rows, default 20000), TRIBUTARY_CRASH_SUMMARY (a file that receives
+the JSON summary of the PostgreSQL run, for scripts/soak.sh; the MySQL run's goes to <file>.mysql), TRIBUTARY_CRASH_PLANT=duplicate|loss (plants one fault in
 the collected events before the check, to see the test fail).
 """
 
@@ -40,21 +45,21 @@ import threading
 import time
 import warnings
 
+import pytest
+
 from tributary_testing.feed import EventFeed, change_matcher
+from tributary_testing.sources import items_source
 from tributary_testing.util import Deadline, wait_until
 from tributary_testing.verifier import ITEMS_FIELD_SCHEMAS, verify_exactly_once
 from tributary_testing.workload import Workload, create_items_table, preload_items, read_rows
 
 PREFIX = "shop"
-ITEMS_TOPIC = f"{PREFIX}.public.items"
 OFFSETS_TOPIC = "tributary.offsets"
 MAX_EVENTS = 500   # kafka.batch.max_events: many source transactions are larger
 MAX_MS = 20        # kafka.batch.max_ms
 RATE = 1200        # workload changes per second (pacing only)
 WAIT = 120         # deadline of each condition, seconds
 CATCH_UP = 120     # deadline of the final catch-up, seconds
-
-_CREATED_SLOT = re.compile(r"created replication slot \S+ at ([0-9A-Fa-f]+)/([0-9A-Fa-f]+), snapshot")
 
 
 def _env_int(name, default):
@@ -155,10 +160,12 @@ class Driver:
 
 
 class Tracker:
-    """Counts what the collector has seen: r events per snapshot attempt (source.lsn), streamed events."""
+    """Counts what the collector has seen: r events per snapshot attempt (PostgreSQL: source.lsn;
+    MySQL: source file/pos), streamed events."""
 
-    def __init__(self, feed):
+    def __init__(self, feed, source):
         self.feed = feed
+        self.source = source
         self.r_by_lsn = collections.Counter()
         self.last_marker_lsns = set()
         self.streamed = 0
@@ -170,7 +177,7 @@ class Tracker:
             if event.tombstone:
                 continue
             if event.op == "r":
-                lsn = (event.source or {}).get("lsn")
+                lsn = self.source.event_attempt(event)
                 self.r_by_lsn[lsn] += 1
                 if event.snapshot == "last":
                     self.last_marker_lsns.add(lsn)
@@ -198,26 +205,21 @@ def _read_checkpoint(path):
         return None
 
 
-def _attempt_lsn(daemon):
-    """The consistent point of the snapshot this run takes (None: this run does not snapshot)."""
-    match = _CREATED_SLOT.search(daemon.current_run_stderr())
-    return (int(match.group(1), 16) << 32 | int(match.group(2), 16)) if match else None
-
-
 class Run:
-    """One start of the daemon and whether it snapshots (its slot's LSN)."""
+    """One start of the daemon and whether it snapshots (its consistent point: the slot's LSN, or
+    the binlog point)."""
 
-    def __init__(self, daemon):
+    def __init__(self, daemon, source):
         # No wait for /readyz (polled with back-off): a snapshot may be over before it answers.
         daemon.start(wait_ready=False)
 
         def mode_known():
             daemon.check_running("the snapshot or streaming log line")
             text = daemon.current_run_stderr()
-            return "created replication slot" in text or "streaming from slot" in text
+            return bool(source.snapshot_started.search(text) or source.streaming_started.search(text))
 
         _poll_until(mode_known, WAIT, lambda: f"the daemon to snapshot or stream\n{daemon.stderr_tail(30)}")
-        self.attempt = _attempt_lsn(daemon)
+        self.attempt = source.snapshot_attempt(daemon.current_run_stderr())
         _poll_until(lambda: daemon.check_running("/healthz") and daemon.http_get("/healthz")[0] == 200,
                     WAIT, lambda: f"/healthz of the daemon\n{daemon.stderr_tail(30)}")
 
@@ -282,40 +284,47 @@ def _plan(rng, iterations):
     return kinds
 
 
-def test_kill9_at_random_moments_loses_and_duplicates_nothing(env):
+@pytest.mark.parametrize("source_kind", ["postgres", "mysql"])
+def test_kill9_at_random_moments_loses_and_duplicates_nothing(env, request, source_kind):
     seed = _env_int("TRIBUTARY_CRASH_SEED", random.SystemRandom().randrange(1, 2**31))
-    iterations = _env_int("TRIBUTARY_CRASH_ITERATIONS", 20)
+    if source_kind == "mysql":
+        iterations = _env_int("TRIBUTARY_CRASH_MYSQL_ITERATIONS", 5)
+    else:
+        iterations = _env_int("TRIBUTARY_CRASH_ITERATIONS", 20)
     rows = _env_int("TRIBUTARY_CRASH_ROWS", 20_000)
-    print(f"kill -9 test: seed {seed} (TRIBUTARY_CRASH_SEED), {iterations} iterations, {rows} rows",
-          flush=True)
+    print(f"kill -9 test ({source_kind}): seed {seed} (TRIBUTARY_CRASH_SEED), {iterations} iterations, "
+          f"{rows} rows", flush=True)
     rng = random.Random(seed)
 
-    db = env.database()
-    conn = env.connect(db)
+    source = items_source(source_kind, env, request)
+    db = source.db
+    items_topic = source.topic(PREFIX)
+    conn = source.connect()
     create_items_table(conn)
     initial = preload_items(conn, rows)
 
-    kafka = env.kafka(topics={ITEMS_TOPIC: 8, OFFSETS_TOPIC: 1})
-    collector = env.collector(kafka, topics=[ITEMS_TOPIC, OFFSETS_TOPIC])
-    feed = EventFeed(collector, ITEMS_TOPIC, field_schemas=ITEMS_FIELD_SCHEMAS)
-    tracker = Tracker(feed)
-    config = env.config(db, kafka, name=PREFIX, max_events=MAX_EVENTS, max_ms=MAX_MS,
-                        pipeline={"envelope": {"schemas": False, "tombstones_on_delete": True}})
+    kafka = env.kafka(topics={items_topic: 8, OFFSETS_TOPIC: 1})
+    collector = env.collector(kafka, topics=[items_topic, OFFSETS_TOPIC])
+    feed = EventFeed(collector, items_topic, field_schemas=ITEMS_FIELD_SCHEMAS)
+    tracker = Tracker(feed, source)
+    config = source.config(kafka, PREFIX, max_events=MAX_EVENTS, max_ms=MAX_MS,
+                           pipeline={"envelope": {"schemas": False, "tombstones_on_delete": True}})
     daemon = env.daemon(config)
     checkpoint_path = os.path.join(env.workdir, "offsets", f"{PREFIX}.offsets")
 
-    workload = Workload(lambda: env.connect(db, autocommit=False), initial, seed=seed)
+    workload = Workload(lambda: source.connect(autocommit=False), initial, seed=seed)
     env.workloads.append(workload)
     driver = Driver(workload, seed + 1).start()
     moments = []
-    summary = {"seed": seed, "iterations": iterations, "events": 0, "lost": None, "duplicated": None}
+    summary = {"seed": seed, "iterations": iterations, "source": source_kind, "events": 0, "lost": None,
+               "duplicated": None}
     try:
         # The workload runs from before the first start: its early changes are folded into a snapshot.
         wait_until(lambda: driver.check() and workload.last_seq >= 50, WAIT, "the workload to start")
-        run = Run(daemon)
+        run = Run(daemon, source)
         for iteration, kind in enumerate(_plan(rng, iterations)):
             record, run = _one_iteration(iteration, kind, rng, daemon, run, driver, tracker,
-                                         checkpoint_path, rows)
+                                         checkpoint_path, rows, source)
             moments.append(record)
             print(_describe(record), flush=True)
         daemon.wait_ready()
@@ -344,8 +353,8 @@ def test_kill9_at_random_moments_loses_and_duplicates_nothing(env):
 
         events = _plant(feed.events, os.environ.get("TRIBUTARY_CRASH_PLANT", ""), rng)
         result = verify_exactly_once(events, workload.log, initial, final, topic_prefix=PREFIX,
-                                     database=db, schemas=False, snapshot_attempts=True,
-                                     partitions=collector.partition_count(ITEMS_TOPIC))
+                                     schemas=False, snapshot_attempts=True, **source.verify_kwargs(),
+                                     partitions=collector.partition_count(items_topic))
         stats = result.stats
         summary.update(events=stats["streamed"] + stats["snapshot_rows"] + stats["earlier_snapshot_rows"],
                        lost=stats["missing"] + stats["snapshot_missing"],
@@ -379,7 +388,7 @@ def _poll_until(condition, timeout, what):
     return wait_until(condition, timeout, what, interval=0.004, max_interval=0.004)
 
 
-def _one_iteration(iteration, kind, rng, daemon, run, driver, tracker, checkpoint_path, rows):
+def _one_iteration(iteration, kind, rng, daemon, run, driver, tracker, checkpoint_path, rows, source):
     """Waits for a moment of `kind`, kills the daemon, restarts it; returns (what was hit, new Run).
 
     Moments that pass in a fraction of a second (the snapshot, one large source transaction) are
@@ -403,7 +412,7 @@ def _one_iteration(iteration, kind, rng, daemon, run, driver, tracker, checkpoin
     if kind == "snapshot" and attempt is not None and not snapshot_done():
         # The daemon's own counter, polled by a separate process that sends the SIGKILL.
         target = rng.randint(1, max(1, rows // MAX_EVENTS - 2))
-        record["condition"] = f"{target} Kafka transactions of the snapshot at lsn {attempt:X} committed"
+        record["condition"] = f"{target} Kafka transactions of the snapshot at {_attempt_name(attempt)} committed"
         record["killer"] = _kill_when_committed(daemon, target, checkpoint_path)
     else:
         if kind == "snapshot":
@@ -446,12 +455,14 @@ def _one_iteration(iteration, kind, rng, daemon, run, driver, tracker, checkpoin
     record["exit"] = daemon.kill9()  # already dead if the killer process struck
     assert record["exit"] == -9, f"kill -9 of pid {record['pid']}: exit code {record['exit']}"
     checkpoint = _read_checkpoint(checkpoint_path)
+    position = (checkpoint or {}).get("position") or {}
     record["checkpoint"] = checkpoint and {
         "snapshot_completed": checkpoint.get("snapshot_completed"),
-        "lsn": checkpoint["position"].get("lsn"),
-        "partial_commit_lsn": checkpoint["position"].get("partial_commit_lsn"),
+        "lsn": position.get("lsn"),
+        "partial_commit_lsn": position.get("partial_commit_lsn"),
+        "file": position.get("file"), "pos": position.get("pos"),
         "partial_events": checkpoint.get("partial_events")}
-    run = Run(daemon)
+    run = Run(daemon, source)
     # What was hit: the restart retakes the snapshot iff it was not complete; the checkpoint
     # (Kafka's commit may be one batch further) says whether a source transaction was cut.
     if run.attempt is not None:
@@ -464,6 +475,10 @@ def _one_iteration(iteration, kind, rng, daemon, run, driver, tracker, checkpoin
         record["hit"] = "streaming, between source transactions"
     driver.check()
     return record, run
+
+
+def _attempt_name(attempt):
+    return f"binlog {attempt[0]}:{attempt[1]}" if isinstance(attempt, tuple) else f"lsn {attempt:X}"
 
 
 def _committed_this_run(daemon, killer_output):
@@ -510,6 +525,8 @@ def _write_summary(summary, moments):
     path = os.environ.get("TRIBUTARY_CRASH_SUMMARY")
     if not path:
         return
+    if summary.get("source") != "postgres":  # scripts/soak.sh reads the PostgreSQL run's file
+        path = f"{path}.{summary['source']}"
     with open(path, "w") as f:
         json.dump(dict(summary, moments=dict(summary["moments"]), log=[_describe(m) for m in moments
                                                                     if "hit" in m]), f, indent=1)
