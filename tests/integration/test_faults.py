@@ -228,16 +228,7 @@ def test_kafka_outage_keeps_the_process_and_readiness_follows(env, request, sour
 
 # ---- 3. database restart (PostgreSQL, MariaDB) -------------------------------------------------------
 
-# MySQL: ready, not yet passing. On MariaDB's clean shutdown the source's binlog transport takes
-# Connector/C's packet_error ((unsigned int)-1) for a packet length and decodes the stale buffer
-# ("binlog XID event: event size 31 but 4294967294 bytes given"): a non-retriable failure, so the
-# pipeline restarts from its checkpoint instead of "source failed, reconnecting" (no reconnect
-# counted). Enable once src/source/mysql/transport.cpp reports a lost connection as retriable.
-_MYSQL_RESTART = pytest.param("mysql", marks=pytest.mark.skip(
-    reason="MySQL source: a lost binlog connection is read as a corrupt event (see the comment above)"))
-
-
-@pytest.mark.parametrize("source", ["postgres", _MYSQL_RESTART])
+@pytest.mark.parametrize("source", ["postgres", "mysql"])
 def test_database_restart_reconnects_and_resumes(env, request, source):
     s = Scenario(env, seed=303, source=source, request=request)
     daemon = s.daemon()

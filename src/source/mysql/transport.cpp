@@ -64,8 +64,14 @@ class ConnectorTransport final : public BinlogTransport {
     if (!connection_) return Error::fatal("binlog transport: next() before open()");
     MYSQL* mysql = connection_->raw();
     const unsigned long length = mysql_net_read_packet(mysql);
-    if (length == static_cast<unsigned long>(-1) || length == 0) {  // packet_error
-      return connection_->last_error("reading the binlog from " + where_ + " failed");
+    // packet_error is ((unsigned int) -1), not an unsigned long's -1: compared as the library
+    // defines it, or a lost connection reads as a 4 GiB packet of stale bytes.
+    if (length == packet_error || length == 0) {
+      auto error = connection_->last_error("reading the binlog from " + where_ + " failed");
+      // A read that failed without a server error number is a lost connection (server restart,
+      // network): reconnecting from the committed position is the way on.
+      if (mysql_errno(mysql) == 0) return Error::retriable(error.message);
+      return error;
     }
     const auto* data = reinterpret_cast<const char*>(mysql->net.read_pos);
     if (static_cast<unsigned char>(data[0]) == 0xfe && length < 8) return std::string_view();
