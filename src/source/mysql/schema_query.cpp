@@ -4,9 +4,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "source/mysql/binlog/table_schema.hpp"
+
 namespace tributary::source::mysql {
 namespace {
 
+using binlog::quoted_list;
+using binlog::with_fsp;
 using event::TypeKind;
 
 std::string lower(std::string text) {
@@ -49,24 +53,6 @@ std::vector<std::string> labels_of(const std::string& column_type) {
     if (at < column_type.size() && column_type[at] == ',') ++at;
   }
   return labels;
-}
-
-std::string quoted_list(const std::vector<std::string>& labels) {
-  std::string out;
-  for (const auto& label : labels) {
-    if (!out.empty()) out += ",";
-    out += "'";
-    for (char c : label) {
-      if (c == '\'') out += "'";
-      out.push_back(c);
-    }
-    out += "'";
-  }
-  return out;
-}
-
-std::string with_fsp(const char* name, int fsp) {
-  return fsp <= 0 ? std::string(name) : std::string(name) + "(" + std::to_string(fsp) + ")";
 }
 
 enum class TextCharset { kConverted, kBinary, kOther };
@@ -171,10 +157,10 @@ bool column_type(const ColumnFacts& facts, event::ColumnType& type) {
   }
   if (data_type == "json" || (data_type == "longtext" && facts.json_check))
     return set(TypeKind::kJson, "json");
-  static const std::vector<std::string> kText = {"char",     "varchar",    "tinytext",
-                                                 "text",     "mediumtext", "longtext"};
-  static const std::vector<std::string> kBinary = {"binary",   "varbinary",  "tinyblob",
-                                                   "blob",     "mediumblob", "longblob"};
+  static const std::vector<std::string> kText = {"char", "varchar",    "tinytext",
+                                                 "text", "mediumtext", "longtext"};
+  static const std::vector<std::string> kBinary = {"binary", "varbinary",  "tinyblob",
+                                                   "blob",   "mediumblob", "longblob"};
   const bool text = std::find(kText.begin(), kText.end(), data_type) != kText.end();
   const bool binary = std::find(kBinary.begin(), kBinary.end(), data_type) != kBinary.end();
   if (text || binary) {
@@ -182,10 +168,9 @@ bool column_type(const ColumnFacts& facts, event::ColumnType& type) {
     // A text type with the binary character set ("char(4) character set binary") is binary.
     const bool bytes = charset == TextCharset::kBinary;
     std::string name;
-    const std::size_t index =
-        static_cast<std::size_t>(text ? std::find(kText.begin(), kText.end(), data_type) - kText.begin()
-                                      : std::find(kBinary.begin(), kBinary.end(), data_type) -
-                                            kBinary.begin());
+    const std::size_t index = static_cast<std::size_t>(
+        text ? std::find(kText.begin(), kText.end(), data_type) - kText.begin()
+             : std::find(kBinary.begin(), kBinary.end(), data_type) - kBinary.begin());
     if (index < 2) {
       name = (bytes ? kBinary : kText)[index] + "(" + std::to_string(facts.char_length) + ")";
     } else {
@@ -208,21 +193,22 @@ Result<std::shared_ptr<const event::TableSchema>> load_table_schema(
   auto rows = connection.query(
       "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, CHARACTER_MAXIMUM_LENGTH, "
       "NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE FROM "
-      "information_schema.COLUMNS" + where + " ORDER BY ORDINAL_POSITION");
+      "information_schema.COLUMNS" +
+      where + " ORDER BY ORDINAL_POSITION");
   if (!rows) return rows.error();
   if (rows->empty()) {
     return Error::config("table " + id.qualified() +
                          " not found in information_schema.COLUMNS (dropped, or the user lacks "
-                         "SELECT on it: GRANT SELECT ON " + Connection::quote_identifier(id.schema) +
-                         ".* TO the source user)");
+                         "SELECT on it: GRANT SELECT ON " +
+                         Connection::quote_identifier(id.schema) + ".* TO the source user)");
   }
   // MariaDB's JSON is a LONGTEXT with CHECK (json_valid(`col`)); MySQL has a json type and no
   // TABLE_NAME in CHECK_CONSTRAINTS (the query fails there and is ignored).
   std::vector<std::string> json_checked;
   auto checks = connection.query(
       "SELECT CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = " +
-      connection.quote_literal(id.schema) + " AND TABLE_NAME = " +
-      connection.quote_literal(id.table));
+      connection.quote_literal(id.schema) +
+      " AND TABLE_NAME = " + connection.quote_literal(id.table));
   if (checks) {
     for (const auto& row : *checks) {
       if (row.empty() || !row[0]) continue;
@@ -238,7 +224,8 @@ Result<std::shared_ptr<const event::TableSchema>> load_table_schema(
   schema->id = id;
   std::vector<std::string> unsupported_names;
   for (const auto& row : *rows) {
-    if (row.size() < 9 || !row[0] || !row[1]) return Error::corrupt("information_schema.COLUMNS row");
+    if (row.size() < 9 || !row[0] || !row[1])
+      return Error::corrupt("information_schema.COLUMNS row");
     ColumnFacts facts;
     facts.name = *row[0];
     facts.data_type = *row[1];
@@ -255,12 +242,12 @@ Result<std::shared_ptr<const event::TableSchema>> load_table_schema(
     column.name = facts.name;
     column.optional = facts.nullable;
     column.omitted = !column_type(facts, column.type);
-    if (column.omitted) unsupported_names.push_back(column.name + " (" + column.type.source_name + ")");
+    if (column.omitted)
+      unsupported_names.push_back(column.name + " (" + column.type.source_name + ")");
     schema->columns.push_back(std::move(column));
   }
-  auto key = connection.query(
-      "SELECT COLUMN_NAME FROM information_schema.STATISTICS" + where +
-      " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
+  auto key = connection.query("SELECT COLUMN_NAME FROM information_schema.STATISTICS" + where +
+                              " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
   if (!key) return key.error();
   for (const auto& row : *key) {
     if (row.empty() || !row[0]) continue;
@@ -278,8 +265,9 @@ Result<std::shared_ptr<const event::TableSchema>> load_table_schema(
   if (!unsupported_names.empty() && unsupported == config::UnsupportedColumns::kFail) {
     std::string names;
     for (const auto& name : unsupported_names) names += (names.empty() ? "" : ", ") + name;
-    return Error::config("table " + id.qualified() + " has columns of types tributary cannot encode: " +
-                         names + " (fix: tables.unsupported_columns: skip leaves them out, or "
+    return Error::config("table " + id.qualified() +
+                         " has columns of types tributary cannot encode: " + names +
+                         " (fix: tables.unsupported_columns: skip leaves them out, or "
                          "exclude the table)");
   }
   return std::shared_ptr<const event::TableSchema>(std::move(schema));

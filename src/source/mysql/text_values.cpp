@@ -11,6 +11,7 @@
 #include <limits>
 #include <optional>
 
+#include "event/value_math.hpp"
 #include "source/mysql/binlog/charset.hpp"
 #include "source/mysql/binlog/value_formats.hpp"
 
@@ -100,9 +101,10 @@ std::optional<int64_t> time_micros(std::string_view text) {
   auto seconds = digits(text, colon + 4, 2);
   auto micros = fraction(text, colon + 6);
   if (!minutes || !seconds || !micros || *minutes > 59 || *seconds > 59) return std::nullopt;
-  const int64_t value =
-      ((static_cast<int64_t>(*hours) * 60 + static_cast<int64_t>(*minutes)) * 60 +
-       static_cast<int64_t>(*seconds)) * 1'000'000 + *micros;
+  const int64_t value = ((static_cast<int64_t>(*hours) * 60 + static_cast<int64_t>(*minutes)) * 60 +
+                         static_cast<int64_t>(*seconds)) *
+                            1'000'000 +
+                        *micros;
   return negative ? -value : value;
 }
 
@@ -116,10 +118,17 @@ Result<Value> integer(const event::Column& column, std::string_view text,
   int64_t low = std::numeric_limits<int64_t>::min();
   int64_t high = std::numeric_limits<int64_t>::max();
   switch (column.type.kind) {
-    case TypeKind::kInt16: low = -32768, high = 32767; break;
-    case TypeKind::kInt32: low = INT32_MIN, high = INT32_MAX; break;
-    case TypeKind::kYear: low = 0, high = 9999; break;
-    default: break;
+    case TypeKind::kInt16:
+      low = -32768, high = 32767;
+      break;
+    case TypeKind::kInt32:
+      low = INT32_MIN, high = INT32_MAX;
+      break;
+    case TypeKind::kYear:
+      low = 0, high = 9999;
+      break;
+    default:
+      break;
   }
   if (column.type.kind == TypeKind::kInt64 && is_unsigned(column.type)) {
     uint64_t value = 0;
@@ -133,8 +142,8 @@ Result<Value> integer(const event::Column& column, std::string_view text,
   if (ec != std::errc() || end != text.data() + text.size() || text.empty())
     return bad_value(column, text, table, "not an integer");
   if (value < low || value > high)
-    return bad_value(column, text, table, "out of range for " +
-                                              std::string(event::kind_name(column.type.kind)));
+    return bad_value(column, text, table,
+                     "out of range for " + std::string(event::kind_name(column.type.kind)));
   return Value(value);
 }
 
@@ -202,27 +211,8 @@ std::optional<event::Decimal> parse_decimal(std::string_view text, int scale) {
     rest = quotient;
   }
   std::string bytes(magnitude.rbegin(), magnitude.rend());
-  bytes.insert(bytes.begin(), '\0');  // room for the sign bit
-  const bool is_zero = magnitude.empty();
-  if (negative && !is_zero) {
-    unsigned carry = 1;
-    for (std::size_t i = bytes.size(); i > 0; --i) {
-      const unsigned value = static_cast<uint8_t>(~static_cast<uint8_t>(bytes[i - 1])) + carry;
-      bytes[i - 1] = static_cast<char>(value & 0xff);
-      carry = value >> 8;
-    }
-  }
-  std::size_t start = 0;  // minimal form: drop leading bytes that only repeat the sign
-  while (start + 1 < bytes.size()) {
-    const auto first = static_cast<uint8_t>(bytes[start]);
-    const auto next = static_cast<uint8_t>(bytes[start + 1]);
-    if ((first == 0x00 && (next & 0x80) == 0) || (first == 0xff && (next & 0x80) != 0)) {
-      ++start;
-    } else {
-      break;
-    }
-  }
-  return event::Decimal{bytes.substr(start), scale};
+  event::magnitude_twos_complement(negative, bytes);
+  return event::Decimal{std::move(bytes), scale};
 }
 
 Result<Value> text_value(const event::Column& column, std::string_view text,
@@ -250,8 +240,9 @@ Result<Value> text_value(const event::Column& column, std::string_view text,
       const std::size_t width =
           column.type.precision > 0 ? (static_cast<std::size_t>(column.type.precision) + 7) / 8 : 0;
       if (width != 0 && text.size() != width)
-        return bad_value(column, text, table, "BIT value of " + std::to_string(text.size()) +
-                                                  " bytes, " + std::to_string(width) + " expected");
+        return bad_value(column, text, table,
+                         "BIT value of " + std::to_string(text.size()) + " bytes, " +
+                             std::to_string(width) + " expected");
       return Value(event::Bytes{std::string(text.rbegin(), text.rend())});
     }
     case TypeKind::kBytes:
@@ -278,8 +269,8 @@ Result<Value> text_value(const event::Column& column, std::string_view text,
       if (!parts) return bad_value(column, text, table, "not a date and time");
       const bool zoned = column.type.kind == TypeKind::kTimestampTz;
       if (parts->zero_date()) {
-        return zero_date(column, zoned ? Value(event::ZonedTimestamp{0, 0})
-                                       : Value(event::Timestamp{0}));
+        return zero_date(column,
+                         zoned ? Value(event::ZonedTimestamp{0, 0}) : Value(event::Timestamp{0}));
       }
       const int64_t micros = parts->epoch_micros();
       if (zoned) return Value(event::ZonedTimestamp{micros, 0});

@@ -45,7 +45,8 @@ class ConnectorTransport final : public BinlogTransport {
     // COM_BINLOG_DUMP: position (4, LE), flags (2), server_id (4), file name (rest).
     std::string packet;
     auto put = [&](uint64_t value, int bytes) {
-      for (int i = 0; i < bytes; ++i) packet.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+      for (int i = 0; i < bytes; ++i)
+        packet.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
     };
     put(position, 4);
     put(options_.non_blocking ? kBinlogDumpNonBlock : 0, 2);

@@ -8,28 +8,10 @@ namespace {
 
 using event::TypeKind;
 
-std::string quoted_list(const std::vector<std::string>& labels) {
-  std::string out;
-  for (const auto& label : labels) {
-    if (!out.empty()) out += ",";
-    out += "'";
-    for (char c : label) {
-      if (c == '\'') out += "'";
-      out.push_back(c);
-    }
-    out += "'";
-  }
-  return out;
-}
-
-std::string with_fsp(const char* name, uint8_t fsp) {
-  return fsp == 0 ? std::string(name) : std::string(name) + "(" + std::to_string(fsp) + ")";
-}
-
 const char* geometry_name(std::optional<uint32_t> type) {
-  static constexpr const char* kNames[] = {"geometry",   "point",           "linestring",
-                                           "polygon",    "multipoint",      "multilinestring",
-                                           "multipolygon", "geometrycollection"};
+  static constexpr const char* kNames[] = {
+      "geometry",   "point",           "linestring",   "polygon",
+      "multipoint", "multilinestring", "multipolygon", "geometrycollection"};
   return type && *type < 8 ? kNames[*type] : "geometry";
 }
 
@@ -43,14 +25,20 @@ bool map_type(const ColumnInfo& info, event::Column& column) {
     return true;
   };
   switch (info.type) {
-    case kTypeTiny: return set(TypeKind::kInt16, "tinyint" + sign);
+    case kTypeTiny:
+      return set(TypeKind::kInt16, "tinyint" + sign);
     case kTypeShort:
       return set(info.is_unsigned ? TypeKind::kInt32 : TypeKind::kInt16, "smallint" + sign);
-    case kTypeInt24: return set(TypeKind::kInt32, "mediumint" + sign);
-    case kTypeLong: return set(info.is_unsigned ? TypeKind::kInt64 : TypeKind::kInt32, "int" + sign);
-    case kTypeLongLong: return set(TypeKind::kInt64, "bigint" + sign);
-    case kTypeFloat: return set(TypeKind::kFloat32, "float" + sign);
-    case kTypeDouble: return set(TypeKind::kFloat64, "double" + sign);
+    case kTypeInt24:
+      return set(TypeKind::kInt32, "mediumint" + sign);
+    case kTypeLong:
+      return set(info.is_unsigned ? TypeKind::kInt64 : TypeKind::kInt32, "int" + sign);
+    case kTypeLongLong:
+      return set(TypeKind::kInt64, "bigint" + sign);
+    case kTypeFloat:
+      return set(TypeKind::kFloat32, "float" + sign);
+    case kTypeDouble:
+      return set(TypeKind::kFloat64, "double" + sign);
     case kTypeNewDecimal:
       type.precision = info.precision;
       type.scale = info.scale;
@@ -60,7 +48,8 @@ bool map_type(const ColumnInfo& info, event::Column& column) {
       if (info.max_length == 1) return set(TypeKind::kBool, "bit(1)");
       type.precision = static_cast<int>(info.max_length);
       return set(TypeKind::kBits, "bit(" + std::to_string(info.max_length) + ")");
-    case kTypeYear: return set(TypeKind::kYear, "year");
+    case kTypeYear:
+      return set(TypeKind::kYear, "year");
     case kTypeDate:
     case kTypeNewDate:
       return set(TypeKind::kDate, "date");
@@ -82,7 +71,8 @@ bool map_type(const ColumnInfo& info, event::Column& column) {
     case kTypeSet:
       type.enum_values = info.labels;
       return set(TypeKind::kSet, "set(" + quoted_list(info.labels) + ")");
-    case kTypeJson: return set(TypeKind::kJson, "json");
+    case kTypeJson:
+      return set(TypeKind::kJson, "json");
     case kTypeString:
     case kTypeVarchar:
     case kTypeVarString:
@@ -148,6 +138,24 @@ Result<event::TableSchema> table_schema(const TableMap& map) {
     schema.key_columns.push_back(index);
   }
   return schema;
+}
+
+std::string quoted_list(const std::vector<std::string>& labels) {
+  std::string out;
+  for (const auto& label : labels) {
+    if (!out.empty()) out += ",";
+    out += "'";
+    for (char c : label) {
+      if (c == '\'') out += "'";
+      out.push_back(c);
+    }
+    out += "'";
+  }
+  return out;
+}
+
+std::string with_fsp(const char* name, int fsp) {
+  return fsp <= 0 ? std::string(name) : std::string(name) + "(" + std::to_string(fsp) + ")";
 }
 
 }  // namespace tributary::source::mysql::binlog

@@ -1,6 +1,9 @@
 // TABLE_MAP (with binlog_row_metadata=FULL) -> event::TableSchema, typed per DEBEZIUM_FORMAT.md.
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "base/result.hpp"
 #include "event/change_event.hpp"
 #include "source/mysql/binlog/table_map.hpp"
@@ -17,5 +20,11 @@ namespace tributary::source::mysql::binlog {
 /// information_schema tells it apart. Without column names (binlog_row_metadata MINIMAL) this
 /// is a kConfig error naming the setting.
 Result<event::TableSchema> table_schema(const TableMap& map);
+
+/// Pieces of the `source_name` of a column, as MySQL spells types (shared with the
+/// information_schema mapping of the snapshot, so both name a type alike):
+/// "'a','b''c'" for ENUM/SET labels; "time" or "time(3)" for a fractional-second precision.
+std::string quoted_list(const std::vector<std::string>& labels);
+std::string with_fsp(const char* name, int fsp);
 
 }  // namespace tributary::source::mysql::binlog

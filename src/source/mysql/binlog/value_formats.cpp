@@ -90,35 +90,15 @@ event::Decimal read_decimal(ByteReader& reader, int precision, int scale) {
   if (scale % 9) push(scale % 9);
   while (!limbs.empty() && limbs.back() == 0) limbs.pop_back();
 
-  // Magnitude -> big-endian bytes with a leading sign bit -> two's complement if negative.
+  // Magnitude -> big-endian bytes -> minimal two's complement.
   std::string bytes;
   for (std::size_t i = limbs.size(); i > 0; --i) {
     for (int shift = 24; shift >= 0; shift -= 8) {
       bytes.push_back(static_cast<char>((limbs[i - 1] >> shift) & 0xff));
     }
   }
-  bytes.insert(bytes.begin(), '\0');
-  const bool is_zero = limbs.empty();
-  if (negative && !is_zero) {
-    unsigned carry = 1;
-    for (std::size_t i = bytes.size(); i > 0; --i) {
-      const unsigned value = static_cast<uint8_t>(~static_cast<uint8_t>(bytes[i - 1])) + carry;
-      bytes[i - 1] = static_cast<char>(value & 0xff);
-      carry = value >> 8;
-    }
-  }
-  // Minimal form (Java BigInteger.toByteArray): drop a leading byte that only repeats the sign.
-  std::size_t start = 0;
-  while (start + 1 < bytes.size()) {
-    const auto first = static_cast<uint8_t>(bytes[start]);
-    const auto next = static_cast<uint8_t>(bytes[start + 1]);
-    if ((first == 0x00 && (next & 0x80) == 0) || (first == 0xff && (next & 0x80) != 0)) {
-      ++start;
-    } else {
-      break;
-    }
-  }
-  out.unscaled = bytes.substr(start);
+  event::magnitude_twos_complement(negative, bytes);
+  out.unscaled = std::move(bytes);
   return out;
 }
 
@@ -146,18 +126,8 @@ std::string decimal_text(const event::Decimal& decimal) {
   return negative ? "-" + digits : digits;
 }
 
-int64_t days_from_civil(int64_t year, unsigned month, unsigned day) {
-  // Howard Hinnant's days_from_civil: eras of 400 years, March-based years.
-  year -= month <= 2 ? 1 : 0;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto year_of_era = static_cast<unsigned>(year - era * 400);
-  const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-  return era * 146097 + static_cast<int64_t>(day_of_era) - 719468;
-}
-
 int64_t DateTimeParts::epoch_micros() const {
-  const int64_t days = days_from_civil(year, month, day);
+  const int64_t days = event::days_from_civil(year, month, day);
   return ((days * 24 + hour) * 60 + minute) * 60'000'000LL + second * 1'000'000LL + micros;
 }
 
@@ -203,9 +173,9 @@ DateTimeParts unpack_time(int64_t packed) {
 
 std::string datetime_text(const DateTimeParts& parts, bool with_time) {
   char text[64];
-  int length = std::snprintf(text, sizeof text, "%04lld-%02u-%02u",
-                             static_cast<long long>(parts.year % 10000), parts.month % 100,
-                             parts.day % 100);
+  int length =
+      std::snprintf(text, sizeof text, "%04lld-%02u-%02u",
+                    static_cast<long long>(parts.year % 10000), parts.month % 100, parts.day % 100);
   if (with_time) {
     length += std::snprintf(text + length, sizeof text - length, " %02u:%02u:%02u",
                             parts.hour % 100, parts.minute % 100, parts.second % 100);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "event/change_event.hpp"
+#include "event/value_math.hpp"
 #include "source/mysql/binlog/byte_reader.hpp"
 
 namespace tributary::source::mysql::binlog {
@@ -18,8 +19,7 @@ event::Decimal read_decimal(ByteReader& reader, int precision, int scale);
 /// "-12.50" for Decimal{unscaled -1250, scale 2}.
 std::string decimal_text(const event::Decimal& decimal);
 
-/// Days from 1970-01-01 to year-month-day (proleptic Gregorian); any y/m/d in range.
-int64_t days_from_civil(int64_t year, unsigned month, unsigned day);
+using event::days_from_civil;
 
 /// A broken-down MySQL date/time; `negative` only for TIME.
 struct DateTimeParts {

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <utility>
 
+#include "event/value_math.hpp"
+
 namespace tributary::source::postgres::text {
 namespace {
 
@@ -196,34 +198,6 @@ void int64_twos_complement(int64_t value, std::string& out) {
   out.assign(reinterpret_cast<const char*>(bytes.data()) + start, 8 - start);
 }
 
-/// Big-endian magnitude (no leading zeros) -> minimal two's complement, in place.
-void magnitude_twos_complement(bool negative, std::string& bytes) {
-  if (bytes.empty()) {
-    bytes.assign(1, '\0');
-    return;
-  }
-  if (!negative) {
-    if (static_cast<unsigned char>(bytes[0]) & 0x80) bytes.insert(bytes.begin(), '\0');
-    return;
-  }
-  bytes.insert(bytes.begin(), '\0');
-  bool carry = true;
-  for (std::size_t i = bytes.size(); i-- > 0;) {
-    unsigned value = static_cast<unsigned char>(~static_cast<unsigned char>(bytes[i]));
-    if (carry) {
-      value += 1;
-      carry = value > 0xff;
-    }
-    bytes[i] = static_cast<char>(value & 0xff);
-  }
-  std::size_t start = 0;
-  while (start + 1 < bytes.size() && static_cast<unsigned char>(bytes[start]) == 0xff &&
-         (static_cast<unsigned char>(bytes[start + 1]) & 0x80) != 0) {
-    ++start;
-  }
-  bytes.erase(0, start);
-}
-
 struct DecimalParts {
   bool negative = false;
   std::string_view integer;   ///< digits before the point (may be empty)
@@ -283,7 +257,7 @@ void encode_unscaled(const DecimalParts& parts, std::string_view fraction, std::
   for (std::size_t i = 0; i < zeros; ++i) magnitude.push('0');
   magnitude.flush();
   magnitude.big_endian(out);
-  magnitude_twos_complement(parts.negative, out);
+  event::magnitude_twos_complement(parts.negative, out);
 }
 
 int hex_value(char c) {
@@ -377,15 +351,6 @@ Result<void> bytea_in_place(std::string& text) {
   return {};
 }
 
-int64_t days_from_civil(int64_t year, unsigned month, unsigned day) {
-  year -= month <= 2 ? 1 : 0;
-  const int64_t era = (year >= 0 ? year : year - 399) / 400;
-  const auto yoe = static_cast<unsigned>(year - era * 400);
-  const unsigned doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
 Result<int32_t> date_from_text(std::string_view text) {
   if (text == "infinity") return kDatePositiveInfinity;
   if (text == "-infinity") return kDateNegativeInfinity;
@@ -397,7 +362,7 @@ Result<int32_t> date_from_text(std::string_view text) {
   if (pos != text.size() || !finish_date(year, month, day, bc)) {
     return corrupt("not a date (YYYY-MM-DD)");
   }
-  int64_t days = days_from_civil(year, month, day);
+  int64_t days = event::days_from_civil(year, month, day);
   if (days <= INT32_MIN || days >= INT32_MAX) return corrupt("date out of range");
   return static_cast<int32_t>(days);
 }
@@ -504,7 +469,7 @@ Result<int64_t> timestamp_from_text(std::string_view text) {
   if (pos != text.size() || !finish_date(year, month, day, bc)) {
     return corrupt("not a timestamp (YYYY-MM-DD HH:MM:SS[.ffffff])");
   }
-  const int64_t days = days_from_civil(year, month, day);
+  const int64_t days = event::days_from_civil(year, month, day);
   if (!days_in_timestamp_range(days)) return corrupt("timestamp out of range");
   return days * kMicrosPerDay + micros;
 }
@@ -534,7 +499,7 @@ Result<event::ZonedTimestamp> timestamptz_from_text(std::string_view text) {
   if (om > 59 || os > 59) return corrupt(kForm);
   bool bc = read_bc(text, pos);
   if (pos != text.size() || !finish_date(year, month, day, bc)) return corrupt(kForm);
-  const int64_t days = days_from_civil(year, month, day);
+  const int64_t days = event::days_from_civil(year, month, day);
   if (!days_in_timestamp_range(days)) return corrupt("timestamp out of range");
   const int64_t offset = sign * ((oh * 60 + om) * 60 + os) * kMicrosPerSecond;
   return event::ZonedTimestamp{days * kMicrosPerDay + micros - offset, 0};

@@ -73,9 +73,6 @@ Result<event::ZonedTimestamp> timestamptz_from_text(std::string_view text);
 /// other IntervalStyle's form, and "infinity" (PostgreSQL 17+).
 Result<int64_t> interval_micros_from_text(std::string_view text);
 
-/// Days since 1970-01-01 of a proleptic Gregorian date; `year` is astronomical (1 BC = 0).
-int64_t days_from_civil(int64_t year, unsigned month, unsigned day);
-
 /// The elements of a one-dimensional array literal in array_out form, unescaped.
 /// Reused across calls to avoid allocations: parse_array clears it.
 class ArrayElements {
