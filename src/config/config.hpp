@@ -65,6 +65,7 @@ struct PipelineConfig {
   SnapshotConfig snapshot;
   std::string topic_prefix;  ///< default: name
   EnvelopeConfig envelope;
+  bool schema_changes = false;  ///< MySQL only: DDL -> schema change records on <topic_prefix>
 };
 
 struct BatchConfig {

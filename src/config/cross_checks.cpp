@@ -33,7 +33,7 @@ void check_kafka_properties(LoadState& state,
 }
 
 /// `server_id` is required for mysql and MySQL only; `database` is required for postgres;
-/// `slot` and `publication` are PostgreSQL only.
+/// `slot` and `publication` are PostgreSQL only; `schema_changes` is MySQL only.
 void check_source_type_keys(LoadState& state, const Config& config) {
   for (std::size_t i = 0; i < state.pipelines.size() && i < config.pipelines.size(); ++i) {
     const Scope& scope = state.pipelines[i];
@@ -63,6 +63,12 @@ void check_source_type_keys(LoadState& state, const Config& config) {
         state.error(scope.concrete("pipelines[].source.server_id"),
                     "is MySQL only (the binlog replica ID); a postgres source uses 'slot' and "
                     "'publication': remove it, or set 'type: mysql'");
+      }
+      if (config.pipelines[i].schema_changes) {
+        state.error(scope.concrete("pipelines[].schema_changes"),
+                    "is MySQL only (schema change records come from binlog DDL); a postgres "
+                    "pipeline's schema changes show in the envelopes' schemas: remove it, or set "
+                    "'type: mysql'");
       }
       if (scope.present.count("pipelines[].source.database") == 0) {
         state.error(scope.concrete("pipelines[].source.database"),

@@ -342,6 +342,14 @@ const std::vector<Option> kOptions = {
      .bind = FIELD(pipeline->topic_prefix),
      .derive = +[](Target t) { t.pipeline->topic_prefix = t.pipeline->name; },
      .derived_from = "pipelines[].name"},
+    {.path = "pipelines[].schema_changes",
+     .type = Type::kBoolean,
+     .description = "MySQL/MariaDB only: write one Debezium schema change record (key "
+                    "`{\"databaseName\"}`, value with `ddl` and `tableChanges`) to the topic "
+                    "`<topic_prefix>` for every DDL statement on a captured table or database, in "
+                    "the same Kafka transaction as the changes around it, in binlog order.",
+     .default_value = "false",
+     .bind = FIELD(pipeline->schema_changes)},
     {.path = "pipelines[].envelope",
      .type = Type::kSection,
      .description = "Shape of the Debezium JSON records."},
@@ -599,7 +607,7 @@ const std::vector<std::string_view>& cross_check_descriptions() {
       "set the key explicitly.",
       "Keys of one source type only: `server_id` is required for `mysql` and an error for "
       "`postgres`; `database` is required for `postgres`; `slot` and `publication` are an error "
-      "for `mysql`.",
+      "for `mysql`; `schema_changes: true` is an error for `postgres`.",
       "`kafka.batch.max_ms` is less than `kafka.transaction_timeout_ms`.",
       "`kafka.properties` does not set a key that tributary sets itself, and librdkafka accepts "
       "every other key and value (each set on a scratch configuration; nothing is contacted).",

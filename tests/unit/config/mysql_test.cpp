@@ -119,4 +119,26 @@ kafka: {bootstrap_servers: "k:9092"}
   CHECK(defaults.config->pipelines[0].tables.include == std::vector<std::string>{"public\\..*"});
 }
 
+TEST_CASE("schema_changes: MySQL only, default false", "[config][mysql]") {
+  const LoadResult on = load(mysql_yaml("      server_id: 7\n", "    schema_changes: true\n"));
+  REQUIRE(on.config.has_value());
+  CHECK(on.config->pipelines[0].schema_changes);
+  const LoadResult off = load(mysql_yaml("      server_id: 7\n"));
+  REQUIRE(off.config.has_value());
+  CHECK_FALSE(off.config->pipelines[0].schema_changes);
+
+  const LoadResult postgres = load(R"(
+pipelines:
+  - name: shop
+    source: {type: postgres, database: shop, user: cdc}
+    schema_changes: true
+kafka: {bootstrap_servers: "k:9092"}
+)");
+  REQUIRE_FALSE(postgres.config.has_value());
+  CHECK(postgres.errors.size() == 1);
+  const std::string message = message_at(postgres, "pipelines[0].schema_changes");
+  CHECK(message.find("is MySQL only") != std::string::npos);
+  CHECK(message.find("set 'type: mysql'") != std::string::npos);
+}
+
 }  // namespace tributary::config::testing
