@@ -5,7 +5,8 @@
 //
 // Files: serializer.cpp (records, headers, plan cache), record_writer.* (key and value
 // documents), value_writer.* (one value), value_plan.* (type -> conversion, check_supported),
-// schema_json.* (JsonConverter schema nodes), source_block.* (the `source` block per connector),
+// schema_json.* (JsonConverter schema nodes), schema_change_writer.cpp (DDL records),
+// source_block.* (the `source` block per connector),
 // text_codec.* (base64, ISO-8601), json_util.* (shared helpers).
 //
 // Choices where Debezium offers several or the event types leave a gap:
@@ -40,6 +41,7 @@
 
 #include "base/result.hpp"
 #include "event/change_event.hpp"
+#include "event/schema_change.hpp"
 #include "sink/kafka/message.hpp"
 
 namespace tributary::envelope {
@@ -124,6 +126,13 @@ class Serializer {
   /// map) means the event cannot be represented.
   Result<void> serialize(const event::ChangeEvent& event, int64_t now_us,
                          std::vector<sink::Message>& out);
+
+  /// MySQL/MariaDB: the schema change record of one DDL statement (schema_change_writer.cpp):
+  /// topic <topic_prefix>, partition 0, key {"databaseName"}, value {source, ts_ms (`now_us`),
+  /// databaseName, schemaName (null), ddl, tableChanges}. kConfig for a postgresql serializer,
+  /// kCorrupt for text that is not valid UTF-8; nothing is appended on error.
+  Result<void> serialize_schema_change(const event::SchemaChange& change, int64_t now_us,
+                                       std::vector<sink::Message>& out);
 
   const Options& options() const { return options_; }
 

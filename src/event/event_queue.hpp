@@ -12,6 +12,7 @@
 
 #include "event/capture_set.hpp"
 #include "event/change_event.hpp"
+#include "event/schema_change.hpp"
 
 namespace tributary::event {
 
@@ -25,7 +26,8 @@ struct PositionMarker {
   std::shared_ptr<const CaptureSet> tables;
 };
 
-using QueueItem = std::variant<ChangeEvent, PositionMarker>;
+/// SchemaChange: a DDL statement (pipelines[].schema_changes), ordered with the events around it.
+using QueueItem = std::variant<ChangeEvent, PositionMarker, SchemaChange>;
 
 /// Multi-producer, single-consumer FIFO with a soft capacity. The loop thread never blocks on it
 /// (`push` always succeeds; it checks `full()` before reading more); snapshot threads use

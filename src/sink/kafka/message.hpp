@@ -1,6 +1,7 @@
 // The unit the sink writes: a Kafka record, independent of where it came from.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -13,6 +14,9 @@ struct Message {
   std::optional<std::string> key;    ///< nullopt: null key (truncate events)
   std::optional<std::string> value;  ///< nullopt: tombstone
   std::vector<std::pair<std::string, std::string>> headers;
+  /// nullopt: placed by the producer's partitioner (murmur2 of the key); set: this partition
+  /// (schema change records go to partition 0, as Debezium's single-partition schema topic).
+  std::optional<int32_t> partition;
 
   std::size_t byte_size() const {
     std::size_t n = topic.size() + (key ? key->size() : 0) + (value ? value->size() : 0);

@@ -349,7 +349,7 @@ Result<void> TransactionalProducer::produce_to(
     rd_kafka_topic_s* topic, const Message& message,
     std::optional<std::chrono::steady_clock::time_point> deadline) {
   std::vector<rd_kafka_vu_t> fields;
-  fields.reserve(6 + message.headers.size());
+  fields.reserve(7 + message.headers.size());
   auto add = [&](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
     fields.emplace_back();
     fields.back().vtype = type;
@@ -361,6 +361,7 @@ Result<void> TransactionalProducer::produce_to(
     add(RD_KAFKA_VTYPE_TOPIC).u.cstr = message.topic.c_str();
   }
   add(RD_KAFKA_VTYPE_MSGFLAGS).u.i = RD_KAFKA_MSG_F_COPY;
+  if (message.partition) add(RD_KAFKA_VTYPE_PARTITION).u.i32 = *message.partition;
   if (message.key) {
     auto& key = add(RD_KAFKA_VTYPE_KEY).u.mem;
     key.ptr = const_cast<char*>(message.key->data());
