@@ -252,17 +252,15 @@ bool texts_valid(const event::SchemaChange& change) {
 
 }  // namespace
 
-Result<void> Serializer::serialize_schema_change(const event::SchemaChange& change,
-                                                 int64_t now_us,
+Result<void> Serializer::serialize_schema_change(const event::SchemaChange& change, int64_t now_us,
                                                  std::vector<sink::Message>& out) {
   if (layout_ == detail::SourceLayout::kPostgres) {
     return Error::config("schema change records are written for mysql and mariadb sources only");
   }
   if (!texts_valid(change)) {
-    return Error::corrupt("the schema change of database " +
-                          detail::quote_for_error(change.database) + " (DDL " +
-                          detail::quote_for_error(change.ddl) +
-                          ") holds a name or text that is not valid UTF-8");
+    return Error::corrupt(
+        "the schema change of database " + detail::quote_for_error(change.database) + " (DDL " +
+        detail::quote_for_error(change.ddl) + ") holds a name or text that is not valid UTF-8");
   }
   sink::Message message;
   message.topic = sanitize_topic_name(options_.topic_prefix);

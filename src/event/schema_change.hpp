@@ -13,9 +13,9 @@ namespace tributary::event {
 /// One column as Debezium's schema history describes it (ConnectTableChangeSerializer).
 struct DdlColumn {
   std::string name;
-  int32_t jdbc_type = 1111;      ///< java.sql.Types (OTHER when unknown)
-  std::string type_name;         ///< "INT UNSIGNED", "VARCHAR"
-  std::string type_expression;   ///< as type_name (Debezium's MySQL parser sets both alike)
+  int32_t jdbc_type = 1111;     ///< java.sql.Types (OTHER when unknown)
+  std::string type_name;        ///< "INT UNSIGNED", "VARCHAR"
+  std::string type_expression;  ///< as type_name (Debezium's MySQL parser sets both alike)
   std::optional<std::string> charset;
   std::optional<int32_t> length;  ///< VARCHAR(n) -> n, DECIMAL(p,s) -> p, DATETIME(f) -> f
   std::optional<int32_t> scale;
@@ -46,8 +46,8 @@ struct SchemaChange {
   std::string database;  ///< the statement's database (its default one, or the one it names)
   std::string ddl;
   std::vector<TableChange> tables;  ///< empty for database DDL and TRUNCATE
-  SourceInfo source;                ///< source.table: the tables touched, comma-separated
-  std::string source_table;
+  SourceInfo source;
+  std::string source_table;  ///< source.table: the tables it touched, comma-separated
   SourcePosition position;  ///< position reached once this record is durably emitted
 };
 

@@ -20,12 +20,14 @@ Options ddl_options(bool schemas, const char* connector = "mysql") {
 }
 
 /// CREATE TABLE shop.items (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL
-/// DEFAULT 'x' COMMENT 'label', size ENUM('s','m'), price DECIMAL(10,2)) at mariadb-bin.000003:4711.
+/// DEFAULT 'x' COMMENT 'label', size ENUM('s','m'), price DECIMAL(10,2)) at
+/// mariadb-bin.000003:4711.
 event::SchemaChange create_items() {
   event::SchemaChange change;
   change.database = "shop";
-  change.ddl = "CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL "
-               "DEFAULT 'x' COMMENT 'label', size ENUM('s','m'), price DECIMAL(10,2))";
+  change.ddl =
+      "CREATE TABLE items (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL "
+      "DEFAULT 'x' COMMENT 'label', size ENUM('s','m'), price DECIMAL(10,2))";
   change.source_table = "items";
   change.source.db = "shop";
   change.source.commit_time_us = 1766925059000000;
@@ -46,21 +48,21 @@ event::SchemaChange create_items() {
   id.optional = false;
   id.auto_incremented = true;
   id.generated = true;
-  event::DdlColumn name{.name = "name", .jdbc_type = 12, .type_name = "VARCHAR",
-                        .type_expression = "VARCHAR"};
+  event::DdlColumn name{
+      .name = "name", .jdbc_type = 12, .type_name = "VARCHAR", .type_expression = "VARCHAR"};
   name.charset = "utf8mb4";
   name.length = 40;
   name.position = 2;
   name.optional = false;
   name.comment = "label";
   name.default_expression = "x";
-  event::DdlColumn size{.name = "size", .jdbc_type = 1, .type_name = "ENUM",
-                        .type_expression = "ENUM"};
+  event::DdlColumn size{
+      .name = "size", .jdbc_type = 1, .type_name = "ENUM", .type_expression = "ENUM"};
   size.charset = "utf8mb4";
   size.position = 3;
   size.enum_values = {"s", "m"};
-  event::DdlColumn price{.name = "price", .jdbc_type = 3, .type_name = "DECIMAL",
-                         .type_expression = "DECIMAL"};
+  event::DdlColumn price{
+      .name = "price", .jdbc_type = 3, .type_name = "DECIMAL", .type_expression = "DECIMAL"};
   price.length = 10;
   price.scale = 2;
   price.position = 4;
@@ -121,11 +123,10 @@ TEST_CASE("schema change record with schemas: JsonConverter schema part and the 
           "[envelope][schema_change]") {
   auto out = serialize(create_items(), true, "mariadb");
   const auto& record = out.front();
-  CHECK(*record.key ==
-        R"({"schema":{"type":"struct","fields":[{"type":"string","optional":false,)"
-        R"("field":"databaseName"}],"optional":false,)"
-        R"("name":"io.debezium.connector.mariadb.SchemaChangeKey","version":1},)"
-        R"("payload":{"databaseName":"shop"}})");
+  CHECK(*record.key == R"({"schema":{"type":"struct","fields":[{"type":"string","optional":false,)"
+                       R"("field":"databaseName"}],"optional":false,)"
+                       R"("name":"io.debezium.connector.mariadb.SchemaChangeKey","version":1},)"
+                       R"("payload":{"databaseName":"shop"}})");
   rapidjson::Document value;
   value.Parse(record.value->c_str());
   REQUIRE(!value.HasParseError());
