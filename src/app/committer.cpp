@@ -357,6 +357,15 @@ Result<void> Committer::handle(event::QueueItem& item) {
     held_snapshot_row_ = std::move(*change);
     return emitted;
   }
+  if (auto* ddl = std::get_if<event::SchemaChange>(&item)) {
+    scratch_.clear();
+    auto serialized = serializer_->serialize_schema_change(*ddl, unix_now_us(), scratch_);
+    if (!serialized.ok()) {
+      return Error::fatal("cannot write the schema change of database " + ddl->database +
+                          " as a record: " + serialized.error().message);
+    }
+    return add_to_batch(ddl->position);
+  }
   auto& marker = std::get<event::PositionMarker>(item);
   if (marker.snapshot_done && held_snapshot_row_) {
     auto emitted = emit(*held_snapshot_row_, event::SnapshotMarker::kLast);
@@ -385,6 +394,21 @@ Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker m
     return Error::fatal("cannot write the event of table " + change.schema->id.qualified() +
                         " as an envelope: " + serialized.error().message);
   }
+  auto added = add_to_batch(change.position);
+  if (!added.ok()) return added;
+  const std::string& table = change.schema->id.table;
+  probe_.event_emitted(table, static_cast<char>(change.op));
+  if (change.op != event::Op::kRead) {
+    probe_.source_lag(static_cast<double>(unix_now_us() - change.source.commit_time_us) / 1e6);
+  }
+  if (batch_.events >= static_cast<std::size_t>(config_.kafka.batch.max_events) ||
+      batch_.bytes >= static_cast<std::size_t>(config_.kafka.batch.max_bytes)) {
+    return commit_batch();
+  }
+  return {};
+}
+
+Result<void> Committer::add_to_batch(const event::SourcePosition& position) {
   for (const auto& message : scratch_) {
     if (known_topics_.contains(message.topic)) continue;
     // A table first seen while streaming: its topic exists before its first record is produced.
@@ -408,17 +432,8 @@ Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker m
     batch_.messages.push_back(std::move(message));
   }
   ++batch_.events;
-  batch_.position = change.position;
+  batch_.position = position;
   batch_.position_dirty = true;
-  const std::string& table = change.schema->id.table;
-  probe_.event_emitted(table, static_cast<char>(change.op));
-  if (change.op != event::Op::kRead) {
-    probe_.source_lag(static_cast<double>(unix_now_us() - change.source.commit_time_us) / 1e6);
-  }
-  if (batch_.events >= static_cast<std::size_t>(config_.kafka.batch.max_events) ||
-      batch_.bytes >= static_cast<std::size_t>(config_.kafka.batch.max_bytes)) {
-    return commit_batch();
-  }
   return {};
 }
 

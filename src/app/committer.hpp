@@ -101,6 +101,9 @@ class Committer {
   Result<std::optional<event::SourcePosition>> initialize();
   Result<void> handle(event::QueueItem& item);
   Result<void> emit(event::ChangeEvent& change, event::SnapshotMarker marker);
+  /// Produces the records in scratch_ into the open transaction (begun if none; their topics
+  /// made sure of first) and moves the batch's position to `position`.
+  Result<void> add_to_batch(const event::SourcePosition& position);
   Result<void> commit_batch();
   Result<void> resend_batch();
   /// Begins a transaction and produces the kept batch into it again (after an abort or a rebuild).

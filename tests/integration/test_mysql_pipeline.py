@@ -26,7 +26,7 @@ import re
 import pytest
 
 from tributary_testing.feed import EventFeed, change_matcher
-from tributary_testing.sources import items_source
+from tributary_testing.sources import items_pipeline
 from tributary_testing.util import wait_until
 from tributary_testing.verifier import ITEMS_FIELD_SCHEMAS, verify_exactly_once
 from tributary_testing.workload import Workload, create_items_table, preload_items, read_rows
@@ -35,20 +35,8 @@ WAIT = 90
 
 
 def _setup(env, request, rows, name, max_events=10000, pipeline=None, server=None):
-    source = items_source("mysql", env, request)
-    if server is not None:  # a private server instead of the session's
-        source.server = server
-        server.create_database(source.db)
-    conn = source.connect()
-    create_items_table(conn)
-    initial = preload_items(conn, rows) if rows else {}
-    conn.close()
-    kafka = env.shared_kafka()
-    topic = source.topic(name)
-    collector = env.collector(kafka, topics=[topic])
-    config = source.config(kafka, name, pipeline=pipeline, max_events=max_events,
-                           offsets_topic=f"tributary.offsets.{name}")
-    return source, kafka, topic, collector, config, initial
+    return items_pipeline("mysql", env, request, rows, name, max_events=max_events,
+                          pipeline=pipeline, server=server)
 
 
 def _verify(source, feed, workload, initial, name, **kwargs):

@@ -6,6 +6,7 @@
 #include "base/log.hpp"
 #include "source/mysql/binlog/byte_reader.hpp"
 #include "source/mysql/binlog/row_image.hpp"
+#include "source/mysql/ddl_change.hpp"
 #include "source/mysql/gtid_set.hpp"
 
 namespace tributary::source::mysql {
@@ -259,6 +260,9 @@ Result<void> BinlogStream::handle_query(const binlog::Query& query,
   // columns of any other DDL reach the stream with the table's next TABLE_MAP.
   if (!in_group_) begin_group("", true, header.log_pos - header.event_size);
   group_thread_ = query.thread_id;
+  if (options_.schema_changes) {
+    if (auto emitted = emit_schema_change(query, header); !emitted) return emitted.error();
+  }
   if (auto id = truncated_table(query.sql, query.database); id && tracker_.captured(*id)) {
     if (auto schema = tracker_.last_schema(*id)) {
       event::ChangeEvent change;
@@ -309,9 +313,13 @@ Result<void> BinlogStream::handle_rows(const binlog::RowsEvent& rows,
   return {};
 }
 
-void BinlogStream::emit(event::ChangeEvent&& change) {
+bool BinlogStream::count_event() {
   ++group_events_;
-  if (group_events_ <= skip_events_) return;
+  return group_events_ > skip_events_;
+}
+
+void BinlogStream::emit(event::ChangeEvent&& change) {
+  if (!count_event()) return;
   auto& info = change.source.mysql();
   info.gtid = group_gtid_;
   info.file = file_;
@@ -322,6 +330,107 @@ void BinlogStream::emit(event::ChangeEvent&& change) {
   change.position.mysql() = committed_;
   change.position.partial_events = group_events_;
   batch_.emplace_back(std::move(change));
+}
+
+bool BinlogStream::database_captured(const std::string& database) const {
+  if (options_.matches && options_.matches(event::TableId{database, ""})) return true;
+  if (options_.captured) {
+    for (const auto& table : *options_.captured) {
+      if (table.id.schema == database) return true;
+    }
+  }
+  return false;
+}
+
+// The table part is read from information_schema when the DDL arrives, not parsed from the
+// statement (Debezium parses it). So it shows the table as it is when the stream reads the DDL:
+// when the stream lags, a later DDL on the same table may already be visible (its columns then
+// appear one record early), and a table dropped or renamed since is described by its last known
+// description: the one its last CREATE/ALTER/RENAME record carried, else its TableSchema (the
+// stream's TABLE_MAP or set-up schema: names, types, nullability, key), else its name alone.
+// A DROP is always described so (as Debezium's record carries the table as it was).
+Result<void> BinlogStream::emit_schema_change(const binlog::Query& query,
+                                              const binlog::EventHeader& header) {
+  auto statement = parse_ddl(query.sql, query.database);
+  if (!statement) return {};
+  const bool database_ddl = statement->kind == DdlKind::kCreateDatabase ||
+                            statement->kind == DdlKind::kDropDatabase;
+  bool wanted = database_ddl && database_captured(statement->database);
+  for (const auto& id : statement->tables) {
+    if (tracker_.captured(id) || (options_.matches && options_.matches(id))) wanted = true;
+  }
+  if (!wanted || !count_event()) return {};
+  event::SchemaChange change;
+  change.database = database_ddl || statement->tables.empty() ? statement->database
+                                                              : statement->tables.front().schema;
+  change.ddl = query.sql;
+  auto last_known = [&](const event::TableId& id) {
+    if (auto found = described_.find(id.qualified()); found != described_.end()) {
+      return found->second;
+    }
+    auto schema = tracker_.last_schema(id);
+    if (schema) return describe_from_schema(*schema);
+    event::TableChange bare;
+    bare.id = id;
+    return bare;
+  };
+  for (std::size_t i = 0; i < statement->tables.size(); ++i) {
+    const auto& id = statement->tables[i];
+    if (!change.source_table.empty()) change.source_table += ",";
+    change.source_table += id.table;
+    if (statement->kind == DdlKind::kTruncateTable) continue;
+    const bool renamed_from = statement->kind == DdlKind::kRenameTable && i % 2 == 0;
+    if (renamed_from) continue;  // a rename is an ALTER under the new name, as in Debezium
+    event::TableChange table;
+    if (statement->kind == DdlKind::kDropTable) {
+      table = last_known(id);
+    } else {
+      if (!catalog_) {
+        auto connected = Connection::connect(options_.transport.connection);
+        if (!connected) return connected.error();
+        catalog_ = std::move(*connected);
+      }
+      auto described = describe_table(*catalog_, id);
+      if (!described) {
+        catalog_.reset();  // reconnect on the next try
+        return described.error();
+      }
+      if (*described) {
+        table = std::move(**described);
+      } else {
+        table = last_known(statement->kind == DdlKind::kRenameTable ? statement->tables[i - 1]
+                                                                    : id);
+        table.id = id;
+      }
+    }
+    table.type = statement->kind == DdlKind::kCreateTable ? event::TableChangeType::kCreate
+                 : statement->kind == DdlKind::kDropTable ? event::TableChangeType::kDrop
+                                                          : event::TableChangeType::kAlter;
+    if (table.type == event::TableChangeType::kDrop) {
+      described_.erase(id.qualified());
+    } else {
+      described_[id.qualified()] = table;
+    }
+    change.tables.push_back(std::move(table));
+  }
+  if (statement->kind == DdlKind::kRenameTable) {
+    for (std::size_t i = 0; i < statement->tables.size(); i += 2) {
+      described_.erase(statement->tables[i].qualified());
+    }
+  }
+  change.source.db = change.database;
+  change.source.commit_time_us = static_cast<int64_t>(header.timestamp) * 1000000;
+  auto& info = change.source.mysql();
+  info.server_id = header.server_id;
+  info.gtid = group_gtid_;
+  info.file = file_;
+  info.pos = static_cast<int64_t>(group_start_);
+  info.thread = group_thread_;
+  change.position.snapshot_completed = true;
+  change.position.mysql() = committed_;
+  change.position.partial_events = group_events_;
+  batch_.emplace_back(std::move(change));
+  return {};
 }
 
 }  // namespace tributary::source::mysql

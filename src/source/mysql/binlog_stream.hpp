@@ -16,6 +16,7 @@
 #include "event/capture_set.hpp"
 #include "event/event_queue.hpp"
 #include "source/mysql/binlog/events.hpp"
+#include "source/mysql/connection.hpp"
 #include "source/mysql/schema_tracker.hpp"
 #include "source/mysql/transport.hpp"
 
@@ -34,6 +35,8 @@ struct StreamOptions {
   std::function<bool(const event::TableId&)> matches;
   std::map<std::string, std::shared_ptr<const event::TableSchema>> known;
   config::UnsupportedColumns unsupported = config::UnsupportedColumns::kSkip;
+  /// pipelines[].schema_changes: DDL on a captured table or database -> event::SchemaChange.
+  bool schema_changes = false;
 };
 
 /// @locality the source's worker thread (run() blocks).
@@ -53,12 +56,21 @@ class BinlogStream {
   void begin_group(std::string gtid, bool standalone, uint64_t start);
   void end_group(uint64_t end_pos);
   void emit(event::ChangeEvent&& change);
+  /// Counts a captured event of the group; false when it was emitted before the resume.
+  bool count_event();
+  /// With schema_changes: a DDL statement of a captured table or database as a SchemaChange.
+  Result<void> emit_schema_change(const binlog::Query& query, const binlog::EventHeader& header);
+  bool database_captured(const std::string& database) const;
   bool flush();
 
   StreamOptions options_;
   event::EventQueue& queue_;
   const std::atomic<bool>& stop_;
   SchemaTracker tracker_;
+  std::unique_ptr<Connection> catalog_;  ///< information_schema reads for schema changes; lazy
+  /// database.table -> the table as the last CREATE/ALTER/RENAME record described it (a DROP's
+  /// record describes the table so, or by its tracked schema after a reconnect).
+  std::map<std::string, event::TableChange> described_;
   std::vector<event::QueueItem> batch_;
   /// The last fully read transaction's end (where the next starts), and the set up to it.
   event::MysqlPosition committed_;

@@ -324,6 +324,7 @@ Result<void> MysqlSource::setup_and_stream(StartOptions options) {
   stream_options.matches = [filter](const event::TableId& id) { return filter.matches(id); };
   stream_options.known = std::move(known);
   stream_options.unsupported = pipeline_.tables.unsupported_columns;
+  stream_options.schema_changes = pipeline_.schema_changes;
   BinlogStream stream(std::move(stream_options), queue_, stop_);
   return stream.run([this] {
     post_alive([this] {

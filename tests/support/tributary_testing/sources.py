@@ -12,6 +12,7 @@ import os
 import re
 
 from tributary_testing import daemon as daemon_mod
+from tributary_testing.workload import create_items_table, preload_items
 
 
 class _PostgresItems:
@@ -128,3 +129,24 @@ def items_source(kind, env, request):
     if kind == "mysql":
         return _MysqlItems(env, request)
     raise ValueError(f"source {kind!r}: expected one of {SOURCES}")
+
+
+def items_pipeline(kind, env, request, rows, name, max_events=10000, pipeline=None, server=None):
+    """The `items` table of a `kind` source with `rows` preloaded rows, a read_committed collector
+    on its topic in the session's Kafka, and the daemon's config for pipeline `name` (its own
+    offsets topic). `server`: a private MySQL server instead of the session's.
+    Returns (source, kafka, topic, collector, config, initial rows)."""
+    source = items_source(kind, env, request)
+    if server is not None:
+        source.server = server
+        server.create_database(source.db)
+    conn = source.connect()
+    create_items_table(conn)
+    initial = preload_items(conn, rows) if rows else {}
+    conn.close()
+    kafka = env.shared_kafka()
+    topic = source.topic(name)
+    collector = env.collector(kafka, topics=[topic])
+    config = source.config(kafka, name, pipeline=pipeline, max_events=max_events,
+                           offsets_topic=f"tributary.offsets.{name}")
+    return source, kafka, topic, collector, config, initial
