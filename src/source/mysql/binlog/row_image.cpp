@@ -98,11 +98,16 @@ class ImageReader {
       // TINY, SHORT, INT24, LONG, LONGLONG: 1, 2, 3, 4, 8 bytes little-endian, two's complement
       // (or unsigned per the SIGNEDNESS metadata; BIGINT UNSIGNED wraps into int64 as
       // Debezium's default bigint.unsigned.handling.mode `long` does)
-      case kTypeTiny: return integer(1);
-      case kTypeShort: return integer(2);
-      case kTypeInt24: return integer(3);
-      case kTypeLong: return integer(4);
-      case kTypeLongLong: return integer(8);
+      case kTypeTiny:
+        return integer(1);
+      case kTypeShort:
+        return integer(2);
+      case kTypeInt24:
+        return integer(3);
+      case kTypeLong:
+        return integer(4);
+      case kTypeLongLong:
+        return integer(8);
       // FLOAT: 4 bytes IEEE 754 little-endian; DOUBLE: 8 bytes
       case kTypeFloat: {
         const auto bits = static_cast<uint32_t>(reader_.u32("float"));
@@ -142,7 +147,8 @@ class ImageReader {
         if (reader_.failed()) return event::Null{};
         if (parts.zero_date()) return zero_date(column, event::Date{0});
         if (parts.month > 12) fail(at, "date month " + std::to_string(parts.month));
-        return event::Date{static_cast<int32_t>(days_from_civil(parts.year, parts.month, parts.day))};
+        return event::Date{
+            static_cast<int32_t>(days_from_civil(parts.year, parts.month, parts.day))};
       }
       // TIME2(fsp): 3 bytes big-endian, (sign bit set = non-negative) | hour (10 bits) << 12 |
       // minute (6) << 6 | second (6), i.e. the packed value >> 24 plus 0x800000; then the
@@ -279,7 +285,8 @@ class ImageReader {
         if (column.type == kTypeJson) {
           auto json = json_binary_to_text(bytes, data_at, event_name_);
           if (!json.ok()) {
-            if (failure_.empty()) failure_ = json.error().message.substr(json.error().message.find(": ") + 2);
+            if (failure_.empty())
+              failure_ = json.error().message.substr(json.error().message.find(": ") + 2);
             return event::Null{};
           }
           return std::move(*json);
@@ -298,9 +305,14 @@ class ImageReader {
   /// The fraction after TIME2/DATETIME2/TIMESTAMP2 as stored, scaled to µs.
   int64_t read_fraction(uint8_t fsp, const char* what) {
     switch (fsp) {
-      case 0: return 0;
-      case 1: case 2: return reader_.u8(what) * 10000LL;
-      case 3: case 4: return static_cast<int64_t>(reader_.be(2, what)) * 100;
+      case 0:
+        return 0;
+      case 1:
+      case 2:
+        return reader_.u8(what) * 10000LL;
+      case 3:
+      case 4:
+        return static_cast<int64_t>(reader_.be(2, what)) * 100;
       default:
         return static_cast<int64_t>(reader_.be(3, what));
     }
@@ -334,7 +346,9 @@ class ImageReader {
 
   Value datetime(const ColumnInfo& column, const DateTimeParts& parts, std::size_t at) {
     if (parts.zero_date()) return zero_date(column, event::Timestamp{0});
-    if (parts.month > 12 || parts.hour > 23 || parts.minute > 59 || parts.second > 59) {
+    // MySQL's range is years 0-9999; a forged packed value could carry a year whose µs overflow.
+    if (parts.year > 9999 || parts.month > 12 || parts.day > 31 || parts.hour > 23 ||
+        parts.minute > 59 || parts.second > 59 || parts.micros > 999'999) {
       fail(at, "datetime out of range");
       return event::Null{};
     }
@@ -356,14 +370,15 @@ class ImageReader {
 Result<std::vector<RowChange>> decode_row_images(const RowsEvent& rows, const TableMap& map) {
   const std::string name = rows_event_name(rows);
   if (rows.table_id != map.table_id) {
-    return corrupt(name, "table id " + std::to_string(rows.table_id) + " but the TABLE_MAP is " +
-                             std::to_string(map.table_id),
+    return corrupt(name,
+                   "table id " + std::to_string(rows.table_id) + " but the TABLE_MAP is " +
+                       std::to_string(map.table_id),
                    kHeaderSize);
   }
   if (rows.column_count != map.columns.size() || rows.present.size() != map.columns.size()) {
-    return corrupt(name, std::to_string(rows.column_count) + " columns but " +
-                             map.database + "." + map.table + " has " +
-                             std::to_string(map.columns.size()),
+    return corrupt(name,
+                   std::to_string(rows.column_count) + " columns but " + map.database + "." +
+                       map.table + " has " + std::to_string(map.columns.size()),
                    rows.rows_offset);
   }
   ByteReader reader(rows.rows, rows.rows_offset);
@@ -380,20 +395,21 @@ Result<std::vector<RowChange>> decode_row_images(const RowsEvent& rows, const Ta
     const std::size_t row_at = reader.offset();
     values += images * map.columns.size();
     if (values > max_values) {
-      return corrupt(name, "row images expand to more than " + std::to_string(max_values) +
-                               " values for " + std::to_string(rows.rows.size()) + " bytes",
+      return corrupt(name,
+                     "row images expand to more than " + std::to_string(max_values) +
+                         " values for " + std::to_string(rows.rows.size()) + " bytes",
                      row_at);
     }
     RowChange change;
-    event::Row& first = rows.kind == RowsEvent::Kind::kWrite ? change.after.emplace()
-                                                             : change.before.emplace();
+    event::Row& first =
+        rows.kind == RowsEvent::Kind::kWrite ? change.after.emplace() : change.before.emplace();
     bool ok = image.read(rows.present, first);
     if (ok && rows.kind == RowsEvent::Kind::kUpdate) {
       ok = image.read(rows.present_after, change.after.emplace());
     }
     if (!ok) {
-      return Error::corrupt("binlog " + name + " event: " + map.database + "." + map.table +
-                            ": " + image.failure());
+      return Error::corrupt("binlog " + name + " event: " + map.database + "." + map.table + ": " +
+                            image.failure());
     }
     if (reader.offset() == row_at) {
       return corrupt(name, "empty row image (no column in it)", row_at);
