@@ -59,7 +59,6 @@ int run(const config::Config& config, const std::string& config_path) {
   log::parse_level(config.log.level, level);
   log::set_level(level);
 
-
   // Before any connection: an unusable offsets.directory must not surface after the snapshot.
   if (!startup_checks(config)) return 2;
 

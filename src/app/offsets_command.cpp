@@ -198,12 +198,11 @@ int offsets_reset(const config::Config& config, const std::string& name, ResetTa
                                 "pipeline to replace; the daemon writes one with its first "
                                 "commit)\n");
   if (target == ResetTarget::kToSlot) {
-    std::cout << "the next start streams from " << current->where
-              << "; changes the " << (current->position->is_postgres() ? "slot" : "server")
+    std::cout << "the next start streams from " << current->where << "; changes the "
+              << (current->position->is_postgres() ? "slot" : "server")
               << " no longer holds are not emitted\n";
   } else {
-    std::cout << "the next start takes a new snapshot"
-              << current->snapshot_note
+    std::cout << "the next start takes a new snapshot" << current->snapshot_note
               << "; every row is emitted again (op r)\n";
   }
   return 0;

@@ -182,9 +182,8 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
   auto made = source::make_source(io_, pipeline_, *queue_, std::move(callbacks));
   if (!made.ok()) {
     // Posted: the caller expects the source to report failures on the loop, as it would.
-    boost::asio::post(io_, [this, error = made.error()]() mutable {
-      on_source_failed(std::move(error));
-    });
+    boost::asio::post(
+        io_, [this, error = made.error()]() mutable { on_source_failed(std::move(error)); });
     return;
   }
   source_ = std::move(made.value());

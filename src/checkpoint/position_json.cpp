@@ -18,16 +18,15 @@ namespace {
 
 /// The fields of format 1; format 2 adds kFormat2Fields, format 3 "tables". Format 4 moves the
 /// LSN fields into "position" (kFormat4Fields replace kLsnFields).
-constexpr std::array<std::string_view, 5> kFormat1Fields = {"format", "pipeline",
-                                                            "snapshot_completed", "partial_events",
-                                                            "updated_at"};
+constexpr std::array<std::string_view, 5> kFormat1Fields = {
+    "format", "pipeline", "snapshot_completed", "partial_events", "updated_at"};
 constexpr std::array<std::string_view, 4> kLsnFields = {"lsn", "lsn_decimal", "partial_commit_lsn",
                                                         "partial_commit_lsn_decimal"};
 constexpr std::array<std::string_view, 2> kFormat2Fields = {"epoch", "source"};
 constexpr std::array<std::string_view, 5> kPostgresPositionFields = {
     "type", "lsn", "lsn_decimal", "partial_commit_lsn", "partial_commit_lsn_decimal"};
-constexpr std::array<std::string_view, 5> kMysqlPositionFields = {"type", "file", "pos",
-                                                                  "gtid_set", "server_id"};
+constexpr std::array<std::string_view, 5> kMysqlPositionFields = {"type", "file", "pos", "gtid_set",
+                                                                  "server_id"};
 constexpr std::array<std::string_view, 5> kMysqlFields = {"type", "flavour", "server_uuid",
                                                           "server_id", "gtid_domain_id"};
 constexpr std::array<std::string_view, 2> kTableFields = {"schema", "table"};
@@ -116,8 +115,8 @@ Result<uint32_t> read_uint32(const rapidjson::Value& object, const char* name,
                              const std::string& where, bool positive) {
   const rapidjson::Value* value = member(object, name);
   if (!value->IsUint() || (positive && value->GetUint() == 0)) {
-    return corrupt("\"" + where + name + "\" must be a " + (positive ? "positive" : "non-negative") +
-                   " integer below 2^32");
+    return corrupt("\"" + where + name + "\" must be a " +
+                   (positive ? "positive" : "non-negative") + " integer below 2^32");
   }
   return value->GetUint();
 }
@@ -141,16 +140,16 @@ Result<event::SourceIdentity> read_mysql_source(const rapidjson::Value& source) 
   if (*flavour == "mariadb") {
     identity.flavour = event::MysqlIdentity::Flavour::kMariadb;
   } else if (*flavour != "mysql") {
-    return corrupt("\"source.flavour\" must be \"mysql\" or \"mariadb\", not \"" + *flavour +
-                   "\"");
+    return corrupt("\"source.flavour\" must be \"mysql\" or \"mariadb\", not \"" + *flavour + "\"");
   }
   const rapidjson::Value* uuid = member(source, "server_uuid");
   if (!uuid->IsString()) return corrupt("\"source.server_uuid\" must be a string");
   identity.server_uuid.assign(uuid->GetString(), uuid->GetStringLength());
   if (identity.flavour == event::MysqlIdentity::Flavour::kMysql && !is_uuid(identity.server_uuid)) {
-    return corrupt("\"source.server_uuid\" must be a MySQL server UUID "
-                   "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not \"" +
-                   identity.server_uuid + "\"");
+    return corrupt(
+        "\"source.server_uuid\" must be a MySQL server UUID "
+        "(xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx), not \"" +
+        identity.server_uuid + "\"");
   }
   if (identity.flavour == event::MysqlIdentity::Flavour::kMariadb &&
       !identity.server_uuid.empty()) {
@@ -250,8 +249,8 @@ bool is_binlog_file_name(const std::string& name) {
 bool is_gtid_set_text(const std::string& text) {
   if (text.size() > 65536) return false;
   for (char c : text) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':' ||
-                    c == ',' || c == '_';
+    const bool ok =
+        std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == ':' || c == ',' || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -280,9 +279,10 @@ Result<void> read_position(const rapidjson::Value& value, event::SourcePosition&
   if (!file->IsString()) return corrupt("\"position.file\" must be a string");
   my.file.assign(file->GetString(), file->GetStringLength());
   if (!my.file.empty() && !is_binlog_file_name(my.file)) {
-    return corrupt("\"position.file\" must be a binlog file name like \"mysql-bin.000003\" "
-                   "(letters, digits, '.', '-', '_'), not \"" +
-                   my.file + "\"");
+    return corrupt(
+        "\"position.file\" must be a binlog file name like \"mysql-bin.000003\" "
+        "(letters, digits, '.', '-', '_'), not \"" +
+        my.file + "\"");
   }
   const rapidjson::Value* pos = member(value, "pos");
   if (!pos->IsUint64()) return corrupt("\"position.pos\" must be a non-negative integer");
@@ -295,9 +295,10 @@ Result<void> read_position(const rapidjson::Value& value, event::SourcePosition&
   if (!gtid->IsString()) return corrupt("\"position.gtid_set\" must be a string");
   my.gtid_set.assign(gtid->GetString(), gtid->GetStringLength());
   if (!is_gtid_set_text(my.gtid_set)) {
-    return corrupt("\"position.gtid_set\" is not a GTID set (\"0-1-100,1-2-7\" or "
-                   "\"uuid:1-100\", no spaces): \"" +
-                   my.gtid_set + "\"");
+    return corrupt(
+        "\"position.gtid_set\" is not a GTID set (\"0-1-100,1-2-7\" or "
+        "\"uuid:1-100\", no spaces): \"" +
+        my.gtid_set + "\"");
   }
   auto server_id = read_uint32(value, "server_id", "position.", false);
   if (!server_id) return server_id.error();
@@ -357,16 +358,16 @@ void write_source(Writer& writer, const event::SourceIdentity& source) {
           writer.Key("gtid_domain_id");
           writer.Uint(identity.gtid_domain_id);
         } else {
-        writer.Key("type");
-        writer.String("postgres");
-        writer.Key("system_identifier");
-        write_string(writer, identity.system_identifier);
-        writer.Key("timeline");
-        writer.Uint(identity.timeline);
-        writer.Key("database");
-        write_string(writer, identity.database);
-        writer.Key("slot");
-        write_string(writer, identity.slot);
+          writer.Key("type");
+          writer.String("postgres");
+          writer.Key("system_identifier");
+          write_string(writer, identity.system_identifier);
+          writer.Key("timeline");
+          writer.Uint(identity.timeline);
+          writer.Key("database");
+          write_string(writer, identity.database);
+          writer.Key("slot");
+          write_string(writer, identity.slot);
         }
         writer.EndObject();
       },
@@ -588,8 +589,8 @@ Result<PositionRecord> position_record_from_json(std::string_view text) {
     if (!partial_commit_lsn) return partial_commit_lsn.error();
     record.position.postgres() = {*lsn, *partial_commit_lsn};
   }
-  if (record.source && record.position.type_name() !=
-                           std::string_view(event::type_name(*record.source))) {
+  if (record.source &&
+      record.position.type_name() != std::string_view(event::type_name(*record.source))) {
     return corrupt(std::string("\"position.type\" is ") + record.position.type_name() +
                    " but \"source.type\" is " + event::type_name(*record.source) +
                    " (a position of one source type recorded with another's identity)");

@@ -232,9 +232,10 @@ const std::vector<Option> kOptions = {
      .bind = FIELD(pipeline->source.server_id)},
     {.path = "pipelines[].source.slot",
      .type = Type::kString,
-     .description = "PostgreSQL only: the logical replication slot (pgoutput plugin). Two pipelines on the "
-                    "same database need different slots. The default is the name lowercased, with "
-                    "`-` and `.` turned into `_`.",
+     .description =
+         "PostgreSQL only: the logical replication slot (pgoutput plugin). Two pipelines on the "
+         "same database need different slots. The default is the name lowercased, with "
+         "`-` and `.` turned into `_`.",
      .default_doc = "`tributary_<name>`",
      .validate = slot_name,
      .bind = FIELD(pipeline->source.slot),
@@ -276,9 +277,10 @@ const std::vector<Option> kOptions = {
     {.path = "pipelines[].tables.include",
      .type = Type::kStringList,
      .description = "Patterns of tables to capture; at least one.",
-     .default_doc = "`[\"public\\\\..*\"]` for postgres; for mysql every database but `mysql`, "
-                    "`information_schema`, `performance_schema` and `sys`: "
-                    "`[\"(?!(mysql|information_schema|performance_schema|sys)\\\\.)[^.]+\\\\..*\"]`",
+     .default_doc =
+         "`[\"public\\\\..*\"]` for postgres; for mysql every database but `mysql`, "
+         "`information_schema`, `performance_schema` and `sys`: "
+         "`[\"(?!(mysql|information_schema|performance_schema|sys)\\\\.)[^.]+\\\\..*\"]`",
      .min = 1,
      .validate = regular_expression,
      .bind = FIELD(pipeline->tables.include),

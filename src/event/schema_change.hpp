@@ -48,7 +48,7 @@ struct SchemaChange {
   std::vector<TableChange> tables;  ///< empty for database DDL and TRUNCATE
   SourceInfo source;
   std::string source_table;  ///< source.table: the tables it touched, comma-separated
-  SourcePosition position;  ///< position reached once this record is durably emitted
+  SourcePosition position;   ///< position reached once this record is durably emitted
 };
 
 }  // namespace tributary::event

@@ -59,7 +59,8 @@ void run(std::string_view input, bool fix_checksums) {
       if (size >= binlog::kHeaderSize && size <= input.size()) bytes = input.substr(0, size);
     }
     input.remove_prefix(bytes.size());
-    const bool is_format = bytes.size() > 4 && static_cast<uint8_t>(bytes[4]) == binlog::kFormatDescription;
+    const bool is_format =
+        bytes.size() > 4 && static_cast<uint8_t>(bytes[4]) == binlog::kFormatDescription;
     if (fix_checksums && bytes.size() >= binlog::kHeaderSize + 4 &&
         (decoder.checksum() == binlog::ChecksumAlg::kCrc32 || is_format)) {
       fixed.assign(bytes);
@@ -100,7 +101,8 @@ void run(std::string_view input, bool fix_checksums) {
         continue;
       }
       for (const auto& change : *changes) {
-        if (change.before) FUZZ_CHECK(change.before->size() == map->second.columns.size(), "before");
+        if (change.before)
+          FUZZ_CHECK(change.before->size() == map->second.columns.size(), "before");
         if (change.after) FUZZ_CHECK(change.after->size() == map->second.columns.size(), "after");
         FUZZ_CHECK(change.before.has_value() == (rows->kind != binlog::RowsEvent::Kind::kWrite),
                    "before image presence");

@@ -16,9 +16,11 @@ namespace {
 constexpr std::size_t kBatchItems = 512;
 
 std::string upper_word(std::string_view& sql) {
-  while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front()))) sql.remove_prefix(1);
+  while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front())))
+    sql.remove_prefix(1);
   std::string word;
-  while (!sql.empty() && (std::isalnum(static_cast<unsigned char>(sql.front())) || sql.front() == '_')) {
+  while (!sql.empty() &&
+         (std::isalnum(static_cast<unsigned char>(sql.front())) || sql.front() == '_')) {
     word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql.front())));
     sql.remove_prefix(1);
   }
@@ -27,7 +29,8 @@ std::string upper_word(std::string_view& sql) {
 
 /// An identifier, `quoted` or bare; "" if none.
 std::string identifier(std::string_view& sql) {
-  while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front()))) sql.remove_prefix(1);
+  while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front())))
+    sql.remove_prefix(1);
   std::string name;
   if (!sql.empty() && sql.front() == '`') {
     sql.remove_prefix(1);
@@ -59,10 +62,11 @@ std::string identifier(std::string_view& sql) {
 Error not_on_server(Error error, bool by_gtid, const event::MysqlPosition& at) {
   if (error.message.find("mysql_errno 1236") == std::string::npos) return error;
   error.kind = ErrorKind::kConfig;
-  error.message += ": the server no longer has " +
-                   (by_gtid ? "GTID position " + at.gtid_set : at.file + ":" + std::to_string(at.pos)) +
-                   " (fix: set snapshot.mode: when_needed, or tributary offsets reset --snapshot; "
-                   "keep binlogs longer with binlog_expire_logs_seconds)";
+  error.message +=
+      ": the server no longer has " +
+      (by_gtid ? "GTID position " + at.gtid_set : at.file + ":" + std::to_string(at.pos)) +
+      " (fix: set snapshot.mode: when_needed, or tributary offsets reset --snapshot; "
+      "keep binlogs longer with binlog_expire_logs_seconds)";
   return error;
 }
 
@@ -80,7 +84,8 @@ std::optional<event::TableId> truncated_table(std::string_view sql, const std::s
     id = {first, identifier(sql)};
     if (id.table.empty()) return std::nullopt;
   }
-  while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.front())) || sql.front() == ';')) {
+  while (!sql.empty() &&
+         (std::isspace(static_cast<unsigned char>(sql.front())) || sql.front() == ';')) {
     sql.remove_prefix(1);
   }
   if (!sql.empty() || id.schema.empty()) return std::nullopt;
@@ -115,18 +120,17 @@ Result<void> BinlogStream::run(const std::function<void()>& on_open) {
   if (auto opened = transport->open(start); !opened) {
     return not_on_server(opened.error(), by_gtid, committed_);
   }
-  log::info(options_.pipeline, "streaming the binlog from " +
-                                   (by_gtid ? "GTID " + committed_.gtid_set + " (" : std::string()) +
-                                   committed_.file + ":" + std::to_string(committed_.pos) +
-                                   (by_gtid ? ")" : "") +
-                                   (options_.resume.partial_events > 0
-                                        ? " (skipping the " +
-                                              std::to_string(options_.resume.partial_events) +
-                                              " events of its first transaction already emitted)"
-                                        : std::string()));
+  log::info(options_.pipeline,
+            "streaming the binlog from " +
+                (by_gtid ? "GTID " + committed_.gtid_set + " (" : std::string()) + committed_.file +
+                ":" + std::to_string(committed_.pos) + (by_gtid ? ")" : "") +
+                (options_.resume.partial_events > 0
+                     ? " (skipping the " + std::to_string(options_.resume.partial_events) +
+                           " events of its first transaction already emitted)"
+                     : std::string()));
   if (on_open) on_open();
   binlog::EventDecoder decoder(transport->checksum() == "CRC32" ? binlog::ChecksumAlg::kCrc32
-                                                                 : binlog::ChecksumAlg::kOff);
+                                                                : binlog::ChecksumAlg::kOff);
   uint64_t next_pos = committed_.pos;
   while (!stop_) {
     auto bytes = transport->next();
@@ -212,8 +216,8 @@ void BinlogStream::begin_group(std::string gtid, bool standalone, uint64_t start
   in_group_ = true;
   standalone_ = standalone;
   group_gtid_text_ = std::move(gtid);
-  group_gtid_ = group_gtid_text_.empty() ? nullptr
-                                         : std::make_shared<const std::string>(group_gtid_text_);
+  group_gtid_ =
+      group_gtid_text_.empty() ? nullptr : std::make_shared<const std::string>(group_gtid_text_);
   group_start_ = start;
   // Between groups the position is where the next one starts: this group's start (a GTID start
   // may have skipped events the server did not send, so the previous end can lie before it).
@@ -353,8 +357,8 @@ Result<void> BinlogStream::emit_schema_change(const binlog::Query& query,
                                               const binlog::EventHeader& header) {
   auto statement = parse_ddl(query.sql, query.database);
   if (!statement) return {};
-  const bool database_ddl = statement->kind == DdlKind::kCreateDatabase ||
-                            statement->kind == DdlKind::kDropDatabase;
+  const bool database_ddl =
+      statement->kind == DdlKind::kCreateDatabase || statement->kind == DdlKind::kDropDatabase;
   bool wanted = database_ddl && database_captured(statement->database);
   for (const auto& id : statement->tables) {
     if (tracker_.captured(id) || (options_.matches && options_.matches(id))) wanted = true;
@@ -398,8 +402,8 @@ Result<void> BinlogStream::emit_schema_change(const binlog::Query& query,
       if (*described) {
         table = std::move(**described);
       } else {
-        table = last_known(statement->kind == DdlKind::kRenameTable ? statement->tables[i - 1]
-                                                                    : id);
+        table =
+            last_known(statement->kind == DdlKind::kRenameTable ? statement->tables[i - 1] : id);
         table.id = id;
       }
     }

@@ -37,16 +37,16 @@ ErrorKind classify_mysql_error(unsigned int error_number) {
     case ER_SPECIFIC_ACCESS_DENIED_ERROR:  // 1227 needs a privilege
     case ER_HOST_NOT_PRIVILEGED:           // 1130
       return ErrorKind::kConfig;
-    case CR_CONNECTION_ERROR:     // 2002
-    case CR_CONN_HOST_ERROR:      // 2003
-    case CR_UNKNOWN_HOST:         // 2005
-    case CR_SERVER_GONE_ERROR:    // 2006
-    case CR_SERVER_LOST:          // 2013
-    case ER_SERVER_SHUTDOWN:      // 1053
-    case ER_CON_COUNT_ERROR:      // 1040 too many connections
-    case ER_CONNECTION_KILLED:    // 1927 (MariaDB)
-    case ER_LOCK_WAIT_TIMEOUT:    // 1205
-    case ER_LOCK_DEADLOCK:        // 1213
+    case CR_CONNECTION_ERROR:   // 2002
+    case CR_CONN_HOST_ERROR:    // 2003
+    case CR_UNKNOWN_HOST:       // 2005
+    case CR_SERVER_GONE_ERROR:  // 2006
+    case CR_SERVER_LOST:        // 2013
+    case ER_SERVER_SHUTDOWN:    // 1053
+    case ER_CON_COUNT_ERROR:    // 1040 too many connections
+    case ER_CONNECTION_KILLED:  // 1927 (MariaDB)
+    case ER_LOCK_WAIT_TIMEOUT:  // 1205
+    case ER_LOCK_DEADLOCK:      // 1213
       return ErrorKind::kRetriable;
     default:
       return ErrorKind::kFatal;
@@ -88,8 +88,9 @@ Result<std::unique_ptr<Connection>> Connection::connect(const ConnectionOptions&
                          static_cast<unsigned int>(options.port), nullptr, 0) == nullptr) {
     Error error = connection->last_error("cannot connect as user '" + options.user + "'");
     if (error.kind == ErrorKind::kConfig) {
-      error.message += " (fix: check source.user, source.password and source.database, and that "
-                       "the user may connect from this host)";
+      error.message +=
+          " (fix: check source.user, source.password and source.database, and that "
+          "the user may connect from this host)";
     }
     return error;
   }

@@ -20,8 +20,8 @@ struct ConnectionOptions {
   std::string host = "127.0.0.1";
   int port = 3306;
   std::string user;
-  std::string password;  ///< passed to Connector/C only; never logged
-  std::string database;  ///< "" = none
+  std::string password;            ///< passed to Connector/C only; never logged
+  std::string database;            ///< "" = none
   std::string sslmode = "prefer";  ///< libpq's names (config source.sslmode)
   int connect_timeout_seconds = 10;
   int read_timeout_seconds = 0;  ///< 0: Connector/C's default (none)

@@ -44,8 +44,9 @@ Result<std::string> resume_missing(const std::string& pipeline, Connection& conn
   if (!oldest) return oldest.error();
   const std::string gtid_missing = mariadb_gtid_missing(position.gtid_set, *oldest);
   if (!gtid_missing.empty()) {
-    return "GTID position " + position.gtid_set + " is no longer on the server (purged: " +
-           gtid_missing + ", oldest binlog file " + files.front().name + ")";
+    return "GTID position " + position.gtid_set +
+           " is no longer on the server (purged: " + gtid_missing + ", oldest binlog file " +
+           files.front().name + ")";
   }
   if (!file_missing.empty()) {
     log::info(pipeline, "resume position: " + file_missing + ", but GTID position " +
@@ -72,7 +73,8 @@ void MysqlSource::start(StartOptions options) {
   if (options.resume && options.resume->is_mysql() && options.resume->snapshot_completed) {
     acknowledged_ = options.resume->mysql();
   }
-  thread_ = std::thread([this, options = std::move(options)]() mutable { run(std::move(options)); });
+  thread_ =
+      std::thread([this, options = std::move(options)]() mutable { run(std::move(options)); });
   if (callbacks_.retained_bytes) retention_thread_ = std::thread([this] { probe_retention(); });
 }
 
@@ -206,8 +208,8 @@ Result<void> MysqlSource::setup_and_stream(StartOptions options) {
     if (!missing->empty()) {
       if (pipeline_.snapshot.mode != config::SnapshotMode::kWhenNeeded) {
         return Error::config(
-            "cannot resume from " + event::describe(*resume) + " on " + connection.where() +
-            ": " + *missing +
+            "cannot resume from " + event::describe(*resume) + " on " + connection.where() + ": " +
+            *missing +
             ": the changes since then are gone (fix: set snapshot.mode: when_needed to take a new "
             "snapshot, or record that choice once: tributary offsets reset --config <file> "
             "--pipeline " +
@@ -257,8 +259,8 @@ Result<void> MysqlSource::setup_and_stream(StartOptions options) {
     snapshot_options.parallelism = pipeline_.snapshot.parallelism;
     snapshot_options.chunk_rows = static_cast<uint64_t>(pipeline_.snapshot.fetch_size);
     // All `parallelism` connections even for fewer tables: a large table is read in chunks.
-    auto readers = SnapshotReaders::open(
-        snapshot_options, std::max<std::size_t>(1, pipeline_.snapshot.parallelism));
+    auto readers = SnapshotReaders::open(snapshot_options,
+                                         std::max<std::size_t>(1, pipeline_.snapshot.parallelism));
     if (!readers) return readers.error();
     // The columns as of the snapshot's read view (information_schema is not versioned, but a
     // DDL after the snapshot point reaches the stream as a new TABLE_MAP shape).

@@ -138,15 +138,16 @@ std::vector<Finding> check_server(const ServerFacts& facts, int64_t server_id,
   const bool mariadb = v.flavour == Flavour::kMariadb;
   fact("server is " + describe(v));
   if (mariadb ? !v.at_least(10, 5) : !v.at_least(5, 7)) {
-    problem(describe(v) + " is not supported: tributary needs MariaDB 10.5 or later, or MySQL "
+    problem(describe(v) +
+            " is not supported: tributary needs MariaDB 10.5 or later, or MySQL "
             "5.7 or later (fix: upgrade the server)");
   }
   const std::string user = "'" + facts.user + "'@'%'";
 
   // Binary log settings: each needs the SET GLOBAL (new sessions) and the my.cnf line (restarts).
   if (upper(variable(facts, "log_bin")) != "ON") {
-    problem("log_bin is " + (variable(facts, "log_bin").empty() ? std::string("OFF")
-                                                                  : variable(facts, "log_bin")) +
+    problem("log_bin is " +
+            (variable(facts, "log_bin").empty() ? std::string("OFF") : variable(facts, "log_bin")) +
             ": the server writes no binary log (fix: it cannot be set at runtime; add "
             "'log_bin = mysql-bin' and 'server_id = 1' under [mysqld] in my.cnf and restart the "
             "server)");
@@ -155,8 +156,8 @@ std::vector<Finding> check_server(const ServerFacts& facts, int64_t server_id,
     const char* name;
     const char* value;
   };
-  for (const Required& required : {Required{"binlog_format", "ROW"},
-                                   Required{"binlog_row_image", "FULL"}}) {
+  for (const Required& required :
+       {Required{"binlog_format", "ROW"}, Required{"binlog_row_image", "FULL"}}) {
     const std::string actual = upper(variable(facts, required.name));
     if (actual != required.value) {
       problem(std::string(required.name) + " is " + (actual.empty() ? "unset" : actual) +
@@ -183,8 +184,8 @@ std::vector<Finding> check_server(const ServerFacts& facts, int64_t server_id,
   if (!all) {
     if (privileges.count("REPLICATION SLAVE") == 0) missing.emplace_back("REPLICATION SLAVE");
     // MariaDB >= 10.5 shows REPLICATION CLIENT as BINLOG MONITOR (an alias).
-    const bool client = privileges.count("REPLICATION CLIENT") > 0 ||
-                        privileges.count("BINLOG MONITOR") > 0;
+    const bool client =
+        privileges.count("REPLICATION CLIENT") > 0 || privileges.count("BINLOG MONITOR") > 0;
     if (!client) missing.emplace_back(mariadb ? "BINLOG MONITOR" : "REPLICATION CLIENT");
     if (!granted_select_anywhere(facts.grants)) missing.emplace_back("SELECT");
   }

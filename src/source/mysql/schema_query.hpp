@@ -32,9 +32,9 @@ Result<std::vector<event::TableId>> list_tables(Connection& connection, const Ta
 /// One column as information_schema.COLUMNS describes it (the inputs of column_type()).
 struct ColumnFacts {
   std::string name;
-  std::string data_type;    ///< DATA_TYPE, lowercased: "int", "varchar", "decimal", ...
-  std::string column_type;  ///< COLUMN_TYPE: "int(10) unsigned", "enum('a','b')", "bit(8)"
-  std::string charset;      ///< CHARACTER_SET_NAME ("" for non-text)
+  std::string data_type;     ///< DATA_TYPE, lowercased: "int", "varchar", "decimal", ...
+  std::string column_type;   ///< COLUMN_TYPE: "int(10) unsigned", "enum('a','b')", "bit(8)"
+  std::string charset;       ///< CHARACTER_SET_NAME ("" for non-text)
   int64_t char_length = -1;  ///< CHARACTER_MAXIMUM_LENGTH (characters), -1: NULL
   int precision = -1;        ///< NUMERIC_PRECISION
   int scale = -1;            ///< NUMERIC_SCALE

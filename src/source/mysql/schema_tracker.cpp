@@ -15,9 +15,8 @@ bool same_shape(const binlog::TableMap& a, const binlog::TableMap& b) {
     const auto& x = a.columns[i];
     const auto& y = b.columns[i];
     if (x.wire_type != y.wire_type || x.type != y.type || x.metadata != y.metadata ||
-        x.nullable != y.nullable || x.is_unsigned != y.is_unsigned ||
-        x.collation != y.collation || x.name != y.name || x.labels != y.labels ||
-        x.geometry_type != y.geometry_type) {
+        x.nullable != y.nullable || x.is_unsigned != y.is_unsigned || x.collation != y.collation ||
+        x.name != y.name || x.labels != y.labels || x.geometry_type != y.geometry_type) {
       return false;
     }
   }
@@ -79,8 +78,8 @@ Result<const TrackedTable*> SchemaTracker::on_table_map(binlog::TableMap map) {
         }
       }
     }
-    if (column.omitted) omitted += (omitted.empty() ? "" : ", ") + column.name + " (" +
-                                   column.type.source_name + ")";
+    if (column.omitted)
+      omitted += (omitted.empty() ? "" : ", ") + column.name + " (" + column.type.source_name + ")";
   }
   if (!omitted.empty()) {
     if (unsupported_ == config::UnsupportedColumns::kFail) {

@@ -20,8 +20,8 @@ Result<event::MysqlIdentity> read_identity(Connection& connection) {
   event::MysqlIdentity identity;
   const auto version = parse_server_version(connection.server_version());
   const bool mariadb = version.flavour == Flavour::kMariadb;
-  identity.flavour = mariadb ? event::MysqlIdentity::Flavour::kMariadb
-                             : event::MysqlIdentity::Flavour::kMysql;
+  identity.flavour =
+      mariadb ? event::MysqlIdentity::Flavour::kMariadb : event::MysqlIdentity::Flavour::kMysql;
   auto rows = connection.query(mariadb ? "SELECT @@server_id, @@gtid_domain_id"
                                        : "SELECT @@server_id, @@server_uuid");
   if (!rows) return rows.error();

@@ -86,9 +86,9 @@ Result<std::unique_ptr<SnapshotReaders>> SnapshotReaders::open(const SnapshotOpt
   if (version.flavour == Flavour::kMysql) {
     // MySQL has no binlog_snapshot_* status: a global read lock, held only while every
     // transaction starts and the position is read.
-    log::warn(options.pipeline,
-              "MySQL snapshot: holding FLUSH TABLES WITH READ LOCK while " +
-                  std::to_string(wanted) + " transaction(s) start and the binlog position is read");
+    log::warn(options.pipeline, "MySQL snapshot: holding FLUSH TABLES WITH READ LOCK while " +
+                                    std::to_string(wanted) +
+                                    " transaction(s) start and the binlog position is read");
     if (auto ok = first.execute("FLUSH TABLES WITH READ LOCK"); !ok) return ok.error();
     for (auto& connection : readers->connections_) {
       if (auto ok = begin_snapshot(*connection); !ok) return ok.error();
@@ -98,16 +98,16 @@ Result<std::unique_ptr<SnapshotReaders>> SnapshotReaders::open(const SnapshotOpt
     if (!status) return status.error();
     if (!unlocked) return unlocked.error();
     if (status->empty() || status->front().size() < 2 || !status->front()[0]) {
-      return Error::config(first.where() + ": SHOW MASTER STATUS is empty (binary log off?); fix: "
+      return Error::config(first.where() +
+                           ": SHOW MASTER STATUS is empty (binary log off?); fix: "
                            "log_bin = ON in the server's config, then restart it");
     }
     const TextRow& row = status->front();
     readers->point_.file = *row[0];
     readers->point_.position = std::stoull(row[1].value_or("0"));
     if (row.size() >= 5 && row[4]) readers->point_.gtid_set = *row[4];
-    log::info(options.pipeline, "MySQL snapshot: read lock released at " +
-                                    readers->point_.file + ":" +
-                                    std::to_string(readers->point_.position));
+    log::info(options.pipeline, "MySQL snapshot: read lock released at " + readers->point_.file +
+                                    ":" + std::to_string(readers->point_.position));
     return readers;
   }
 
@@ -213,14 +213,13 @@ std::optional<std::string> single_value(const Result<std::vector<TextRow>>& rows
 
 /// The table's estimate, SELECT and chunks (queried on `connection`, inside the snapshot).
 Result<void> plan_table(Connection& connection, const SnapshotOptions& options,
-                        std::size_t connections, TableState& state,
-                        std::vector<KeyRange>& ranges) {
+                        std::size_t connections, TableState& state, std::vector<KeyRange>& ranges) {
   const event::TableSchema& schema = *state.schema;
   state.name = schema.id.qualified();
-  auto count = connection.query(
-      "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
-      connection.quote_literal(schema.id.schema) +
-      " AND TABLE_NAME = " + connection.quote_literal(schema.id.table));
+  auto count =
+      connection.query("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = " +
+                       connection.quote_literal(schema.id.schema) +
+                       " AND TABLE_NAME = " + connection.quote_literal(schema.id.table));
   if (auto text = single_value(count)) {
     if (auto estimate = parse_integer(*text); estimate && *estimate > 0)
       state.estimate = static_cast<uint64_t>(*estimate);
@@ -242,8 +241,7 @@ Result<void> plan_table(Connection& connection, const SnapshotOptions& options,
   const std::string quoted = Connection::quote_identifier(schema.columns[*key].name);
   auto bounds = connection.query("SELECT MIN(" + quoted + "), MAX(" + quoted + ") FROM " + from);
   if (!bounds) return bounds.error();
-  if (bounds->empty() || bounds->front().size() < 2 || !bounds->front()[0] ||
-      !bounds->front()[1]) {
+  if (bounds->empty() || bounds->front().size() < 2 || !bounds->front()[0] || !bounds->front()[1]) {
     return {};  // empty at the snapshot point
   }
   const auto min = parse_integer(*bounds->front()[0]);
@@ -269,8 +267,7 @@ Result<void> read_chunk(Connection& connection, ReadContext& context, const Work
       state.start_time = std::chrono::steady_clock::now();
       state.last_report_ns = steady_ns(state.start_time);
       log::write(log::Level::kInfo, pipeline, table,
-                 "snapshot of table started, about " + std::to_string(state.estimate) +
-                     " rows" +
+                 "snapshot of table started, about " + std::to_string(state.estimate) + " rows" +
                      (state.chunks > 1 ? ", in " + std::to_string(state.chunks) +
                                              " primary-key chunks on " + state.key
                                        : std::string(", read whole")));
@@ -309,51 +306,51 @@ Result<void> read_chunk(Connection& connection, ReadContext& context, const Work
     return true;
   };
 
-  auto streamed = connection.stream(sql, [&](MYSQL_ROW row, unsigned long* lengths,
-                                              unsigned int fields) {
-    if (context.stop.load() || context.shared.failed.load()) {
-      interrupted = true;
-      return false;
-    }
-    if (fields != width) {
-      failure = Error::corrupt("snapshot of " + table + ": " + std::to_string(fields) +
-                               " columns returned, " + std::to_string(width) + " expected");
-      return false;
-    }
-    event::ChangeEvent change;
-    change.op = event::Op::kRead;
-    change.schema = state.schema;
-    event::Row after;
-    after.reserve(width);
-    for (std::size_t i = 0; i < width; ++i) {
-      const event::Column& column = schema.columns[i];
-      if (row[i] == nullptr || column.omitted) {
-        after.emplace_back(event::Null{});
-        continue;
-      }
-      auto value = text_value(column, std::string_view(row[i], lengths[i]), table);
-      if (!value) {
-        failure = value.error();
-        return false;
-      }
-      after.push_back(std::move(*value));
-    }
-    change.after = std::move(after);
-    change.source.db = schema.id.schema;
-    change.source.commit_time_us = unix_now_us();
-    change.source.snapshot = event::SnapshotMarker::kTrue;
-    auto& mysql = change.source.mysql();
-    mysql.server_id = context.options.server_id;
-    mysql.file = context.file;
-    mysql.pos = static_cast<int64_t>(context.point.position);
-    change.position = context.options.row_position;
-    batch.emplace_back(std::move(change));
-    if (batch.size() >= kBatchRows && !flush()) {
-      interrupted = true;
-      return false;
-    }
-    return true;
-  });
+  auto streamed =
+      connection.stream(sql, [&](MYSQL_ROW row, unsigned long* lengths, unsigned int fields) {
+        if (context.stop.load() || context.shared.failed.load()) {
+          interrupted = true;
+          return false;
+        }
+        if (fields != width) {
+          failure = Error::corrupt("snapshot of " + table + ": " + std::to_string(fields) +
+                                   " columns returned, " + std::to_string(width) + " expected");
+          return false;
+        }
+        event::ChangeEvent change;
+        change.op = event::Op::kRead;
+        change.schema = state.schema;
+        event::Row after;
+        after.reserve(width);
+        for (std::size_t i = 0; i < width; ++i) {
+          const event::Column& column = schema.columns[i];
+          if (row[i] == nullptr || column.omitted) {
+            after.emplace_back(event::Null{});
+            continue;
+          }
+          auto value = text_value(column, std::string_view(row[i], lengths[i]), table);
+          if (!value) {
+            failure = value.error();
+            return false;
+          }
+          after.push_back(std::move(*value));
+        }
+        change.after = std::move(after);
+        change.source.db = schema.id.schema;
+        change.source.commit_time_us = unix_now_us();
+        change.source.snapshot = event::SnapshotMarker::kTrue;
+        auto& mysql = change.source.mysql();
+        mysql.server_id = context.options.server_id;
+        mysql.file = context.file;
+        mysql.pos = static_cast<int64_t>(context.point.position);
+        change.position = context.options.row_position;
+        batch.emplace_back(std::move(change));
+        if (batch.size() >= kBatchRows && !flush()) {
+          interrupted = true;
+          return false;
+        }
+        return true;
+      });
   if (failure) return *failure;
   if (!streamed) return streamed.error();
   if (!interrupted && !flush()) interrupted = true;
@@ -368,8 +365,7 @@ Result<void> read_chunk(Connection& connection, ReadContext& context, const Work
   if (state.chunks > 1) {
     log::write(log::Level::kDebug, pipeline, table,
                "snapshot chunk " + std::to_string(item.chunk + 1) + " of " +
-                   std::to_string(state.chunks) + " read: " + std::to_string(chunk_rows) +
-                   " rows");
+                   std::to_string(state.chunks) + " read: " + std::to_string(chunk_rows) + " rows");
   }
   if (state.chunks_left.fetch_sub(1) != 1) return {};
   const uint64_t done = state.done.load();
@@ -379,19 +375,20 @@ Result<void> read_chunk(Connection& connection, ReadContext& context, const Work
       seconds > 0 ? static_cast<uint64_t>(static_cast<double>(done) / seconds) : done;
   log::write(log::Level::kInfo, pipeline, table,
              "snapshot of table finished: " + std::to_string(done) + " rows in " +
-                 std::to_string(state.chunks) + " chunk(s) in " + std::to_string(seconds) +
-                 " s (" + std::to_string(rate) + " rows/s)");
+                 std::to_string(state.chunks) + " chunk(s) in " + std::to_string(seconds) + " s (" +
+                 std::to_string(rate) + " rows/s)");
   return {};
 }
 
 }  // namespace
 
 Result<void> SnapshotReaders::read(
-    const std::vector<std::shared_ptr<const event::TableSchema>>& tables,
-    event::EventQueue& queue, const SnapshotProgress& progress, const std::atomic<bool>& stop) {
+    const std::vector<std::shared_ptr<const event::TableSchema>>& tables, event::EventQueue& queue,
+    const SnapshotProgress& progress, const std::atomic<bool>& stop) {
   SharedState shared;
-  ReadContext context{options_, point_, std::make_shared<const std::string>(point_.file),
-                      queue, progress, stop, shared};
+  ReadContext context{options_, point_,   std::make_shared<const std::string>(point_.file),
+                      queue,    progress, stop,
+                      shared};
   // Plan on the first connection (inside the snapshot): per table its estimate and chunks.
   std::vector<std::unique_ptr<TableState>> states;
   std::vector<WorkItem> items;
@@ -400,8 +397,8 @@ Result<void> SnapshotReaders::read(
     auto state = std::make_unique<TableState>();
     state->schema = schema;
     std::vector<KeyRange> ranges;
-    if (auto planned = plan_table(*connections_.front(), options_, connections_.size(), *state,
-                                  ranges);
+    if (auto planned =
+            plan_table(*connections_.front(), options_, connections_.size(), *state, ranges);
         !planned) {
       return planned.error();
     }
@@ -411,13 +408,12 @@ Result<void> SnapshotReaders::read(
     for (std::size_t i = 0; i < ranges.size(); ++i) items.push_back({state.get(), ranges[i], i});
     states.push_back(std::move(state));
   }
-  const std::size_t workers =
-      std::max<std::size_t>(1, std::min(connections_.size(), items.size()));
-  log::info(options_.pipeline,
-            "snapshot of " + std::to_string(tables.size()) + " tables with " +
-                std::to_string(workers) + " connection(s) at " + point_.file + ":" +
-                std::to_string(point_.position) + " (" + std::to_string(chunked) +
-                " in primary-key chunks, " + std::to_string(items.size()) + " reads)");
+  const std::size_t workers = std::max<std::size_t>(1, std::min(connections_.size(), items.size()));
+  log::info(options_.pipeline, "snapshot of " + std::to_string(tables.size()) + " tables with " +
+                                   std::to_string(workers) + " connection(s) at " + point_.file +
+                                   ":" + std::to_string(point_.position) + " (" +
+                                   std::to_string(chunked) + " in primary-key chunks, " +
+                                   std::to_string(items.size()) + " reads)");
   auto work = [&](Connection& connection) {
     while (!stop.load() && !shared.failed.load()) {
       std::size_t index;

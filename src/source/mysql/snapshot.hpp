@@ -9,8 +9,8 @@
 //   the transaction is open (https://mariadb.com/kb/en/enhancements-for-start-transaction-with-
 //   consistent-snapshot/ and https://mariadb.com/kb/en/binlog_gtid_pos/).
 // - MySQL (no binlog_snapshot_* status): FLUSH TABLES WITH READ LOCK, START TRANSACTION WITH
-//   CONSISTENT SNAPSHOT on every connection, SHOW MASTER STATUS (file, position, Executed_Gtid_Set),
-//   UNLOCK TABLES: the lock is held only for that, and the log says so.
+//   CONSISTENT SNAPSHOT on every connection, SHOW MASTER STATUS (file, position,
+//   Executed_Gtid_Set), UNLOCK TABLES: the lock is held only for that, and the log says so.
 // - Parallelism: up to `parallelism` connections (never more than tables) each open their own
 //   snapshot; they are kept only when all report the same binlog file and position (no commit in
 //   between). Otherwise all are rolled back and opened again, up to 3 attempts, then the snapshot

@@ -13,9 +13,9 @@
 namespace tributary::source::mysql {
 
 struct BinlogStart {
-  std::string file;      ///< file/position start; "" with `gtid` set: start by GTID
+  std::string file;       ///< file/position start; "" with `gtid` set: start by GTID
   uint32_t position = 4;  ///< 4: the first event after the magic bytes
-  std::string gtid;      ///< MariaDB GTID position ("0-1-42,1-2-7"): @slave_connect_state
+  std::string gtid;       ///< MariaDB GTID position ("0-1-42,1-2-7"): @slave_connect_state
 };
 
 /// Hands raw events (header + body + checksum, as the server sent them) to the caller. Blocking:
@@ -34,9 +34,9 @@ class BinlogTransport {
 
 struct TransportOptions {
   ConnectionOptions connection;
-  uint32_t server_id = 0;            ///< source.server_id
-  int heartbeat_seconds = 10;        ///< @master_heartbeat_period; the read timeout is 3x
-  bool non_blocking = false;         ///< BINLOG_DUMP_NON_BLOCK: end at the end of the binlog
+  uint32_t server_id = 0;      ///< source.server_id
+  int heartbeat_seconds = 10;  ///< @master_heartbeat_period; the read timeout is 3x
+  bool non_blocking = false;   ///< BINLOG_DUMP_NON_BLOCK: end at the end of the binlog
 };
 
 /// COM_BINLOG_DUMP sent over a Connector/C connection (its db_command), packets read with

@@ -35,10 +35,10 @@ class CatalogWorker {
   void run(Job job, Done done) {
     enqueue([this, job = std::move(job), done = std::move(done)]() mutable {
       auto result = job(*catalog_);
-      boost::asio::post(io_, [alive = alive_, done = std::move(done),
-                              result = std::move(result)]() mutable {
-        if (*alive) done(std::move(result));
-      });
+      boost::asio::post(
+          io_, [alive = alive_, done = std::move(done), result = std::move(result)]() mutable {
+            if (*alive) done(std::move(result));
+          });
     });
   }
 

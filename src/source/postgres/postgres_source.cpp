@@ -404,23 +404,21 @@ void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {
 
 void PostgresSource::schedule_wal_probe() {
   // A short catalog query every 15 s, on the catalog worker (a lock may hold it up).
-  catalog_->run(
-      [slot = pipeline_.source.slot](Catalog& catalog) {
-        return retained_wal_bytes(catalog.connection(), slot);
-      },
-      [this](Result<uint64_t> retained) {
-        if (stop_) return;
-        if (retained.ok()) {
-          if (callbacks_.retained_bytes) callbacks_.retained_bytes(*retained);
-        } else {
-          log::warn(pipeline_.name,
-                    "cannot read the slot's retained WAL: " + retained.error().message);
-        }
-        wal_probe_timer_.expires_after(std::chrono::seconds(15));
-        wal_probe_timer_.async_wait([this](boost::system::error_code ec) {
-          if (!ec && !stop_) schedule_wal_probe();
-        });
-      });
+  catalog_->run([slot = pipeline_.source.slot](
+                    Catalog& catalog) { return retained_wal_bytes(catalog.connection(), slot); },
+                [this](Result<uint64_t> retained) {
+                  if (stop_) return;
+                  if (retained.ok()) {
+                    if (callbacks_.retained_bytes) callbacks_.retained_bytes(*retained);
+                  } else {
+                    log::warn(pipeline_.name,
+                              "cannot read the slot's retained WAL: " + retained.error().message);
+                  }
+                  wal_probe_timer_.expires_after(std::chrono::seconds(15));
+                  wal_probe_timer_.async_wait([this](boost::system::error_code ec) {
+                    if (!ec && !stop_) schedule_wal_probe();
+                  });
+                });
 }
 
 }  // namespace tributary::source::postgres

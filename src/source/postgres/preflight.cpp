@@ -106,12 +106,13 @@ PreflightReport preflight(const config::PipelineConfig& pipeline,
   if (resume->position.snapshot_completed && resume->tables) {
     for (const auto& table : *tables) {
       if (event::find_table(*resume->tables, table) != nullptr) continue;
-      resume_fact("table " + table.qualified() + " joins the capture set on the next start (it is not " +
-           "in the recorded set): " +
-           (pipeline.snapshot.mode == config::SnapshotMode::kNever
-                ? "its existing rows are not emitted (snapshot.mode never), its changes are"
-                : "its rows will be snapshotted (op r), then its changes") +
-           " streamed");
+      resume_fact("table " + table.qualified() +
+                  " joins the capture set on the next start (it is not " +
+                  "in the recorded set): " +
+                  (pipeline.snapshot.mode == config::SnapshotMode::kNever
+                       ? "its existing rows are not emitted (snapshot.mode never), its changes are"
+                       : "its rows will be snapshotted (op r), then its changes") +
+                  " streamed");
     }
   }
   if (!server) return report;

@@ -25,9 +25,9 @@ Overloaded(F...) -> Overloaded<F...>;
 }  // namespace
 
 ReplicationStream::ReplicationStream(boost::asio::io_context& io,
-                                     std::unique_ptr<PgConnection> connection, CatalogWorker& catalog,
-                                     event::EventQueue& queue, StreamOptions options,
-                                     StreamObserver observer)
+                                     std::unique_ptr<PgConnection> connection,
+                                     CatalogWorker& catalog, event::EventQueue& queue,
+                                     StreamOptions options, StreamObserver observer)
     : io_(io),
       connection_(std::move(connection)),
       catalog_(catalog),
@@ -249,9 +249,9 @@ Result<void> ReplicationStream::handle_relation(pgoutput::Relation& relation) {
         if (!schema.ok() && schema.error().kind == ErrorKind::kConfig) {
           // A schema change while running is no configuration error: the pipeline fails (and is
           // retried), the other pipelines go on.
-          return Error::fatal("table " + id.qualified() +
-                              " changed while streaming and cannot be captured: " +
-                              schema.error().message);
+          return Error::fatal(
+              "table " + id.qualified() +
+              " changed while streaming and cannot be captured: " + schema.error().message);
         }
         return schema;
       },
@@ -261,8 +261,8 @@ Result<void> ReplicationStream::handle_relation(pgoutput::Relation& relation) {
   return {};
 }
 
-void ReplicationStream::relation_loaded(const event::TableId& id, uint32_t oid,
-                                        uint64_t join_lsn, std::size_t width,
+void ReplicationStream::relation_loaded(const event::TableId& id, uint32_t oid, uint64_t join_lsn,
+                                        std::size_t width,
                                         Result<std::shared_ptr<const event::TableSchema>> schema) {
   if (stopped_) return;
   if (!schema.ok()) return fail(schema.error());
@@ -330,9 +330,7 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             queue_.push(std::move(marker));
             return {};
           },
-          [&](pgoutput::Relation& relation) -> Result<void> {
-            return handle_relation(relation);
-          },
+          [&](pgoutput::Relation& relation) -> Result<void> { return handle_relation(relation); },
           [&](pgoutput::Insert& insert) -> Result<void> {
             auto schema = schema_of(insert.relation_oid);
             if (!schema.ok()) return schema.error();

@@ -88,7 +88,8 @@ class ReplicationStream {
   bool stopped_ = false;  ///< no more reading (stop() or failure)
   bool failed_ = false;   ///< the connection is unusable: no more writing either
   bool waiting_writable_ = false;
-  bool paused_ = false;  ///< a Relation's schema is being read: no message is read until it is known
+  bool paused_ =
+      false;  ///< a Relation's schema is being read: no message is read until it is known
 
   struct RelationEntry {
     std::shared_ptr<const event::TableSchema> schema;  ///< nullptr: not captured, dropped

@@ -15,15 +15,14 @@
 // ts:<us>, zts:<us>, other.
 #include <zlib.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <string>
-
-#include <atomic>
-#include <chrono>
 #include <map>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "event/event_queue.hpp"

@@ -1,5 +1,5 @@
-// Position JSON (formats 1 to 4, PostgreSQL) round trip and strictness, atomic checkpoint save/load,
-// `further`, and the resume checks (identity, WAL end, timelines, slot).
+// Position JSON (formats 1 to 4, PostgreSQL) round trip and strictness, atomic checkpoint
+// save/load, `further`, and the resume checks (identity, WAL end, timelines, slot).
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -144,15 +144,16 @@ TEST_CASE("corrupt position JSON is rejected with a clear message", "[checkpoint
       {"position of unknown type",
        replace(good, R"("position":{"type":"postgres")", R"("position":{"type":"db2")"),
        "\"position.type\" \"db2\""},
-      {"position without type", replace(good, R"("position":{"type":"postgres",)", R"("position":{)"),
-       "\"position.type\""},
+      {"position without type",
+       replace(good, R"("position":{"type":"postgres",)", R"("position":{)"), "\"position.type\""},
       {"position field unknown",
        replace(good, R"("partial_commit_lsn_decimal":97500069888})",
                R"("partial_commit_lsn_decimal":97500069888,"gtid_set":""})"),
        "unknown field \"position.gtid_set\""},
       {"position of another type than the source",
-       replace(good, R"("position":{"type":"postgres","lsn":"16/B374D848","lsn_decimal":97500059720,)"
-                     R"("partial_commit_lsn":"16/B3750000","partial_commit_lsn_decimal":97500069888})",
+       replace(good,
+               R"("position":{"type":"postgres","lsn":"16/B374D848","lsn_decimal":97500059720,)"
+               R"("partial_commit_lsn":"16/B3750000","partial_commit_lsn_decimal":97500069888})",
                R"("position":{"type":"mysql","file":"mysql-bin.000003","pos":4,"gtid_set":"",)"
                R"("server_id":1})"),
        "\"position.type\" is mysql but \"source.type\" is postgres"},
@@ -204,8 +205,7 @@ TEST_CASE("corrupt position JSON is rejected with a clear message", "[checkpoint
       {"timeline zero", replace(good, R"("timeline":1)", R"("timeline":0)"), "source.timeline"},
       {"empty database", replace(good, R"("database":"shop")", R"("database":"")"),
        "source.database"},
-      {"lsn not text", replace(good, R"("lsn":"16/B374D848")", R"("lsn":5)"),
-       "\"position.lsn\""},
+      {"lsn not text", replace(good, R"("lsn":"16/B374D848")", R"("lsn":5)"), "\"position.lsn\""},
       {"lsn malformed", replace(good, R"("lsn":"16/B374D848")", R"("lsn":"16-B374D848")"),
        "16-B374D848"},
       {"lsn disagrees", replace(good, R"("lsn_decimal":97500059720)", R"("lsn_decimal":1)"),

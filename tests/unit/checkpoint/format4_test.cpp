@@ -85,8 +85,8 @@ TEST_CASE("MariaDB and MySQL records round-trip in format 4", "[checkpoint][json
   CHECK(parsed->source == tributary::event::SourceIdentity(mariadb()));
   CHECK(parsed->format == 4);
 
-  const SourcePosition gtids = binlog_at(
-      "binlog.000017", 4, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-100:200,aa:tag_1:1-5");
+  const SourcePosition gtids =
+      binlog_at("binlog.000017", 4, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-100:200,aa:tag_1:1-5");
   auto mysql_back = position_record_from_json(record_to_json(mysql_record(gtids, mysql())));
   REQUIRE(mysql_back.ok());
   CHECK(mysql_back->position == gtids);
@@ -104,9 +104,8 @@ TEST_CASE("MariaDB and MySQL records round-trip in format 4", "[checkpoint][json
 }
 
 TEST_CASE("corrupt MySQL fields are rejected naming the field", "[checkpoint][json][mysql]") {
-  const auto good =
-      record_to_json(mysql_record(binlog_at("mysql-bin.000003", 1234, "0-1-100"), mariadb()),
-                     kFixedTime);
+  const auto good = record_to_json(
+      mysql_record(binlog_at("mysql-bin.000003", 1234, "0-1-100"), mariadb()), kFixedTime);
   const auto uuid = record_to_json(
       mysql_record(binlog_at("binlog.000001", 4, "3e11fa47-71ca-11e1-9e33-c80aa9429562:1-9"),
                    mysql()),
@@ -117,8 +116,8 @@ TEST_CASE("corrupt MySQL fields are rejected naming the field", "[checkpoint][js
     std::string mentions;
   };
   std::vector<Case> cases = {
-      {"mysql in format 3",
-       replace(good, R"("format":4)", R"("format":3)"), "unknown field \"position\""},
+      {"mysql in format 3", replace(good, R"("format":4)", R"("format":3)"),
+       "unknown field \"position\""},
       {"file with a path",
        replace(good, R"("file":"mysql-bin.000003")", R"("file":"../mysql-bin.000003")"),
        "\"position.file\""},
@@ -127,29 +126,32 @@ TEST_CASE("corrupt MySQL fields are rejected naming the field", "[checkpoint][js
       {"pos negative", replace(good, R"("pos":1234)", R"("pos":-1)"), "\"position.pos\""},
       {"pos without a file", replace(good, R"("file":"mysql-bin.000003")", R"("file":"")"),
        "\"position.pos\" is 1234 but \"position.file\" is empty"},
-      {"gtid set with spaces", replace(good, R"("gtid_set":"0-1-100")", R"("gtid_set":"0-1-100, 1")"),
+      {"gtid set with spaces",
+       replace(good, R"("gtid_set":"0-1-100")", R"("gtid_set":"0-1-100, 1")"),
        "\"position.gtid_set\""},
       {"gtid set missing", replace(good, R"("gtid_set":"0-1-100",)", ""),
        "missing field \"position.gtid_set\""},
       {"position server_id too big",
        replace(good, R"("server_id":1},"partial)", R"("server_id":4294967296},"partial)"),
        "\"position.server_id\""},
-      {"position field of postgres",
-       replace(good, R"("pos":1234,)", R"("pos":1234,"lsn":"0/0",)"),
+      {"position field of postgres", replace(good, R"("pos":1234,)", R"("pos":1234,"lsn":"0/0",)"),
        "unknown field \"position.lsn\""},
       {"flavour unknown", replace(good, R"("flavour":"mariadb")", R"("flavour":"percona")"),
        "\"source.flavour\""},
       {"mariadb with a uuid",
-       replace(good, R"("server_uuid":"")", R"("server_uuid":"3e11fa47-71ca-11e1-9e33-c80aa9429562")"),
+       replace(good, R"("server_uuid":"")",
+               R"("server_uuid":"3e11fa47-71ca-11e1-9e33-c80aa9429562")"),
        "\"source.server_uuid\""},
       {"mysql without a uuid",
-       replace(uuid, R"("server_uuid":"3e11fa47-71ca-11e1-9e33-c80aa9429562")", R"("server_uuid":"")"),
+       replace(uuid, R"("server_uuid":"3e11fa47-71ca-11e1-9e33-c80aa9429562")",
+               R"("server_uuid":"")"),
        "\"source.server_uuid\" must be a MySQL server UUID"},
       {"mysql with a domain", replace(uuid, R"("gtid_domain_id":0)", R"("gtid_domain_id":3)"),
        "\"source.gtid_domain_id\""},
       {"server_id zero", replace(good, R"("server_id":1,)", R"("server_id":0,)"),
        "\"source.server_id\" must be a positive integer"},
-      {"source field of postgres", replace(good, R"("flavour":"mariadb",)", R"("flavour":"mariadb","slot":"s",)"),
+      {"source field of postgres",
+       replace(good, R"("flavour":"mariadb",)", R"("flavour":"mariadb","slot":"s",)"),
        "unknown field \"source.slot\""},
       {"mysql identity with a postgres position",
        replace(good,
@@ -201,12 +203,12 @@ TEST_CASE("format 3 records (LSNs at the top level) are still read", "[checkpoin
   CHECK(again->tables == parsed->tables);
 
   // A format 3 record never held a MySQL source.
-  auto mysql_source = replace(
-      old,
-      R"("source":{"type":"postgres","system_identifier":"7351236187229585432",)"
-      R"("timeline":1,"database":"shop","slot":"tributary_orders"})",
-      R"("source":{"type":"mysql","flavour":"mariadb","server_uuid":"","server_id":1,)"
-      R"("gtid_domain_id":0})");
+  auto mysql_source =
+      replace(old,
+              R"("source":{"type":"postgres","system_identifier":"7351236187229585432",)"
+              R"("timeline":1,"database":"shop","slot":"tributary_orders"})",
+              R"("source":{"type":"mysql","flavour":"mariadb","server_uuid":"","server_id":1,)"
+              R"("gtid_domain_id":0})");
   auto refused = position_record_from_json(mysql_source);
   REQUIRE_FALSE(refused.ok());
   CHECK_THAT(refused.error().message, Catch::Contains("unknown \"source.type\" \"mysql\""));
@@ -235,9 +237,8 @@ TEST_CASE("resume checks compare identities across source types", "[checkpoint][
   ServerState pg_server;
   pg_server.identity = postgres();
   pg_server.wal_end = 1u << 30;
-  auto refused =
-      check_resume(mysql_record(binlog_at("mysql-bin.000003", 1234, "0-1-100"), mariadb()),
-                   pg_server);
+  auto refused = check_resume(
+      mysql_record(binlog_at("mysql-bin.000003", 1234, "0-1-100"), mariadb()), pg_server);
   REQUIRE_FALSE(refused.ok());
   CHECK(refused.error().kind == ErrorKind::kConfig);
   CHECK_THAT(refused.error().message,
@@ -254,7 +255,8 @@ TEST_CASE("resume checks compare identities across source types", "[checkpoint][
   pg_record.position.postgres().lsn = 100;
   auto other = check_resume(pg_record, my_server);
   REQUIRE_FALSE(other.ok());
-  CHECK_THAT(other.error().message, Catch::Contains("recorded from a postgres source, this is mysql"));
+  CHECK_THAT(other.error().message,
+             Catch::Contains("recorded from a postgres source, this is mysql"));
   CHECK_THAT(other.error().message, Catch::Contains("mariadb server_id 1, gtid domain 0"));
 
   // Same type: the same server resumes, another one is refused naming both.
@@ -263,11 +265,13 @@ TEST_CASE("resume checks compare identities across source types", "[checkpoint][
   CHECK(same.ok());
   MysqlIdentity moved = mariadb();
   moved.server_id = 2;
-  auto mismatch = check_resume(
-      mysql_record(binlog_at("mysql-bin.000003", 1234, "0-1-100"), moved), my_server);
+  auto mismatch =
+      check_resume(mysql_record(binlog_at("mysql-bin.000003", 1234, "0-1-100"), moved), my_server);
   REQUIRE_FALSE(mismatch.ok());
-  CHECK_THAT(mismatch.error().message, Catch::Contains("mariadb server_id 2, gtid domain 0 recorded"));
-  CHECK_THAT(mismatch.error().message, Catch::Contains("mariadb server_id 1, gtid domain 0 on the"));
+  CHECK_THAT(mismatch.error().message,
+             Catch::Contains("mariadb server_id 2, gtid domain 0 recorded"));
+  CHECK_THAT(mismatch.error().message,
+             Catch::Contains("mariadb server_id 1, gtid domain 0 on the"));
 }
 
 TEST_CASE("positions describe themselves for logs", "[checkpoint][mysql]") {

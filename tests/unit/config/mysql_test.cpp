@@ -16,7 +16,8 @@ pipelines:
     source:
       type: mysql
       user: cdc
-)" + source_extra + pipeline_extra +
+)" + source_extra +
+         pipeline_extra +
          R"(
 kafka:
   bootstrap_servers: 127.0.0.1:9092

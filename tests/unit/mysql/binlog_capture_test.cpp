@@ -1,10 +1,11 @@
 // The binlog decoder on a binlog file captured from MariaDB 10.11 (tests/data/mysql/capture.py):
 // every row value compared with the server's own values, as the envelope writes them.
-#include <catch2/catch.hpp>
-#include <map>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <catch2/catch.hpp>
+#include <map>
 
 #include "binlog_file.hpp"
 #include "source/mysql/binlog/events.hpp"
@@ -29,25 +30,44 @@ std::string json_text(const rapidjson::Value& value) {
 std::string kind_name(const tributary::event::Column& column) {
   if (column.omitted) return "omitted";
   switch (column.type.kind) {
-    case TypeKind::kBool: return "bool";
-    case TypeKind::kInt16: return "int16";
-    case TypeKind::kInt32: return "int32";
-    case TypeKind::kInt64: return "int64";
-    case TypeKind::kFloat32: return "float32";
-    case TypeKind::kFloat64: return "float64";
-    case TypeKind::kDecimal: return "decimal";
-    case TypeKind::kString: return "string";
-    case TypeKind::kBytes: return "bytes";
-    case TypeKind::kDate: return "date";
-    case TypeKind::kTime: return "time";
-    case TypeKind::kTimestamp: return "timestamp";
-    case TypeKind::kTimestampTz: return "timestamptz";
-    case TypeKind::kJson: return "json";
-    case TypeKind::kEnum: return "enum";
-    case TypeKind::kBits: return "bits";
-    case TypeKind::kYear: return "year";
-    case TypeKind::kSet: return "set";
-    default: return "other";
+    case TypeKind::kBool:
+      return "bool";
+    case TypeKind::kInt16:
+      return "int16";
+    case TypeKind::kInt32:
+      return "int32";
+    case TypeKind::kInt64:
+      return "int64";
+    case TypeKind::kFloat32:
+      return "float32";
+    case TypeKind::kFloat64:
+      return "float64";
+    case TypeKind::kDecimal:
+      return "decimal";
+    case TypeKind::kString:
+      return "string";
+    case TypeKind::kBytes:
+      return "bytes";
+    case TypeKind::kDate:
+      return "date";
+    case TypeKind::kTime:
+      return "time";
+    case TypeKind::kTimestamp:
+      return "timestamp";
+    case TypeKind::kTimestampTz:
+      return "timestamptz";
+    case TypeKind::kJson:
+      return "json";
+    case TypeKind::kEnum:
+      return "enum";
+    case TypeKind::kBits:
+      return "bits";
+    case TypeKind::kYear:
+      return "year";
+    case TypeKind::kSet:
+      return "set";
+    default:
+      return "other";
   }
 }
 
@@ -212,7 +232,8 @@ TEST_CASE("captured TABLE_MAPs give each column its name, type, nullability and 
   CHECK(capture.schemas.at("t_enum").columns[4].type.enum_values.back() == "m64");
 }
 
-TEST_CASE("captured control events: FORMAT_DESCRIPTION, GTIDs, BEGIN/COMMIT, XID, annotations, ROTATE") {
+TEST_CASE(
+    "captured control events: FORMAT_DESCRIPTION, GTIDs, BEGIN/COMMIT, XID, annotations, ROTATE") {
   const Capture capture = decode_capture();
   REQUIRE_FALSE(capture.events.empty());
   const auto& format = std::get<binlog::FormatDescription>(capture.events.front().body);

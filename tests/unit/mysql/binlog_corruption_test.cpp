@@ -43,7 +43,8 @@ Corpus load() {
   for (const auto& bytes : corpus.events) {
     auto event = decoder.decode(bytes);
     REQUIRE(event.ok());
-    if (const auto* map = std::get_if<binlog::TableMap>(&event->body)) corpus.maps[map->table_id] = *map;
+    if (const auto* map = std::get_if<binlog::TableMap>(&event->body))
+      corpus.maps[map->table_id] = *map;
     if (event->header.type == binlog::kFormatDescription) corpus.format = bytes;
   }
   return corpus;
@@ -103,7 +104,9 @@ TEST_CASE("every prefix of every captured event fails cleanly") {
   CHECK(prefixes > 20000);
 }
 
-TEST_CASE("a flipped bit is caught by the checksum; with the checksum fixed it decodes or fails cleanly") {
+TEST_CASE(
+    "a flipped bit is caught by the checksum; with the checksum fixed it decodes or fails "
+    "cleanly") {
   const Corpus corpus = load();
   std::mt19937 random(20261201);
   int caught = 0, decoded = 0, failed = 0;

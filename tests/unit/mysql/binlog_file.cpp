@@ -1,10 +1,11 @@
 // Test helpers for the binlog decoder tests.
 #include "binlog_file.hpp"
 
-#include <catch2/catch.hpp>
-#include <fstream>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
 #include <sstream>
 
 #include "source/mysql/binlog/events.hpp"
@@ -22,7 +23,8 @@ std::string base64(const std::string& bytes) {
     for (std::size_t k = 0; k < 3; ++k) {
       chunk = (chunk << 8) | (k < n ? static_cast<uint8_t>(bytes[i + k]) : 0);
     }
-    for (std::size_t k = 0; k < 4; ++k) out.push_back(k <= n ? kAlphabet[(chunk >> (18 - 6 * k)) & 0x3f] : '=');
+    for (std::size_t k = 0; k < 4; ++k)
+      out.push_back(k <= n ? kAlphabet[(chunk >> (18 - 6 * k)) & 0x3f] : '=');
   }
   return out;
 }
@@ -55,7 +57,9 @@ std::string read_data_file(const std::string& name) {
 std::vector<std::string> load_binlog_events(const std::string& name) {
   const std::string file = read_data_file(name);
   REQUIRE(file.size() > 4);
-  REQUIRE(file.substr(0, 4) == "\xfe" "bin");
+  REQUIRE(file.substr(0, 4) ==
+          "\xfe"
+          "bin");
   std::vector<std::string> events;
   std::size_t at = 4;
   while (at < file.size()) {
@@ -101,7 +105,8 @@ std::string envelope_json(const event::Value& value, const event::ColumnType& ty
           const int64_t ms = v.micros >= 0 ? v.micros / 1000 : -((-v.micros + 999) / 1000);
           writer.Int64(type.precision <= 3 ? ms : v.micros);
         } else if constexpr (std::is_same_v<T, event::ZonedTimestamp>) {
-          const int64_t seconds = v.micros >= 0 ? v.micros / 1000000 : -((-v.micros + 999999) / 1000000);
+          const int64_t seconds =
+              v.micros >= 0 ? v.micros / 1000000 : -((-v.micros + 999999) / 1000000);
           const auto micros = static_cast<unsigned>(v.micros - seconds * 1000000);
           int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
           const auto second_of_day = static_cast<unsigned>(seconds - days * 86400);
@@ -133,7 +138,8 @@ std::string reframe(const std::string& event, std::size_t body_size) {
   out.resize(19 + body_size + 4);
   const auto size = static_cast<uint32_t>(out.size());
   for (int i = 0; i < 4; ++i) out[9 + i] = static_cast<char>((size >> (8 * i)) & 0xff);
-  const uint32_t crc = source::mysql::binlog::crc32(std::string_view(out).substr(0, out.size() - 4));
+  const uint32_t crc =
+      source::mysql::binlog::crc32(std::string_view(out).substr(0, out.size() - 4));
   for (int i = 0; i < 4; ++i) out[out.size() - 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
   return out;
 }

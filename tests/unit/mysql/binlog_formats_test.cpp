@@ -52,14 +52,14 @@ TEST_CASE("MySQL binary JSON prints as MySQL prints it") {
   CHECK(json("") == "null");
   // {"a": 1, "bc": [true, "x"]}: small object, two keys, an inlined int16 and a nested array.
   //   count 2, size, key entries (offset, length) x2, value entries (type, offset) x2, keys, array
-  const std::string array = bytes({0x02, 0x00, 0x0c, 0x00, 0x04, 0x01, 0x00, 0x0c, 0x0a, 0x00,
-                                   0x01, 'x'});
+  const std::string array =
+      bytes({0x02, 0x00, 0x0c, 0x00, 0x04, 0x01, 0x00, 0x0c, 0x0a, 0x00, 0x01, 'x'});
   std::string object = bytes({0x02, 0x00, 0x00, 0x00,  // count 2, size (patched below)
                               0x12, 0x00, 0x01, 0x00,  // key "a" at 18
                               0x13, 0x00, 0x02, 0x00,  // key "bc" at 19
                               0x05, 0x01, 0x00,        // int16 1, inlined
                               0x02, 0x15, 0x00,        // small array at 21
-                              'a', 'b', 'c'});
+                              'a',  'b',  'c'});
   object += array;
   object[2] = static_cast<char>(object.size());
   CHECK(json(bytes({0x00}) + object) == "{\"a\": 1, \"bc\": [true, \"x\"]}");
@@ -154,8 +154,8 @@ TEST_CASE("checksum errors name the event and offset; the caller adds file and p
   // Without checksums (binlog_checksum=NONE) the same bytes minus the CRC decode.
   binlog::EventDecoder plain(binlog::ChecksumAlg::kOff);
   std::string body = bytes({1, 2, 3, 4, 5, 6, 7, 8});
-  std::string no_crc = le32(0) + bytes({binlog::kXid}) + le32(7) + le32(19 + 8) + le32(0) +
-                       bytes({0, 0}) + body;
+  std::string no_crc =
+      le32(0) + bytes({binlog::kXid}) + le32(7) + le32(19 + 8) + le32(0) + bytes({0, 0}) + body;
   CHECK(plain.decode(no_crc).ok());
 }
 
@@ -189,8 +189,9 @@ std::string mysql8_format_description() {
 
 }  // namespace
 
-TEST_CASE("MySQL 8: TABLE_MAP with JSON and unsigned columns, WRITE_ROWS v2 with extra data, "
-          "UPDATE_ROWS v2 with a MINIMAL after image") {
+TEST_CASE(
+    "MySQL 8: TABLE_MAP with JSON and unsigned columns, WRITE_ROWS v2 with extra data, "
+    "UPDATE_ROWS v2 with a MINIMAL after image") {
   binlog::EventDecoder decoder;
   auto format = decoder.decode(mysql8_format_description());
   REQUIRE(format.ok());
@@ -202,11 +203,10 @@ TEST_CASE("MySQL 8: TABLE_MAP with JSON and unsigned columns, WRITE_ROWS v2 with
   // (one bit per numeric column: id unsigned -> 0x80; YEAR has none on MySQL), COLUMN_NAME,
   // SIMPLE_PRIMARY_KEY [0].
   std::string map_body = bytes({0x2a, 0, 0, 0, 0, 0, 0x01, 0x00}) + bytes({4}) + "shop" +
-                         bytes({0, 4}) + "docs" + bytes({0, 3, binlog::kTypeLong,
-                                                         binlog::kTypeJson, binlog::kTypeYear}) +
-                         bytes({1, 4}) + bytes({0x02}) + bytes({1, 1, 0x80}) +
-                         bytes({4, 9, 2}) + "id" + bytes({3}) + "doc" + bytes({1}) + "y" +
-                         bytes({8, 1, 0});
+                         bytes({0, 4}) + "docs" +
+                         bytes({0, 3, binlog::kTypeLong, binlog::kTypeJson, binlog::kTypeYear}) +
+                         bytes({1, 4}) + bytes({0x02}) + bytes({1, 1, 0x80}) + bytes({4, 9, 2}) +
+                         "id" + bytes({3}) + "doc" + bytes({1}) + "y" + bytes({8, 1, 0});
   auto map_event = decoder.decode(event(binlog::kTableMap, map_body));
   if (!map_event.ok()) FAIL(map_event.error().message);
   const auto map = std::get<binlog::TableMap>(map_event->body);
@@ -221,8 +221,8 @@ TEST_CASE("MySQL 8: TABLE_MAP with JSON and unsigned columns, WRITE_ROWS v2 with
 
   // WRITE_ROWS v2: extra data (length 4 = itself + 2 bytes), 3 columns all present; row:
   // null bitmap 0, id 4294967295, doc {"k": 7} in binary JSON (4-byte length), year 2024.
-  const std::string doc = bytes({0x00, 0x01, 0x00, 0x0c, 0x00, 0x0b, 0x00, 0x01, 0x00, 0x05,
-                                 0x07, 0x00, 'k'});
+  const std::string doc =
+      bytes({0x00, 0x01, 0x00, 0x0c, 0x00, 0x0b, 0x00, 0x01, 0x00, 0x05, 0x07, 0x00, 'k'});
   std::string write_body = bytes({0x2a, 0, 0, 0, 0, 0, 0x01, 0x00}) + bytes({4, 0, 0xaa, 0xbb}) +
                            bytes({3, 0x07}) + bytes({0x00}) + le32(0xffffffff) + le32(doc.size()) +
                            doc + bytes({124});

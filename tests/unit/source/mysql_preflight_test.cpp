@@ -11,9 +11,12 @@ ServerFacts good_mysql() {
   ServerFacts facts;
   facts.version = parse_server_version("8.0.36");
   facts.user = "cdc";
-  facts.variables = {{"log_bin", "ON"},           {"binlog_format", "ROW"},
-                     {"binlog_row_image", "FULL"}, {"binlog_row_metadata", "FULL"},
-                     {"server_id", "1"},           {"binlog_expire_logs_seconds", "2592000"},
+  facts.variables = {{"log_bin", "ON"},
+                     {"binlog_format", "ROW"},
+                     {"binlog_row_image", "FULL"},
+                     {"binlog_row_metadata", "FULL"},
+                     {"server_id", "1"},
+                     {"binlog_expire_logs_seconds", "2592000"},
                      {"gtid_mode", "ON"}};
   facts.grants = {"GRANT SELECT, REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO `cdc`@`%`"};
   return facts;
@@ -36,7 +39,8 @@ TEST_CASE("server versions and flavours", "[mysql][preflight]") {
   const ServerVersion old_maria = parse_server_version("5.5.5-10.4.2-MariaDB");
   CHECK((old_maria.flavour == Flavour::kMariadb && old_maria.major == 10 && old_maria.minor == 4));
   const ServerVersion mysql = parse_server_version("8.0.14-log");
-  CHECK((mysql.flavour == Flavour::kMysql && mysql.at_least(8, 0, 14) && !mysql.at_least(8, 0, 15)));
+  CHECK(
+      (mysql.flavour == Flavour::kMysql && mysql.at_least(8, 0, 14) && !mysql.at_least(8, 0, 15)));
   CHECK(describe(mysql) == "MySQL 8.0.14");
 }
 
@@ -49,8 +53,7 @@ TEST_CASE("MySQL before 8.0.14 has no binlog_row_metadata", "[mysql][preflight]"
   facts.version = parse_server_version("8.0.13");
   const auto found = problems(facts);
   REQUIRE(found.size() == 1);
-  CHECK(found[0].find("binlog_row_metadata is not available on MySQL 8.0.13") !=
-        std::string::npos);
+  CHECK(found[0].find("binlog_row_metadata is not available on MySQL 8.0.13") != std::string::npos);
 }
 
 TEST_CASE("MySQL privileges are named with MySQL's names", "[mysql][preflight]") {
@@ -58,8 +61,9 @@ TEST_CASE("MySQL privileges are named with MySQL's names", "[mysql][preflight]")
   facts.grants = {"GRANT USAGE ON *.* TO `cdc`@`%`", "GRANT SELECT ON `shop`.* TO `cdc`@`%`"};
   const auto found = problems(facts);
   REQUIRE(found.size() == 1);
-  CHECK(found[0] == "user 'cdc' lacks REPLICATION SLAVE, REPLICATION CLIENT (fix: GRANT "
-                    "REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'cdc'@'%';)");
+  CHECK(found[0] ==
+        "user 'cdc' lacks REPLICATION SLAVE, REPLICATION CLIENT (fix: GRANT "
+        "REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO 'cdc'@'%';)");
   facts.grants = {"GRANT ALL PRIVILEGES ON *.* TO `cdc`@`%`"};
   CHECK(problems(facts).empty());
 }

@@ -102,7 +102,8 @@ TEST_CASE("BIT(1) is a bool, BIT(n) the bytes little-endian, binary bytes as the
 }
 
 TEST_CASE("text kinds keep UTF-8 text and refuse anything else") {
-  CHECK(ok(column(TypeKind::kString, "varchar(10)"), "caf\xc3\xa9") == Value(std::string("caf\xc3\xa9")));
+  CHECK(ok(column(TypeKind::kString, "varchar(10)"), "caf\xc3\xa9") ==
+        Value(std::string("caf\xc3\xa9")));
   CHECK(ok(column(TypeKind::kSet, "set('a','b')"), "a,b") == Value(std::string("a,b")));
   CHECK(ok(column(TypeKind::kJson, "json"), "{\"a\":1}") == Value(std::string("{\"a\":1}")));
   fails(column(TypeKind::kString, "varchar(10)"), "caf\xe9");
@@ -124,7 +125,8 @@ TEST_CASE("dates and times in Debezium units, zero dates null if nullable, else 
         Value(event::ZonedTimestamp{2147483647LL * 1'000'000, 0}));
   CHECK(ok(column(TypeKind::kTimestampTz, "timestamp", false), "0000-00-00 00:00:00") ==
         Value(event::ZonedTimestamp{0, 0}));
-  CHECK(ok(column(TypeKind::kTimestamp, "datetime"), "0000-00-00 00:00:00") == Value(event::Null{}));
+  CHECK(ok(column(TypeKind::kTimestamp, "datetime"), "0000-00-00 00:00:00") ==
+        Value(event::Null{}));
   fails(column(TypeKind::kTimestamp, "datetime"), "2024-01-01 24:00:00");
   fails(column(TypeKind::kTimestamp, "datetime"), "2024-01-01 12:00:00.1234567");
   CHECK(ok(column(TypeKind::kTime, "time"), "-838:59:59") ==

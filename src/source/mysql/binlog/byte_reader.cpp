@@ -44,8 +44,7 @@ uint64_t ByteReader::packed_at_most(uint64_t limit, const char* what) {
   const std::size_t at = offset();
   const uint64_t value = packed(what);
   if (!failed_ && value > limit) {
-    fail(at, std::string(what) + " " + std::to_string(value) + " exceeds " +
-                 std::to_string(limit));
+    fail(at, std::string(what) + " " + std::to_string(value) + " exceeds " + std::to_string(limit));
     return 0;
   }
   return value;
@@ -79,7 +78,8 @@ Error corrupt(std::string_view event_name, std::string_view what, std::size_t of
 }
 
 Error at_position(Error error, std::string_view file, uint64_t position) {
-  error.message = std::string(file) + " position " + std::to_string(position) + ": " + error.message;
+  error.message =
+      std::string(file) + " position " + std::to_string(position) + ": " + error.message;
   return error;
 }
 

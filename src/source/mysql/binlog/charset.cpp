@@ -16,13 +16,25 @@ Charset charset_of(int32_t collation) {
   switch (id) {
     case 63:
       return Charset::kBinary;
-    case 5: case 8: case 15: case 31: case 47: case 48: case 49: case 94:
+    case 5:
+    case 8:
+    case 15:
+    case 31:
+    case 47:
+    case 48:
+    case 49:
+    case 94:
       return Charset::kLatin1;
-    case 11: case 65:
+    case 11:
+    case 65:
       return Charset::kAscii;
-    case 33: case 76: case 83: case 223:
+    case 33:
+    case 76:
+    case 83:
+    case 223:
       return Charset::kUtf8mb3;
-    case 45: case 46:
+    case 45:
+    case 46:
       return Charset::kUtf8mb4;
     default:
       break;
@@ -35,21 +47,30 @@ Charset charset_of(int32_t collation) {
 
 std::string charset_name(int32_t collation) {
   switch (charset_of(collation)) {
-    case Charset::kUtf8mb4: return "utf8mb4";
-    case Charset::kUtf8mb3: return "utf8mb3";
-    case Charset::kLatin1: return "latin1";
-    case Charset::kAscii: return "ascii";
-    case Charset::kBinary: return "binary";
-    case Charset::kOther: break;
+    case Charset::kUtf8mb4:
+      return "utf8mb4";
+    case Charset::kUtf8mb3:
+      return "utf8mb3";
+    case Charset::kLatin1:
+      return "latin1";
+    case Charset::kAscii:
+      return "ascii";
+    case Charset::kBinary:
+      return "binary";
+    case Charset::kOther:
+      break;
   }
   return "collation " + std::to_string(collation);
 }
 
 int max_bytes_per_char(Charset charset) {
   switch (charset) {
-    case Charset::kUtf8mb4: return 4;
-    case Charset::kUtf8mb3: return 3;
-    default: return 1;
+    case Charset::kUtf8mb4:
+      return 4;
+    case Charset::kUtf8mb3:
+      return 3;
+    default:
+      return 1;
   }
 }
 

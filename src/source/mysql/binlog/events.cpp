@@ -81,10 +81,10 @@ Result<FormatDescription> decode_format_description(std::string_view body, std::
     return corrupt(kEvent, "common header length " + std::to_string(out.header_length), at + 56);
   }
   const auto numbers = version_numbers(out.server_version);
-  const bool knows_checksums =
-      out.mariadb() || numbers > std::array<int, 3>{5, 6, 0};
+  const bool knows_checksums = out.mariadb() || numbers > std::array<int, 3>{5, 6, 0};
   std::size_t tail = knows_checksums ? 1 + kChecksumSize : 0;
-  if (reader.remaining() < tail) return corrupt(kEvent, "post-header lengths truncated", reader.offset());
+  if (reader.remaining() < tail)
+    return corrupt(kEvent, "post-header lengths truncated", reader.offset());
   const std::string_view lengths = reader.bytes(reader.remaining() - tail, "post-header lengths");
   out.post_header_lengths.assign(lengths.begin(), lengths.end());
   if (knows_checksums) {
@@ -279,38 +279,70 @@ Result<RowsEvent> decode_rows(ByteReader& reader, uint8_t type, std::size_t post
 
 std::string event_type_name(uint8_t type) {
   switch (type) {
-    case kStartV3: return "START_V3";
-    case kQuery: return "QUERY";
-    case kStop: return "STOP";
-    case kRotate: return "ROTATE";
-    case kIntvar: return "INTVAR";
-    case kRand: return "RAND";
-    case kUserVar: return "USER_VAR";
-    case kFormatDescription: return "FORMAT_DESCRIPTION";
-    case kXid: return "XID";
-    case kTableMap: return "TABLE_MAP";
-    case kWriteRowsV1: return "WRITE_ROWS_V1";
-    case kUpdateRowsV1: return "UPDATE_ROWS_V1";
-    case kDeleteRowsV1: return "DELETE_ROWS_V1";
-    case kIncident: return "INCIDENT";
-    case kHeartbeat: return "HEARTBEAT";
-    case kRowsQuery: return "ROWS_QUERY";
-    case kWriteRowsV2: return "WRITE_ROWS";
-    case kUpdateRowsV2: return "UPDATE_ROWS";
-    case kDeleteRowsV2: return "DELETE_ROWS";
-    case kMysqlGtid: return "GTID";
-    case kMysqlAnonymousGtid: return "ANONYMOUS_GTID";
-    case kMysqlPreviousGtids: return "PREVIOUS_GTIDS";
-    case kAnnotateRows: return "ANNOTATE_ROWS";
-    case kBinlogCheckpoint: return "BINLOG_CHECKPOINT";
-    case kMariadbGtid: return "MARIADB_GTID";
-    case kMariadbGtidList: return "MARIADB_GTID_LIST";
-    case kStartEncryption: return "START_ENCRYPTION";
-    case kQueryCompressed: return "QUERY_COMPRESSED";
-    case kWriteRowsCompressedV1: return "WRITE_ROWS_COMPRESSED_V1";
-    case kUpdateRowsCompressedV1: return "UPDATE_ROWS_COMPRESSED_V1";
-    case kDeleteRowsCompressedV1: return "DELETE_ROWS_COMPRESSED_V1";
-    default: return "TYPE_" + std::to_string(type);
+    case kStartV3:
+      return "START_V3";
+    case kQuery:
+      return "QUERY";
+    case kStop:
+      return "STOP";
+    case kRotate:
+      return "ROTATE";
+    case kIntvar:
+      return "INTVAR";
+    case kRand:
+      return "RAND";
+    case kUserVar:
+      return "USER_VAR";
+    case kFormatDescription:
+      return "FORMAT_DESCRIPTION";
+    case kXid:
+      return "XID";
+    case kTableMap:
+      return "TABLE_MAP";
+    case kWriteRowsV1:
+      return "WRITE_ROWS_V1";
+    case kUpdateRowsV1:
+      return "UPDATE_ROWS_V1";
+    case kDeleteRowsV1:
+      return "DELETE_ROWS_V1";
+    case kIncident:
+      return "INCIDENT";
+    case kHeartbeat:
+      return "HEARTBEAT";
+    case kRowsQuery:
+      return "ROWS_QUERY";
+    case kWriteRowsV2:
+      return "WRITE_ROWS";
+    case kUpdateRowsV2:
+      return "UPDATE_ROWS";
+    case kDeleteRowsV2:
+      return "DELETE_ROWS";
+    case kMysqlGtid:
+      return "GTID";
+    case kMysqlAnonymousGtid:
+      return "ANONYMOUS_GTID";
+    case kMysqlPreviousGtids:
+      return "PREVIOUS_GTIDS";
+    case kAnnotateRows:
+      return "ANNOTATE_ROWS";
+    case kBinlogCheckpoint:
+      return "BINLOG_CHECKPOINT";
+    case kMariadbGtid:
+      return "MARIADB_GTID";
+    case kMariadbGtidList:
+      return "MARIADB_GTID_LIST";
+    case kStartEncryption:
+      return "START_ENCRYPTION";
+    case kQueryCompressed:
+      return "QUERY_COMPRESSED";
+    case kWriteRowsCompressedV1:
+      return "WRITE_ROWS_COMPRESSED_V1";
+    case kUpdateRowsCompressedV1:
+      return "UPDATE_ROWS_COMPRESSED_V1";
+    case kDeleteRowsCompressedV1:
+      return "DELETE_ROWS_COMPRESSED_V1";
+    default:
+      return "TYPE_" + std::to_string(type);
   }
 }
 
@@ -366,8 +398,9 @@ Result<Event> EventDecoder::decode(std::string_view bytes) {
   }
   const std::string name = event_type_name(header->type);
   if (header->event_size != bytes.size() || header->event_size > kMaxEventSize) {
-    return corrupt(name, "event size " + std::to_string(header->event_size) + " but " +
-                             std::to_string(bytes.size()) + " bytes given",
+    return corrupt(name,
+                   "event size " + std::to_string(header->event_size) + " but " +
+                       std::to_string(bytes.size()) + " bytes given",
                    9);
   }
   const bool is_format = header->type == kFormatDescription;

@@ -115,7 +115,7 @@ struct MariadbGtid {
   uint32_t domain = 0;
   uint32_t server_id = 0;  ///< from the event header
   uint8_t flags = 0;
-  std::optional<uint64_t> commit_id;  ///< group commit id (FL_GROUP_COMMIT_ID)
+  std::optional<uint64_t> commit_id;         ///< group commit id (FL_GROUP_COMMIT_ID)
   static constexpr uint8_t kStandalone = 1;  ///< FL_STANDALONE: no BEGIN/COMMIT (DDL)
   static constexpr uint8_t kGroupCommitId = 2;
   static constexpr uint8_t kTransactional = 4;
@@ -168,7 +168,7 @@ struct RowsEvent {
   uint64_t table_id = 0;
   uint16_t flags = 0;
   static constexpr uint16_t kStatementEnd = 1;  ///< STMT_END_F: last rows event of a statement
-  std::string extra_data;  ///< v2 extra row info (NDB, partition info), raw
+  std::string extra_data;                       ///< v2 extra row info (NDB, partition info), raw
   uint32_t column_count = 0;
   std::vector<bool> present;        ///< columns in the (before) image
   std::vector<bool> present_after;  ///< update only: columns in the after image
@@ -192,9 +192,9 @@ struct Stop {};
 /// Any other type: read past (the header names it), nothing decoded.
 struct Skipped {};
 
-using EventBody = std::variant<Skipped, FormatDescription, Rotate, Query, Xid, MariadbGtid,
-                               MariadbGtidList, MysqlGtid, MysqlPreviousGtids, TableMap,
-                               RowsEvent, AnnotateRows, Heartbeat, Stop>;
+using EventBody =
+    std::variant<Skipped, FormatDescription, Rotate, Query, Xid, MariadbGtid, MariadbGtidList,
+                 MysqlGtid, MysqlPreviousGtids, TableMap, RowsEvent, AnnotateRows, Heartbeat, Stop>;
 
 struct Event {
   EventHeader header;

@@ -43,14 +43,23 @@ class JsonPrinter {
     if (out_.size() > limit_) return fail(at, "text larger than the document allows");
     ByteReader reader(doc_.substr(std::min(at, doc_.size())), base_ + at);
     switch (type) {
-      case 0x00: case 0x01: case 0x02: case 0x03:
+      case 0x00:
+      case 0x01:
+      case 0x02:
+      case 0x03:
         return container(type, at, depth);
-      case 0x04: return literal(reader.u8("literal"), reader, at);
-      case 0x05: return integer(static_cast<int16_t>(reader.u16("int16")), reader);
-      case 0x06: return integer(reader.u16("uint16"), reader);
-      case 0x07: return integer(static_cast<int32_t>(reader.u32("int32")), reader);
-      case 0x08: return integer(reader.u32("uint32"), reader);
-      case 0x09: return integer(static_cast<int64_t>(reader.u64("int64")), reader);
+      case 0x04:
+        return literal(reader.u8("literal"), reader, at);
+      case 0x05:
+        return integer(static_cast<int16_t>(reader.u16("int16")), reader);
+      case 0x06:
+        return integer(reader.u16("uint16"), reader);
+      case 0x07:
+        return integer(static_cast<int32_t>(reader.u32("int32")), reader);
+      case 0x08:
+        return integer(reader.u32("uint32"), reader);
+      case 0x09:
+        return integer(static_cast<int64_t>(reader.u64("int64")), reader);
       case 0x0a: {
         const uint64_t v = reader.u64("uint64");
         if (!check(reader)) return;
@@ -106,10 +115,17 @@ class JsonPrinter {
   void literal(uint8_t value, ByteReader& reader, std::size_t at) {
     if (!check(reader)) return;
     switch (value) {
-      case 0: out_ += "null"; return;
-      case 1: out_ += "true"; return;
-      case 2: out_ += "false"; return;
-      default: return fail(at, "literal " + std::to_string(value));
+      case 0:
+        out_ += "null";
+        return;
+      case 1:
+        out_ += "true";
+        return;
+      case 2:
+        out_ += "false";
+        return;
+      default:
+        return fail(at, "literal " + std::to_string(value));
     }
   }
   void integer(int64_t value, ByteReader& reader) {
@@ -119,8 +135,8 @@ class JsonPrinter {
     char text[64];
     auto [end, ec] = std::to_chars(text, text + sizeof text, value);
     std::string printed(text, ec == std::errc() ? end : text);
-    if (printed.find_first_of(".e") == std::string::npos && printed.find_first_of("0123456789") !=
-                                                                std::string::npos) {
+    if (printed.find_first_of(".e") == std::string::npos &&
+        printed.find_first_of("0123456789") != std::string::npos) {
       printed += ".0";
     }
     const auto plus = printed.find("e+");
@@ -132,13 +148,27 @@ class JsonPrinter {
     out_.push_back('"');
     for (unsigned char c : text) {
       switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\b': out_ += "\\b"; break;
-        case '\f': out_ += "\\f"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\r': out_ += "\\r"; break;
-        case '\t': out_ += "\\t"; break;
+        case '"':
+          out_ += "\\\"";
+          break;
+        case '\\':
+          out_ += "\\\\";
+          break;
+        case '\b':
+          out_ += "\\b";
+          break;
+        case '\f':
+          out_ += "\\f";
+          break;
+        case '\n':
+          out_ += "\\n";
+          break;
+        case '\r':
+          out_ += "\\r";
+          break;
+        case '\t':
+          out_ += "\\t";
+          break;
         default:
           if (c < 0x20) {
             out_ += "\\u00";
@@ -215,7 +245,8 @@ class JsonPrinter {
     const uint64_t size = header.le(width, "size");
     if (!check(header)) return;
     if (size > doc_.size() - at) return fail(at, "size " + std::to_string(size) + " past the end");
-    if (size < 2 * width) return fail(at, "size " + std::to_string(size) + " smaller than its header");
+    if (size < 2 * width)
+      return fail(at, "size " + std::to_string(size) + " smaller than its header");
     const std::size_t entry = object ? width + 2 : 0;
     const std::size_t value_entry = 1 + width;
     if (count > size / (entry + value_entry)) {

@@ -263,15 +263,15 @@ void read_optional_field(ByteReader& field, uint8_t field_type, TableMap& map) {
         const uint64_t prefix =
             field_type == kPrimaryKeyWithPrefix ? field.packed("primary key prefix") : 0;
         if (field.failed()) return;
-        if (index >= columns.size() ||
-            std::find(map.primary_key.begin(), map.primary_key.end(), index) !=
-                map.primary_key.end()) {
+        if (index >= columns.size() || std::find(map.primary_key.begin(), map.primary_key.end(),
+                                                 index) != map.primary_key.end()) {
           field.fail(at, "primary key column " + std::to_string(index) + " of " +
                              std::to_string(columns.size()));
           return;
         }
         map.primary_key.push_back(static_cast<uint32_t>(index));
-        map.primary_key_prefix.push_back(static_cast<uint32_t>(std::min<uint64_t>(prefix, 0xffffffff)));
+        map.primary_key_prefix.push_back(
+            static_cast<uint32_t>(std::min<uint64_t>(prefix, 0xffffffff)));
       }
       break;
     default:  // COLUMN_VISIBILITY and later additions: not needed, skipped by length
@@ -319,38 +319,70 @@ bool ColumnInfo::is_numeric(bool mariadb) const {
 
 std::string column_type_name(uint8_t type) {
   switch (type) {
-    case kTypeDecimal: return "DECIMAL";
-    case kTypeTiny: return "TINY";
-    case kTypeShort: return "SHORT";
-    case kTypeLong: return "LONG";
-    case kTypeFloat: return "FLOAT";
-    case kTypeDouble: return "DOUBLE";
-    case kTypeNull: return "NULL";
-    case kTypeTimestamp: return "TIMESTAMP";
-    case kTypeLongLong: return "LONGLONG";
-    case kTypeInt24: return "INT24";
-    case kTypeDate: return "DATE";
-    case kTypeTime: return "TIME";
-    case kTypeDatetime: return "DATETIME";
-    case kTypeYear: return "YEAR";
-    case kTypeNewDate: return "NEWDATE";
-    case kTypeVarchar: return "VARCHAR";
-    case kTypeBit: return "BIT";
-    case kTypeTimestamp2: return "TIMESTAMP2";
-    case kTypeDatetime2: return "DATETIME2";
-    case kTypeTime2: return "TIME2";
-    case kTypeJson: return "JSON";
-    case kTypeNewDecimal: return "NEWDECIMAL";
-    case kTypeEnum: return "ENUM";
-    case kTypeSet: return "SET";
-    case kTypeTinyBlob: return "TINY_BLOB";
-    case kTypeMediumBlob: return "MEDIUM_BLOB";
-    case kTypeLongBlob: return "LONG_BLOB";
-    case kTypeBlob: return "BLOB";
-    case kTypeVarString: return "VAR_STRING";
-    case kTypeString: return "STRING";
-    case kTypeGeometry: return "GEOMETRY";
-    default: return "TYPE_" + std::to_string(type);
+    case kTypeDecimal:
+      return "DECIMAL";
+    case kTypeTiny:
+      return "TINY";
+    case kTypeShort:
+      return "SHORT";
+    case kTypeLong:
+      return "LONG";
+    case kTypeFloat:
+      return "FLOAT";
+    case kTypeDouble:
+      return "DOUBLE";
+    case kTypeNull:
+      return "NULL";
+    case kTypeTimestamp:
+      return "TIMESTAMP";
+    case kTypeLongLong:
+      return "LONGLONG";
+    case kTypeInt24:
+      return "INT24";
+    case kTypeDate:
+      return "DATE";
+    case kTypeTime:
+      return "TIME";
+    case kTypeDatetime:
+      return "DATETIME";
+    case kTypeYear:
+      return "YEAR";
+    case kTypeNewDate:
+      return "NEWDATE";
+    case kTypeVarchar:
+      return "VARCHAR";
+    case kTypeBit:
+      return "BIT";
+    case kTypeTimestamp2:
+      return "TIMESTAMP2";
+    case kTypeDatetime2:
+      return "DATETIME2";
+    case kTypeTime2:
+      return "TIME2";
+    case kTypeJson:
+      return "JSON";
+    case kTypeNewDecimal:
+      return "NEWDECIMAL";
+    case kTypeEnum:
+      return "ENUM";
+    case kTypeSet:
+      return "SET";
+    case kTypeTinyBlob:
+      return "TINY_BLOB";
+    case kTypeMediumBlob:
+      return "MEDIUM_BLOB";
+    case kTypeLongBlob:
+      return "LONG_BLOB";
+    case kTypeBlob:
+      return "BLOB";
+    case kTypeVarString:
+      return "VAR_STRING";
+    case kTypeString:
+      return "STRING";
+    case kTypeGeometry:
+      return "GEOMETRY";
+    default:
+      return "TYPE_" + std::to_string(type);
   }
 }
 

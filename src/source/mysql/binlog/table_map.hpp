@@ -57,11 +57,11 @@ struct ColumnInfo {
   uint16_t metadata = 0;  ///< the raw per-type metadata (0-2 bytes, little-endian as read)
   bool nullable = true;   ///< from the null bitmap
   // Derived from `metadata` per type:
-  uint32_t max_length = 0;   ///< STRING/VARCHAR/VAR_STRING: max bytes; BIT: bits
-  uint8_t pack_length = 0;   ///< BLOB/JSON/GEOMETRY length bytes; FLOAT/DOUBLE size; ENUM/SET bytes
-  uint8_t precision = 0;     ///< NEWDECIMAL
-  uint8_t scale = 0;         ///< NEWDECIMAL
-  uint8_t fsp = 0;           ///< TIME2/DATETIME2/TIMESTAMP2 fractional digits
+  uint32_t max_length = 0;  ///< STRING/VARCHAR/VAR_STRING: max bytes; BIT: bits
+  uint8_t pack_length = 0;  ///< BLOB/JSON/GEOMETRY length bytes; FLOAT/DOUBLE size; ENUM/SET bytes
+  uint8_t precision = 0;    ///< NEWDECIMAL
+  uint8_t scale = 0;        ///< NEWDECIMAL
+  uint8_t fsp = 0;          ///< TIME2/DATETIME2/TIMESTAMP2 fractional digits
   // From the optional metadata (binlog_row_metadata=FULL); defaults when absent:
   bool is_unsigned = false;
   int32_t collation = -1;  ///< character and ENUM/SET columns; -1 unknown

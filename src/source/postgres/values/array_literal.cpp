@@ -1,7 +1,7 @@
 // PostgreSQL's one-dimensional array literals (array_out form).
-#include "source/postgres/values/text_parsers.hpp"
-
 #include <utility>
+
+#include "source/postgres/values/text_parsers.hpp"
 
 namespace tributary::source::postgres::text {
 namespace {
