@@ -3,6 +3,8 @@
 
 #include <cctype>
 
+#include "source/mysql/schema_query.hpp"
+
 namespace tributary::source::mysql {
 namespace {
 
@@ -115,33 +117,6 @@ std::vector<int32_t> sizes_of(const std::string& column_type) {
     if (at < column_type.size() && column_type[at] == ',') ++at;
   }
   return sizes;
-}
-
-/// "enum('a','b''c')" -> {"a", "b'c"}.
-std::vector<std::string> labels_of(const std::string& column_type) {
-  std::vector<std::string> labels;
-  std::size_t at = column_type.find('(');
-  if (at == std::string::npos) return labels;
-  ++at;
-  while (at < column_type.size() && column_type[at] == '\'') {
-    std::string label;
-    ++at;
-    while (at < column_type.size()) {
-      if (column_type[at] == '\'') {
-        if (at + 1 < column_type.size() && column_type[at + 1] == '\'') {
-          label.push_back('\'');
-          at += 2;
-          continue;
-        }
-        break;
-      }
-      label.push_back(column_type[at++]);
-    }
-    labels.push_back(std::move(label));
-    ++at;
-    if (at < column_type.size() && column_type[at] == ',') ++at;
-  }
-  return labels;
 }
 
 /// MariaDB writes COLUMN_DEFAULT as an SQL expression: NULL, 'text' (quoted), 0,

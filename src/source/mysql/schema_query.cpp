@@ -27,7 +27,19 @@ int to_int(const std::optional<std::string>& text) {
   }
 }
 
-/// "enum('a','b''c')" -> {"a", "b'c"}.
+enum class TextCharset { kConverted, kBinary, kOther };
+
+TextCharset charset_class(const std::string& charset) {
+  const std::string name = lower(charset);
+  if (name.empty() || name == "binary") return TextCharset::kBinary;
+  if (name == "utf8mb4" || name == "utf8mb3" || name == "utf8" || name == "latin1" ||
+      name == "ascii")
+    return TextCharset::kConverted;
+  return TextCharset::kOther;
+}
+
+}  // namespace
+
 std::vector<std::string> labels_of(const std::string& column_type) {
   std::vector<std::string> labels;
   const std::size_t open = column_type.find('(');
@@ -54,19 +66,6 @@ std::vector<std::string> labels_of(const std::string& column_type) {
   }
   return labels;
 }
-
-enum class TextCharset { kConverted, kBinary, kOther };
-
-TextCharset charset_class(const std::string& charset) {
-  const std::string name = lower(charset);
-  if (name.empty() || name == "binary") return TextCharset::kBinary;
-  if (name == "utf8mb4" || name == "utf8mb3" || name == "utf8" || name == "latin1" ||
-      name == "ascii")
-    return TextCharset::kConverted;
-  return TextCharset::kOther;
-}
-
-}  // namespace
 
 TableFilter::TableFilter(const std::vector<std::string>& include,
                          const std::vector<std::string>& exclude) {

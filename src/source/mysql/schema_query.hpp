@@ -16,6 +16,9 @@
 namespace tributary::source::mysql {
 
 /// Anchored include/exclude regexes on "database.table".
+/// The labels of an ENUM or SET COLUMN_TYPE: "enum('a','b''c')" -> {"a", "b'c"}.
+std::vector<std::string> labels_of(const std::string& column_type);
+
 class TableFilter {
  public:
   TableFilter(const std::vector<std::string>& include, const std::vector<std::string>& exclude);
