@@ -1,24 +1,13 @@
 // The encodings Debezium's JSON uses: base64 and ISO-8601 instants. Source-neutral.
 #include "envelope/text_codec.hpp"
 
+#include "event/value_math.hpp"
+
 namespace tributary::envelope::codec {
 namespace {
 
 constexpr int64_t kMicrosPerSecond = 1'000'000;
 constexpr int64_t kMicrosPerDay = 86'400LL * kMicrosPerSecond;
-
-/// Days since 1970-01-01 -> proleptic Gregorian date (Howard Hinnant's algorithm).
-void civil_from_days(int64_t days, int64_t& year, unsigned& month, unsigned& day) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  day = doy - (153 * mp + 2) / 5 + 1;
-  month = mp < 10 ? mp + 3 : mp - 9;
-  year = static_cast<int64_t>(yoe) + era * 400 + (month <= 2 ? 1 : 0);
-}
 
 void append_padded(std::string& out, int64_t value, int width) {
   char digits[24];
@@ -71,7 +60,7 @@ void append_iso_utc(int64_t micros, int fraction_digits, std::string& out) {
   }
   int64_t year = 0;
   unsigned month = 0, day = 0;
-  civil_from_days(days, year, month, day);
+  event::civil_from_days(days, year, month, day);
   // java.time's ISO_LOCAL_DATE: 4 digits for 0000-9999, else a sign and at least 4 digits.
   if (year > 9999) {
     out.push_back('+');

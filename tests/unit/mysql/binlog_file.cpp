@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "event/value_math.hpp"
 #include "source/mysql/binlog/events.hpp"
 
 namespace tributary::test {
@@ -27,19 +28,6 @@ std::string base64(const std::string& bytes) {
       out.push_back(k <= n ? kAlphabet[(chunk >> (18 - 6 * k)) & 0x3f] : '=');
   }
   return out;
-}
-
-/// 1970-01-01 + days -> y-m-d (Howard Hinnant's civil_from_days).
-void civil(int64_t days, int64_t& y, unsigned& m, unsigned& d) {
-  days += 719468;
-  const int64_t era = (days >= 0 ? days : days - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(days - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
 }
 
 }  // namespace
@@ -112,7 +100,7 @@ std::string envelope_json(const event::Value& value, const event::ColumnType& ty
           const auto second_of_day = static_cast<unsigned>(seconds - days * 86400);
           int64_t y = 0;
           unsigned m = 0, d = 0;
-          civil(days, y, m, d);
+          event::civil_from_days(days, y, m, d);
           char text[64];
           std::snprintf(text, sizeof text, "%04lld-%02u-%02uT%02u:%02u:%02u",
                         static_cast<long long>(y), m, d, second_of_day / 3600,
