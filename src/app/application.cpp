@@ -99,10 +99,12 @@ int run(const config::Config& config, const std::string& config_path) {
     notify("STOPPING=1");
     health.set_shutting_down();
     for (auto& pipeline : pipelines) pipeline->stop();
-    shutdown_timer.expires_after(std::chrono::seconds(30));
+    shutdown_timer.expires_after(std::chrono::milliseconds(config.shutdown_timeout_ms));
     shutdown_timer.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
-      log::error({}, "shutdown did not finish within 30 s; exiting with code 1");
+      log::error({}, "shutdown did not finish within shutdown.timeout_ms (" +
+                         std::to_string(config.shutdown_timeout_ms) +
+                         " ms); exiting with code 1");
       for (auto& pipeline : pipelines) {
         if (pipeline->finished()) continue;
         log::error(pipeline->name(),

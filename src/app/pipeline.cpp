@@ -18,7 +18,11 @@ constexpr auto kMaxRetryDelay = std::chrono::seconds(300);
 constexpr auto kHealthyPeriod = std::chrono::seconds(60);
 /// Without a ready Kafka producer after this long, the pipeline warns and /readyz says so.
 constexpr auto kKafkaWarnAfter = std::chrono::seconds(3);
-constexpr auto kShutdownWait = std::chrono::seconds(20);
+// How long the committer waits for Kafka to take the last transaction when stopping: two thirds
+// of shutdown.timeout_ms, so the abort, the checkpoint and the log lines fit in the rest.
+std::chrono::milliseconds commit_wait(const config::Config& config) {
+  return std::chrono::milliseconds(config.shutdown_timeout_ms * 2 / 3);
+}
 
 std::string status_text(const event::SourcePosition& position) {
   if (position.is_mysql()) {
@@ -289,7 +293,7 @@ void Pipeline::fail(const Error& error) {
   if (source_) source_->stop();
   if (committer_alive_) {
     // Commits what is queued if Kafka takes it; the retry resumes after whatever was committed.
-    committer_->set_shutdown_deadline(now + kShutdownWait);
+    committer_->set_shutdown_deadline(now + commit_wait(config_));
     committer_->request_stop();
   } else {
     torn_down();
@@ -326,7 +330,7 @@ void Pipeline::stop() {
   set_up(false);
   if (source_) source_->stop();
   if (committer_ && committer_alive_) {
-    committer_->set_shutdown_deadline(std::chrono::steady_clock::now() + kShutdownWait);
+    committer_->set_shutdown_deadline(std::chrono::steady_clock::now() + commit_wait(config_));
     committer_->request_stop();
   } else {
     finish(exit_code_.value_or(0));  // no committer, or it stopped already: nothing to wait for

@@ -27,6 +27,9 @@ struct SourceConfig {
   std::string slot;           ///< default: "tributary_" + pipeline name
   std::string publication;    ///< default: "tributary_" + pipeline name
   std::string sslmode = "prefer";
+  std::string sslrootcert;  ///< CA certificate file checked by verify-ca/verify-full; "" = default
+  std::string sslcert;      ///< client certificate file (certificate authentication); "" = none
+  std::string sslkey;       ///< the client certificate's private key file; "" = none
   int connect_timeout_seconds = 10;
   /// mysql: the replica server_id the binlog connection announces, 1..4294967295 (required for
   /// mysql, unique among the server's replicas); 0 = not set (postgres).
@@ -114,7 +117,9 @@ struct HttpConfig {
 };
 
 struct LogConfig {
-  std::string level = "info";  ///< trace | debug | info | warn | error
+  std::string level = "info";   ///< trace | debug | info | warn | error
+  std::string format = "text";  ///< text | json (one JSON object per line)
+  std::string file;             ///< "" = standard error; else appended to, reopened on SIGHUP
 };
 
 struct Config {
@@ -123,6 +128,9 @@ struct Config {
   OffsetsConfig offsets;
   HttpConfig http;
   LogConfig log;
+  /// shutdown.timeout_ms. SIGTERM: the open batch is committed (or, Kafka unreachable, aborted) and the checkpoint
+  /// written within this bound; past it the process exits 1 (nothing lost).
+  int shutdown_timeout_ms = 30000;
 };
 
 /// One problem found in a configuration: the key path (e.g. "pipelines[0].source.port") and a

@@ -259,6 +259,26 @@ const std::vector<Option> kOptions = {
      .default_value = "prefer",
      .allowed = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"},
      .bind = FIELD(pipeline->source.sslmode)},
+    {.path = "pipelines[].source.sslrootcert",
+     .type = Type::kString,
+     .description = "File of the CA certificate(s) that `verify-ca` and `verify-full` check the "
+                    "server's certificate against (libpq's `sslrootcert`; for mysql `ssl-ca`). "
+                    "Empty: libpq's default `~/.postgresql/root.crt`, or for mysql the system's "
+                    "CA store.",
+     .default_doc = "empty",
+     .bind = FIELD(pipeline->source.sslrootcert)},
+    {.path = "pipelines[].source.sslcert",
+     .type = Type::kString,
+     .description = "File of the client certificate presented to the server (libpq's "
+                    "`sslcert`; for mysql `ssl-cert`). Empty: none.",
+     .default_doc = "empty",
+     .bind = FIELD(pipeline->source.sslcert)},
+    {.path = "pipelines[].source.sslkey",
+     .type = Type::kString,
+     .description = "File of the client certificate's private key (libpq's `sslkey`; for mysql "
+                    "`ssl-key`). Empty: none.",
+     .default_doc = "empty",
+     .bind = FIELD(pipeline->source.sslkey)},
     {.path = "pipelines[].source.connect_timeout_seconds",
      .type = Type::kInteger,
      .description = "Time allowed for one attempt to connect to the database.",
@@ -572,14 +592,43 @@ const std::vector<Option> kOptions = {
      .min = 100,
      .max = 600000,
      .bind = FIELD(config->http.request_timeout_ms)},
+    // ----------------------------------------------------------------- shutdown
+    {.path = "shutdown",
+     .type = Type::kSection,
+     .description = "How SIGTERM and SIGINT end the process."},
+    {.path = "shutdown.timeout_ms",
+     .type = Type::kInteger,
+     .description = "On SIGTERM/SIGINT each pipeline stops reading, commits its open Kafka "
+                    "transaction (or aborts it when Kafka does not answer) and writes its "
+                    "checkpoint within this time; past it the process exits 1, losing nothing "
+                    "(the next start resumes from the last committed checkpoint). Keep it below "
+                    "systemd's `TimeoutStopSec` and Kubernetes' `terminationGracePeriodSeconds`.",
+     .default_value = "30000",
+     .min = 1000,
+     .max = 3600000,
+     .bind = FIELD(config->shutdown_timeout_ms)},
     // ----------------------------------------------------------------- log
-    {.path = "log", .type = Type::kSection, .description = "Logging to standard error."},
+    {.path = "log", .type = Type::kSection, .description = "Logging: one event per line."},
     {.path = "log.level",
      .type = Type::kEnum,
      .description = "Least severe level written.",
      .default_value = "info",
      .allowed = {"trace", "debug", "info", "warn", "error"},
      .bind = FIELD(config->log.level)},
+    {.path = "log.format",
+     .type = Type::kEnum,
+     .description = "`text`: `<time> <LEVEL> [pipeline] [table] message`; `json`: one JSON "
+                    "object per line with `ts`, `level`, `pipeline`, `table` (when there is one) "
+                    "and `message`, for log collectors.",
+     .default_value = "text",
+     .allowed = {"text", "json"},
+     .bind = FIELD(config->log.format)},
+    {.path = "log.file",
+     .type = Type::kString,
+     .description = "File the log is appended to; empty: standard error (journald, `docker "
+                    "logs`). SIGHUP reopens it, so logrotate can move it away first.",
+     .default_doc = "empty",
+     .bind = FIELD(config->log.file)},
 };
 
 #undef FIELD
