@@ -387,6 +387,10 @@ std::string Pipeline::committed_position_text() const {
   return committed_ ? status_text(*committed_) : std::string("none (nothing committed yet)");
 }
 
+double Pipeline::lag_seconds() const {
+  return probe_.last_source_lag();
+}
+
 std::string Pipeline::status_line() const {
   char lag[32];
   std::snprintf(lag, sizeof lag, "%.3f", probe_.last_source_lag());

@@ -45,6 +45,10 @@ class Pipeline {
   bool finished() const { return finished_; }
   /// One line for the SIGUSR1 status dump: state, committed position, lag, Kafka, failures.
   std::string status_line() const;
+  /// "starting", "snapshotting", "streaming", "retrying", "stopping", ... (for systemd STATUS=).
+  const std::string& phase() const { return phase_; }
+  /// Seconds between the source commit of the last committed event and its Kafka commit.
+  double lag_seconds() const;
   /// The last position committed to Kafka and the checkpoint file, as text ("none" before one).
   std::string committed_position_text() const;
 
