@@ -12,6 +12,15 @@ Faults, per node (`node` is the node id, 1-based; default: every node):
   advertises the proxy's port to clients, while brokers and controllers talk to each other
   directly, so `cut()`/`stall()` of a proxy breaks only the client's connections.
 
+Security (default: PLAINTEXT everywhere, as before): `security="SASL_SSL"` makes the client
+listener TLS + SASL/SCRAM-SHA-512, `security="SSL"` TLS only (`ssl_client_auth=True`: a client
+certificate is required). The broker's PEM keystore comes from a CA made with tributary_testing.certs
+(`kafka.ca`, `kafka.ca_path`; the certificate names 127.0.0.1 and localhost), and the SCRAM users
+(`sasl_users={name: password}`, default `{"tributary": SASL_PASSWORD}`) are created when the storage
+is formatted. Brokers and controllers talk PLAINTEXT on their own listeners. `client_config()` is
+the security part of a client's librdkafka config, which the harness's own clients (admin, waits,
+watermarks) use; pass it to a Collector as `extra_config`.
+
 The version is TRIBUTARY_KAFKA_VERSION (default: fetch.sh's). Nodes die with the test process
 (PR_SET_PDEATHSIG), so a killed pytest leaves no JVM behind.
 """
@@ -26,6 +35,7 @@ import subprocess
 import tempfile
 import uuid
 
+from tributary_testing.certs import make_ca
 from tributary_testing.proxy import TcpProxy
 from tributary_testing.util import Deadline, free_port, stop_process, tail, wait_until
 
@@ -34,6 +44,11 @@ _FETCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 #: Partitions of __transaction_state and __consumer_offsets: fewer than the default 50 makes the
 #: first transaction and the first group start much faster on 2 cores.
 INTERNAL_TOPIC_PARTITIONS = 8
+
+#: The SCRAM password of the default user `tributary` of a SASL_SSL RealKafka.
+SASL_PASSWORD = "tributary-scram-secret"
+SASL_MECHANISM = "SCRAM-SHA-512"
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_SSL")
 
 
 def kafka_version():
@@ -115,7 +130,8 @@ class KafkaNode:
                           f"CONTROLLER://127.0.0.1:{self.controller_port}"),
             "advertised.listeners": (f"CLIENT://127.0.0.1:{self.advertised_port},"
                                      f"INTERNAL://127.0.0.1:{self.internal_port}"),
-            "listener.security.protocol.map": "CLIENT:PLAINTEXT,INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT",
+            "listener.security.protocol.map": (f"CLIENT:{self.cluster.security},INTERNAL:PLAINTEXT,"
+                                               "CONTROLLER:PLAINTEXT"),
             "inter.broker.listener.name": "INTERNAL",
             "controller.listener.names": "CONTROLLER",
             "log.dirs": self.data_dir,
@@ -143,14 +159,17 @@ class KafkaNode:
             "controlled.shutdown.enable": "true",
             "unclean.leader.election.enable": "false",
         }
+        settings.update(self.cluster.listener_security_settings())
         settings.update(overrides)
         with open(self.config_path, "w") as f:
             for key, value in settings.items():
                 f.write(f"{key}={value}\n")
 
     def format_command(self, cluster_id):
+        scram = [arg for name, password in self.cluster.sasl_users.items()
+                 for arg in ("--add-scram", f"{SASL_MECHANISM}=[name={name},password={password}]")]
         return self.cluster.java_command("kafka.tools.StorageTool", "format", "-t", cluster_id,
-                                         "-c", self.config_path, "--ignore-formatted")
+                                         "-c", self.config_path, "--ignore-formatted", *scram)
 
     def start(self):
         if self.running:
@@ -191,7 +210,7 @@ class RealKafka:
 
     def __init__(self, nodes=1, topics=None, partitions=16, logdir=None, broker_config=None,
                  auto_create_topics=False, proxied=False, heap="384m", version=None,
-                 start_timeout=120.0):
+                 start_timeout=120.0, security="PLAINTEXT", sasl_users=None, ssl_client_auth=False):
         self.version = version or kafka_version()
         self.topics = dict(topics or {})
         self.partitions = partitions
@@ -201,9 +220,74 @@ class RealKafka:
         self.heap = heap
         self.start_timeout = start_timeout
         self.workdir = tempfile.mkdtemp(prefix="tributary-kafka-", dir=logdir)
+        if security not in SECURITY_PROTOCOLS:
+            raise ValueError(f"RealKafka security={security!r}: expected one of {SECURITY_PROTOCOLS}")
+        self.security = security
+        self.sasl_users = dict(sasl_users or {"tributary": SASL_PASSWORD}) if security == "SASL_SSL" else {}
+        self.ssl_client_auth = ssl_client_auth
+        self.ca = None
+        self.client_cert = None  # (cert_path, key_path) of the harness's clients, with ssl_client_auth
+        if security != "PLAINTEXT":
+            self._make_certificates()
         self.libs = None
         self.nodes = [KafkaNode(self, i + 1, os.path.join(self.workdir, f"node{i + 1}")) for i in range(nodes)]
         self._admin = None
+
+    # ---- security --------------------------------------------------------------------------------
+
+    def _make_certificates(self):
+        tls = os.path.join(self.workdir, "tls")
+        self.ca = make_ca(tls, name="tributary-test-kafka-ca")
+        cert, key = self.ca.issue("broker", hostnames=["localhost"], ips=["127.0.0.1"])
+        # A PEM keystore file: the unencrypted PKCS#8 key, then the chain (leaf first).
+        self.keystore_path = os.path.join(tls, "broker.keystore.pem")
+        with open(self.keystore_path, "w") as out:
+            for part in (key, cert, self.ca.cert_path):
+                with open(part) as f:
+                    out.write(f.read())
+        if self.ssl_client_auth:
+            self.client_cert = self.ca.issue("harness-client", client=True)
+
+    @property
+    def ca_path(self):
+        """The PEM CA certificate that signed the broker's certificate (None for PLAINTEXT)."""
+        return self.ca.cert_path if self.ca else None
+
+    def listener_security_settings(self):
+        """server.properties entries of the CLIENT listener's TLS and SASL (none for PLAINTEXT)."""
+        if self.security == "PLAINTEXT":
+            return {}
+        prefix = "listener.name.client."
+        settings = {
+            f"{prefix}ssl.keystore.type": "PEM",
+            f"{prefix}ssl.keystore.location": self.keystore_path,
+            f"{prefix}ssl.truststore.type": "PEM",
+            f"{prefix}ssl.truststore.location": self.ca.cert_path,
+            f"{prefix}ssl.client.auth": "required" if self.ssl_client_auth else "none",
+        }
+        if self.security == "SASL_SSL":
+            settings[f"{prefix}sasl.enabled.mechanisms"] = SASL_MECHANISM
+            settings[f"{prefix}{SASL_MECHANISM.lower()}.sasl.jaas.config"] = \
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+        return settings
+
+    def client_config(self, user="tributary", password=None):
+        """The security entries of a librdkafka client config for the client listener: {} for
+        PLAINTEXT; TLS with this cluster's CA; SASL/SCRAM as `user` (its password unless given)."""
+        if self.security == "PLAINTEXT":
+            return {}
+        config = {"security.protocol": self.security, "ssl.ca.location": self.ca.cert_path}
+        if self.client_cert:
+            config["ssl.certificate.location"], config["ssl.key.location"] = self.client_cert
+        if self.security == "SASL_SSL":
+            config.update({"sasl.mechanisms": SASL_MECHANISM, "sasl.username": user,
+                           "sasl.password": self.sasl_users[user] if password is None else password})
+        return config
+
+    def _client(self, cls, config):
+        """A confluent_kafka client of class `cls` with this cluster's security settings."""
+        return cls({**config, **self.client_config(),
+                    "logger": logging.getLogger("tributary_testing.kafka_admin")})
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -348,10 +432,9 @@ class RealKafka:
 
         if self._admin is None:
             nodes = [n for n in self.nodes if n.running]
-            self._admin = AdminClient({"bootstrap.servers": ",".join(f"127.0.0.1:{n.port}" for n in nodes or self.nodes),
-                                       "socket.connection.setup.timeout.ms": 3000,
-                                       "reconnect.backoff.max.ms": 500,
-                                       "logger": logging.getLogger("tributary_testing.kafka_admin")})
+            self._admin = self._client(AdminClient, {
+                "bootstrap.servers": ",".join(f"127.0.0.1:{n.port}" for n in nodes or self.nodes),
+                "socket.connection.setup.timeout.ms": 3000, "reconnect.backoff.max.ms": 500})
         return self._admin
 
     def metadata(self, timeout=5.0, attempts=6):
@@ -377,9 +460,8 @@ class RealKafka:
 
         running = [n for n in self.nodes if n.proc is not None]
         wanted = {n.node_id for n in running}
-        clients = {n.node_id: AdminClient({"bootstrap.servers": f"127.0.0.1:{n.port}",
-                                           "topic.metadata.refresh.interval.ms": -1,
-                                           "logger": logging.getLogger("tributary_testing.kafka_admin")})
+        clients = {n.node_id: self._client(AdminClient, {"bootstrap.servers": f"127.0.0.1:{n.port}",
+                                                         "topic.metadata.refresh.interval.ms": -1})
                    for n in running}
         pending = set(wanted)
         seen = {}
@@ -432,8 +514,7 @@ class RealKafka:
         def known_everywhere():
             for node_id in sorted(pending):
                 # A fresh client per ask: its first answer comes from the node it bootstraps from.
-                client = AdminClient({"bootstrap.servers": f"127.0.0.1:{self.node(node_id).port}",
-                                      "logger": logging.getLogger("tributary_testing.kafka_admin")})
+                client = self._client(AdminClient, {"bootstrap.servers": f"127.0.0.1:{self.node(node_id).port}"})
                 try:
                     topic_metadata = client.list_topics(timeout=2.0).topics.get(topic)
                 except KafkaException:
@@ -462,9 +543,8 @@ class RealKafka:
         """{partition: high watermark} of a topic."""
         from confluent_kafka import Consumer, KafkaException, TopicPartition
 
-        consumer = Consumer({"bootstrap.servers": self.direct_bootstrap_servers,
-                             "group.id": f"tributary-test-hwm-{uuid.uuid4()}",
-                             "logger": logging.getLogger("tributary_testing.kafka_admin")})
+        consumer = self._client(Consumer, {"bootstrap.servers": self.direct_bootstrap_servers,
+                                           "group.id": f"tributary-test-hwm-{uuid.uuid4()}"})
         result = {}
 
         def read_all():
