@@ -52,7 +52,11 @@ class MariaDbServer:
     """
 
     def __init__(self, user="cdc", password="secret", database="shop", server_id=1,
-                 privileges=DEFAULT_PRIVILEGES, settings=None, start_timeout=60.0):
+                 privileges=DEFAULT_PRIVILEGES, settings=None, start_timeout=60.0, tls=None):
+        """`tls=(cert, key, ca)`: TLS on (ssl_cert, ssl_key, ssl_ca; the files copied into the temp
+        dir, owned by the server's user) and the daemon's user created `REQUIRE SSL`, so it cannot
+        connect in plaintext; see install_tls()."""
+        self.tls = tls
         self.user = user
         self.password = password
         self.database = database
@@ -82,6 +86,8 @@ class MariaDbServer:
         """install-db (once), start, wait until it accepts connections, create the user and database."""
         if self.tempdir is None:
             self._install()
+            if self.tls:
+                self.install_tls(*self.tls)
         self._start_server()
         self._bootstrap()
         return self
@@ -227,6 +233,11 @@ class MariaDbServer:
             "collation_server": "utf8mb4_general_ci",
             "default_time_zone": "+00:00",
         }
+        if self.tls:
+            options.update({"ssl_cert": os.path.join(self.tempdir, "server.crt"),
+                            "ssl_key": os.path.join(self.tempdir, "server.key")})
+            if self.tls[2]:
+                options["ssl_ca"] = os.path.join(self.tempdir, "ca.crt")
         options.update(self.settings)
         return {key: value for key, value in options.items() if value is not None}
 
@@ -235,6 +246,22 @@ class MariaDbServer:
         for key, value in self.options().items():
             command.append(f"--{key}" if value is True else f"--{key}={value}")
         return command
+
+    def install_tls(self, cert, key, ca=None, flush=False):
+        """Copies the server's certificate, key and CA into the temp dir (where options() points
+        ssl_cert / ssl_key / ssl_ca), owned by the server's user. `flush=True` on a running server:
+        FLUSH SSL, so connections made after it get the new certificate."""
+        for name, source in (("server.crt", cert), ("server.key", key), ("ca.crt", ca)):
+            if source is None:
+                continue
+            target = os.path.join(self.tempdir, name)
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o600)
+            if self._run_as is not None:
+                entry = pwd.getpwnam(self._run_as)
+                os.chown(target, entry.pw_uid, entry.pw_gid)
+        if flush:
+            self.execute("FLUSH SSL")
 
     def _start_server(self, keep_port=False):
         attempts = 1 if keep_port else 5
@@ -282,6 +309,8 @@ class MariaDbServer:
         try:
             with conn.cursor() as cur:
                 cur.execute("CREATE USER IF NOT EXISTS %s@'%%' IDENTIFIED BY %s", (self.user, self.password))
+                if self.tls:
+                    cur.execute("ALTER USER %s@'%%' REQUIRE SSL", (self.user,))
                 if self.privileges:
                     cur.execute(f"GRANT {', '.join(self.privileges)} ON *.* TO %s@'%%'", (self.user,))
                 cur.execute(f"CREATE DATABASE IF NOT EXISTS `{self.database}` CHARACTER SET utf8mb4")

@@ -35,7 +35,14 @@ class PgServer:
     """
 
     def __init__(self, wal_level="logical", user="cdc", password="secret", database="shop",
-                 replication=True, settings=None, start_timeout=60.0):
+                 replication=True, settings=None, start_timeout=60.0, tls=None, hba=None):
+        """`tls=(cert, key, ca)` turns ssl on with these files (copied into the data directory,
+        owned by the server's user; `ca` may be None): see install_tls(). `hba` replaces the
+        pg_hba.conf lines for TCP (the unix socket lines for the superuser stay), e.g.
+        `["hostssl all all 127.0.0.1/32 scram-sha-256", "hostssl replication all 127.0.0.1/32
+        scram-sha-256"]` refuses plaintext."""
+        self.tls = tls
+        self.hba = list(hba) if hba is not None else None
         self.wal_level = wal_level
         self.user = user
         self.password = password
@@ -188,12 +195,41 @@ class PgServer:
             f.write("\n# tributary_testing\n")
             for key, value in settings.items():
                 f.write(f"{key} = {value}\n")
+        tcp = self.hba if self.hba is not None else [
+            "host all postgres 127.0.0.1/32 trust",
+            "host all all 127.0.0.1/32 scram-sha-256",
+            "host replication all 127.0.0.1/32 scram-sha-256"]
         with open(os.path.join(self.datadir, "pg_hba.conf"), "w") as f:
             f.write("local all all trust\n"
-                    "local replication all trust\n"
-                    "host all postgres 127.0.0.1/32 trust\n"
-                    "host all all 127.0.0.1/32 scram-sha-256\n"
-                    "host replication all 127.0.0.1/32 scram-sha-256\n")
+                    "local replication all trust\n" + "".join(line + "\n" for line in tcp))
+        if self.tls:
+            self.install_tls(*self.tls)
+
+    def install_tls(self, cert, key, ca=None, reload=False):
+        """Copies a server certificate, its key (mode 0600, as PostgreSQL demands) and the CA that
+        client certificates are checked against into the data directory, owned by the server's
+        user, and points ssl_cert_file / ssl_key_file / ssl_ca_file at them with ssl = on.
+        `reload=True` on a running server: pg_reload_conf() (PostgreSQL reloads TLS files on
+        SIGHUP; connections made after it get the new certificate)."""
+        settings = {"ssl": "on"}
+        for name, source in (("server.crt", cert), ("server.key", key), ("root.crt", ca)):
+            if source is None:
+                continue
+            target = os.path.join(self.datadir, name)
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o600)
+            if self._run_as is not None:
+                entry = pwd.getpwnam(self._run_as)
+                os.chown(target, entry.pw_uid, entry.pw_gid)
+            key_name = {"server.crt": "ssl_cert_file", "server.key": "ssl_key_file",
+                        "root.crt": "ssl_ca_file"}[name]
+            settings[key_name] = f"'{target}'"
+        with open(os.path.join(self.datadir, "postgresql.conf"), "a") as f:
+            f.write("\n# tributary_testing tls\n")
+            for name, value in settings.items():
+                f.write(f"{name} = {value}\n")
+        if reload:
+            self.execute("SELECT pg_reload_conf()", database="postgres")
 
     def _start_postmaster(self, keep_port=False):
         attempts = 1 if keep_port else 5
