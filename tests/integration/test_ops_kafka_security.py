@@ -4,7 +4,8 @@ SASL_SSL only (RealKafka(security="SASL_SSL"), its certificate from tributary_te
 tributary reaches it through `kafka.properties` (security.protocol, sasl.*, ssl.ca.location) with the
 password from `${KAFKA_PASSWORD}`; a read_committed consumer over SASL_SSL checks the stream. A wrong
 password and a CA that did not sign the broker's certificate fail with a clear error that never
-shows the password, and plaintext or TLS-without-SASL clients are refused by the broker."""
+shows the password, and plaintext or TLS-without-SASL clients are refused by the broker. One more
+broker, SSL with required client certificates, checks mutual TLS."""
 
 import os
 import uuid
@@ -173,3 +174,28 @@ def test_unset_password_variable_is_named_and_kafka_password_is_secret(env, secu
     bad = run_cli(["check", "--offline", "-c", path])
     assert bad.returncode != 0 and "security.protocol" in output(bad), output(bad)
     assert secret not in output(bad)
+
+
+def test_mutual_tls_needs_the_client_certificate(env, tmp_path):
+    """security.protocol SSL on a broker that requires client certificates (its own broker: the
+    module's is SASL_SSL): `check` passes with tributary's certificate and key, fails without."""
+    with RealKafka(security="SSL", ssl_client_auth=True, logdir=str(tmp_path)) as kafka:
+        env.shared.append(kafka)
+        cert, key = kafka.ca.issue("tributary", client=True)
+        db = env.database()
+        create_items_table(env.connect(db))
+        kafka.create_topic("mtls.offsets", 1, config={"cleanup.policy": "compact"})
+        config = env.config(db, kafka, name="mtls", offsets_topic="mtls.offsets")
+        config["kafka"]["properties"] = {"security.protocol": "SSL", "ssl.ca.location": kafka.ca_path,
+                                         "ssl.certificate.location": cert, "ssl.key.location": key}
+        daemon = env.daemon(config)
+        check = daemon.check()
+        assert check.returncode == 0, f"check with the client certificate failed:\n{output(check)}"
+
+        del config["kafka"]["properties"]["ssl.certificate.location"]
+        del config["kafka"]["properties"]["ssl.key.location"]
+        write_config(daemon.config_path, config)
+        check = daemon.check()
+        assert check.returncode != 0, f"check passed without a client certificate:\n{output(check)}"
+        assert "PROBLEM kafka" in check.stdout and "bad certificate" in check.stderr, output(check)
+        print("check without the client certificate:\n" + output(check))
