@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <cstdio>
 #include <ctime>
 
 namespace tributary::metrics {
@@ -36,6 +37,17 @@ std::string format_utc(std::chrono::system_clock::time_point time) {
   char text[32];
   std::size_t n = std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return std::string(text, n);
+}
+
+std::string format_utc_ms(std::chrono::system_clock::time_point time) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
+  const auto whole = std::chrono::system_clock::time_point(std::chrono::floor<std::chrono::seconds>(ms));
+  std::string text = format_utc(whole);
+  char fraction[8];
+  std::snprintf(fraction, sizeof fraction, ".%03d",
+                static_cast<int>((ms - std::chrono::floor<std::chrono::seconds>(ms)).count()));
+  text.insert(text.size() - 1, fraction);
+  return text;
 }
 
 void HealthState::register_pipeline(const std::string& pipeline) {
@@ -102,6 +114,51 @@ void HealthState::set_shutting_down() {
   shutting_down_ = true;
 }
 
+void HealthState::set_phase(const std::string& pipeline, const std::string& phase) {
+  std::lock_guard lock(mu_);
+  pipelines_[pipeline].phase = phase;
+}
+
+void HealthState::set_position(const std::string& pipeline, const StatusPosition& position) {
+  std::lock_guard lock(mu_);
+  pipelines_[pipeline].position = position;
+}
+
+void HealthState::transaction_committed(const std::string& pipeline, SystemTime at,
+                                        std::size_t events, double lag_seconds) {
+  std::lock_guard lock(mu_);
+  auto& p = pipelines_[pipeline];
+  ++p.transactions;
+  p.last_commit_at = at;
+  p.last_commit_events = events;
+  p.lag_seconds = lag_seconds;
+}
+
+void HealthState::snapshot_progress(const std::string& pipeline, const std::string& table,
+                                    uint64_t done, uint64_t estimated) {
+  std::lock_guard lock(mu_);
+  auto& t = pipelines_[pipeline].tables[table];
+  t.done = done;
+  t.estimated = estimated;
+  t.finished = false;
+}
+
+void HealthState::snapshot_table_done(const std::string& pipeline, const std::string& table,
+                                      uint64_t rows) {
+  std::lock_guard lock(mu_);
+  auto& t = pipelines_[pipeline].tables[table];
+  t.done = rows;
+  t.finished = true;
+}
+
+void HealthState::set_last_error(const std::string& pipeline, const std::string& message,
+                                 SystemTime at) {
+  std::lock_guard lock(mu_);
+  auto& p = pipelines_[pipeline];
+  p.last_error = message.empty() ? "failed" : message;
+  p.last_error_at = at;
+}
+
 bool HealthState::ready(std::string* why_not) const {
   std::lock_guard lock(mu_);
   if (why_not != nullptr) why_not->clear();
@@ -164,6 +221,88 @@ std::string HealthState::status_json() const {
   std::lock_guard lock(mu_);
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  const auto write_details = [&w](const Pipeline& p) {
+    w.Key("phase");
+    write_string(w, p.phase);
+    w.Key("lag_seconds");
+    if (p.lag_seconds) {
+      w.Double(*p.lag_seconds);
+    } else {
+      w.Null();
+    }
+    w.Key("position");
+    if (p.position) {
+      const StatusPosition& position = *p.position;
+      w.StartObject();
+      w.Key("text");
+      write_string(w, position.text);
+      w.Key("snapshot_completed");
+      w.Bool(position.snapshot_completed);
+      w.Key("type");
+      w.String(position.mysql ? "mysql" : "postgres");
+      if (position.mysql) {
+        w.Key("binlog_file");
+        write_string(w, position.binlog_file);
+        w.Key("binlog_pos");
+        w.Uint64(position.binlog_pos);
+        w.Key("gtid_set");
+        write_string(w, position.gtid_set);
+      } else {
+        w.Key("lsn");
+        write_string(w, position.lsn);
+        w.Key("partial_events");
+        w.Uint64(position.partial_events);
+        if (position.partial_events > 0) {
+          w.Key("partial_commit_lsn");
+          write_string(w, position.partial_commit_lsn);
+        }
+      }
+      w.EndObject();
+    } else {
+      w.Null();
+    }
+    w.Key("last_commit");
+    if (p.transactions > 0) {
+      w.StartObject();
+      w.Key("time");
+      write_string(w, format_utc_ms(p.last_commit_at));
+      w.Key("events");
+      w.Uint64(p.last_commit_events);
+      w.Key("transactions");
+      w.Uint64(p.transactions);
+      w.EndObject();
+    } else {
+      w.Null();
+    }
+    w.Key("last_error");
+    if (!p.last_error.empty()) {
+      w.StartObject();
+      w.Key("message");
+      write_string(w, p.last_error);
+      w.Key("time");
+      write_string(w, format_utc_ms(p.last_error_at));
+      w.EndObject();
+    } else {
+      w.Null();
+    }
+    w.Key("snapshot");
+    w.StartObject();
+    w.Key("tables");
+    w.StartObject();
+    for (const auto& [table, t] : p.tables) {
+      w.Key(table.data(), static_cast<rapidjson::SizeType>(table.size()));
+      w.StartObject();
+      w.Key("rows_done");
+      w.Uint64(t.done);
+      w.Key("rows_estimated");
+      w.Uint64(t.estimated);
+      w.Key("done");
+      w.Bool(t.finished);
+      w.EndObject();
+    }
+    w.EndObject();
+    w.EndObject();
+};
   w.StartObject();
   w.Key("ready");
   w.Bool(ready_locked(nullptr));
@@ -194,6 +333,7 @@ std::string HealthState::status_json() const {
       w.Key("next_retry_at");
       write_string(w, format_utc(p.next_retry));
     }
+    write_details(p);
     w.EndObject();
   }
   w.EndObject();

@@ -233,7 +233,8 @@ class Session : public std::enable_shared_from_this<Session> {
                             "not ready: " + why + "\n");
       }
     }
-    res.keep_alive(req.keep_alive());
+    ++requests_;
+    res.keep_alive(req.keep_alive() && requests_ < shared_->options.max_requests_per_connection);
     res.prepare_payload();
     if (head) res.body().clear();  // Content-Length stays that of the GET body
     write(std::move(res));
@@ -295,6 +296,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<Response> response_;
   std::string peer_;
+  std::uint32_t requests_ = 0;  ///< answered on this connection
   bool closed_ = false;
   Clock::time_point idle_since_ = Clock::now();
   std::optional<std::list<Session*>::iterator> idle_position_;  ///< set while in shared_->idle

@@ -26,7 +26,9 @@ namespace tributary::metrics {
 /// (after connecting or between requests) is closed, a request must arrive whole within
 /// `request_timeout` of its first byte (and its response be taken within as long), and past
 /// `max_connections` a new connection closes the one idle longest; only if every connection is
-/// mid-request is the new one refused. Accept errors (EMFILE...) back off and accepting goes on.
+/// mid-request is the new one refused. A connection is closed after `max_requests_per_connection`
+/// responses (pipelined or not); request line + headers past `header_limit` get 431, a body past
+/// `body_limit` 413, and the connection is closed. Accept errors (EMFILE...) back off and accepting goes on.
 /// Each close is counted in tributary_http_connections_closed_total{reason}; open connections are
 /// tributary_http_connections. Log lines per kind of event are rate-limited.
 ///
@@ -40,6 +42,9 @@ class HttpServer {
     std::size_t max_connections = 128;                ///< past it the longest-idle one is closed
     std::uint32_t header_limit = 8 * 1024;            ///< bytes of request line + headers
     std::uint64_t body_limit = 4 * 1024;              ///< bytes of request body
+    /// Requests served on one keep-alive connection; the last is answered "Connection: close",
+    /// so one client cannot hold a connection (and pipeline into it) for ever.
+    std::uint32_t max_requests_per_connection = 1000;
   };
 
   HttpServer(boost::asio::io_context& io, Metrics& metrics, HealthState& health);

@@ -4,7 +4,12 @@
 #include <prometheus/text_serializer.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
+#include <cstring>
+
+#include "base/clock.hpp"
+#include "metrics/process_metrics.hpp"
 
 namespace tributary::metrics {
 namespace {
@@ -43,7 +48,10 @@ PipelineProbe::PipelineProbe(Families& families, std::string pipeline)
       reconnect_source_(families.reconnects.Add({{"pipeline", pipeline_}, {"target", "source"}})),
       reconnect_kafka_(families.reconnects.Add({{"pipeline", pipeline_}, {"target", "kafka"}})),
       pipeline_failures_(families.pipeline_failures.Add({{"pipeline", pipeline_}})),
-      pipeline_up_(families.pipeline_up.Add({{"pipeline", pipeline_}})) {}
+      pipeline_up_(families.pipeline_up.Add({{"pipeline", pipeline_}})),
+      inflight_bytes_(families.inflight_bytes.Add({{"pipeline", pipeline_}})),
+      batch_events_(families.kafka_batch_events.Add({{"pipeline", pipeline_}},
+                                                    Metrics::batch_events_buckets())) {}
 
 prometheus::Counter& PipelineProbe::event_counter(std::string_view table, char op) {
   const auto slot = kOps.find(op);
@@ -120,6 +128,17 @@ void PipelineProbe::event_emitted(std::string_view table, char op) {
   event_counter(table, op).Increment();
 }
 
+void PipelineProbe::event_emitted(std::string_view schema, std::string_view table, char op) {
+  std::array<char, 256> buffer;
+  if (schema.size() + 1 + table.size() > buffer.size()) {
+    return event_emitted(std::string(schema) + "." + std::string(table), op);
+  }
+  std::memcpy(buffer.data(), schema.data(), schema.size());
+  buffer[schema.size()] = '.';
+  std::memcpy(buffer.data() + schema.size() + 1, table.data(), table.size());
+  event_emitted(std::string_view(buffer.data(), schema.size() + 1 + table.size()), op);
+}
+
 void PipelineProbe::snapshot_rows(std::string_view table, uint64_t n) {
   snapshot_rows_counter(table).Increment(static_cast<double>(n));
 }
@@ -146,14 +165,26 @@ void PipelineProbe::transaction_committed(std::size_t events, std::size_t bytes,
   commit_duration_.Observe(std::max(0.0, seconds));
   kafka_messages_.Increment(static_cast<double>(events));
   kafka_bytes_.Increment(static_cast<double>(bytes));
+  batch_events_.Observe(static_cast<double>(events));
+}
+
+void PipelineProbe::inflight_bytes(std::size_t bytes) {
+  inflight_bytes_.Set(static_cast<double>(bytes));
 }
 
 void PipelineProbe::transaction_aborted() {
   aborted_.Increment();
 }
 
-void PipelineProbe::checkpoint_written(int64_t unix_seconds) {
-  checkpoint_timestamp_.Set(static_cast<double>(unix_seconds));
+void PipelineProbe::checkpoint_written(double unix_seconds) {
+  checkpoint_timestamp_.Set(unix_seconds);
+  checkpoint_at_.store(unix_seconds);
+}
+
+std::optional<double> PipelineProbe::checkpoint_age(double now_unix_seconds) const {
+  const double at = checkpoint_at_.load();
+  if (at < 0) return std::nullopt;
+  return std::max(0.0, now_unix_seconds - at);
 }
 
 void PipelineProbe::source_position(uint64_t lsn) {
@@ -190,9 +221,42 @@ void PipelineProbe::pipeline_up(bool up) {
 // ---------------------------------------------------------------------------------------------
 // Metrics
 
+/// tributary_checkpoint_age_seconds{pipeline}: computed from each probe's last checkpoint when
+/// scraped, so it grows while no checkpoint is written (a stuck pipeline shows it).
+class Metrics::CheckpointAgeCollector : public prometheus::Collectable {
+ public:
+  explicit CheckpointAgeCollector(const Metrics& metrics) : metrics_(metrics) {}
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    prometheus::MetricFamily family;
+    family.name = "tributary_checkpoint_age_seconds";
+    family.help = "Seconds since the last durable checkpoint (at scrape time)";
+    family.type = prometheus::MetricType::Gauge;
+    const double now = static_cast<double>(unix_now_us()) / 1e6;
+    std::lock_guard lock(metrics_.probes_mu_);
+    for (const auto& [name, probe] : metrics_.probes_) {
+      const auto age = probe->checkpoint_age(now);
+      if (!age) continue;  // no checkpoint written yet
+      prometheus::ClientMetric metric;
+      metric.label.push_back({"pipeline", name});
+      metric.gauge.value = *age;
+      family.metric.push_back(std::move(metric));
+    }
+    return {std::move(family)};
+  }
+
+ private:
+  const Metrics& metrics_;
+};
+
 const prometheus::Histogram::BucketBoundaries& Metrics::commit_duration_buckets() {
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  return kBuckets;
+}
+
+const prometheus::Histogram::BucketBoundaries& Metrics::batch_events_buckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0, 1, 10, 50, 100, 500, 1000, 5000, 10000, 50000, 100000};
   return kBuckets;
 }
 
@@ -235,7 +299,15 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
                      "Failures of a pipeline after it had run (each is retried with backoff)"),
       .pipeline_up = registered(prometheus::BuildGauge(), r, "tributary_pipeline_up",
                                 "1 while the pipeline snapshots or streams, else 0"),
+      .inflight_bytes =
+          registered(prometheus::BuildGauge(), r, "tributary_inflight_bytes",
+                     "Bytes of records in the open Kafka transaction, not committed yet"),
+      .kafka_batch_events =
+          registered(prometheus::BuildHistogram(), r, "tributary_kafka_batch_events",
+                     "Events per committed Kafka transaction (0: the offsets record alone)"),
   });
+  scraped_.push_back(std::make_shared<CheckpointAgeCollector>(*this));
+  scraped_.push_back(std::make_shared<ProcessCollector>());
   registered(prometheus::BuildGauge(), r, "tributary_build_info", "Build information (always 1)")
       .Add({{"version", TRIBUTARY_VERSION}})
       .Set(1);
@@ -256,7 +328,13 @@ PipelineProbe& Metrics::pipeline_probe(const std::string& pipeline) {
 }
 
 std::string Metrics::serialize() const {
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  auto families = registry_->Collect();
+  for (const auto& collectable : scraped_) {
+    for (auto& family : collectable->Collect()) {
+      if (!family.metric.empty()) families.push_back(std::move(family));
+    }
+  }
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace tributary::metrics

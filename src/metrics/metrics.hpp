@@ -9,16 +9,19 @@
 #include <prometheus/registry.h>
 
 #include <array>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 namespace tributary::metrics {
 
@@ -39,6 +42,8 @@ struct Families {
   prometheus::Family<prometheus::Counter>& reconnects;
   prometheus::Family<prometheus::Counter>& pipeline_failures;
   prometheus::Family<prometheus::Gauge>& pipeline_up;
+  prometheus::Family<prometheus::Gauge>& inflight_bytes;
+  prometheus::Family<prometheus::Histogram>& kafka_batch_events;
 };
 
 /// The metrics of one pipeline. Every method is thread-safe and cheap: per-pipeline series are
@@ -54,12 +59,16 @@ class PipelineProbe {
   /// One change event emitted for `table` ("schema.table"); `op` is the Debezium op
   /// (c, u, d, r, t, m). -> tributary_events_total{pipeline,table,op}
   void event_emitted(std::string_view table, char op);
+  /// The same for `schema`.`table` (PostgreSQL schema or MySQL database): labelled
+  /// "schema.table", as the snapshot's series are; no allocation for a known table whose name
+  /// fits 256 bytes.
+  void event_emitted(std::string_view schema, std::string_view table, char op);
   /// `n` rows read by the initial snapshot. -> tributary_snapshot_rows_total{pipeline,table}
   void snapshot_rows(std::string_view table, uint64_t n);
   /// Snapshot progress of one table: min(1, rows_done / rows_estimated), 0 while the estimate is 0
   /// (never-analyzed table). -> tributary_snapshot_progress_ratio{pipeline,table}
   void snapshot_table_progress(std::string_view table, uint64_t rows_done, uint64_t rows_estimated);
-  /// The table's snapshot finished (ratio 1 whatever the estimate said).
+  /// The table's snapshot was read to its end (ratio 1 whatever the estimate said).
   void snapshot_table_done(std::string_view table);
   /// How far behind the source's commit time the last emitted event is.
   /// -> tributary_source_lag_seconds{pipeline}
@@ -68,12 +77,19 @@ class PipelineProbe {
   /// -> tributary_kafka_transactions_total{result="committed"},
   ///    tributary_kafka_commit_duration_seconds, tributary_kafka_messages_total,
   ///    tributary_kafka_bytes_total
+  ///    tributary_kafka_batch_events (events in it; 0 for a transaction of the offsets record alone)
   void transaction_committed(std::size_t events, std::size_t bytes, double seconds);
+  /// Bytes of records produced into the open Kafka transaction, not committed yet (0 after a
+  /// commit). -> tributary_inflight_bytes{pipeline}
+  void inflight_bytes(std::size_t bytes);
   /// -> tributary_kafka_transactions_total{pipeline,result="aborted"}
   void transaction_aborted();
-  /// A checkpoint was durably written at `unix_seconds` (age = time() - value).
-  /// -> tributary_checkpoint_timestamp_seconds{pipeline}
-  void checkpoint_written(int64_t unix_seconds);
+  /// A checkpoint was durably written at `unix_seconds`.
+  /// -> tributary_checkpoint_timestamp_seconds{pipeline}, and
+  ///    tributary_checkpoint_age_seconds{pipeline} (now - it, computed at each scrape)
+  void checkpoint_written(double unix_seconds);
+  /// Seconds since the last checkpoint_written at `now_unix_seconds`; nullopt before the first.
+  std::optional<double> checkpoint_age(double now_unix_seconds) const;
   /// Source position reached (PostgreSQL LSN / binlog offset; a double is exact up to 2^53).
   /// -> tributary_source_position{pipeline}
   void source_position(uint64_t lsn);
@@ -135,6 +151,10 @@ class PipelineProbe {
   prometheus::Counter& reconnect_kafka_;
   prometheus::Counter& pipeline_failures_;
   prometheus::Gauge& pipeline_up_;
+  prometheus::Gauge& inflight_bytes_;
+  prometheus::Histogram& batch_events_;
+  /// Unix seconds of the last checkpoint; < 0 before the first. Any thread.
+  std::atomic<double> checkpoint_at_{-1.0};
 
   mutable std::shared_mutex mu_;  // guards tables_ and other_reconnects_
   ByName<TableSeries> tables_;
@@ -161,11 +181,16 @@ class Metrics {
 
   /// Bucket bounds of tributary_kafka_commit_duration_seconds: 1 ms .. 30 s.
   static const prometheus::Histogram::BucketBoundaries& commit_duration_buckets();
+  /// Bucket bounds of tributary_kafka_batch_events: 0 (offsets record alone), 1 .. 100000.
+  static const prometheus::Histogram::BucketBoundaries& batch_events_buckets();
 
  private:
+  class CheckpointAgeCollector;
   std::shared_ptr<prometheus::Registry> registry_;
+  /// Serialized after the registry's families: computed at scrape time.
+  std::vector<std::shared_ptr<prometheus::Collectable>> scraped_;
   std::unique_ptr<Families> families_;
-  std::mutex probes_mu_;
+  mutable std::mutex probes_mu_;
   std::map<std::string, std::unique_ptr<PipelineProbe>, std::less<>> probes_;
 };
 

@@ -185,3 +185,77 @@ TEST_CASE("probes are safe to use from many threads", "[metrics]") {
   }
   CHECK(total == kThreads * kPerThread);
 }
+
+TEST_CASE("events of schema and table are labelled schema.table like snapshot rows", "[metrics]") {
+  Metrics metrics;
+  auto& probe = metrics.pipeline_probe("p1");
+  probe.snapshot_rows("public.users", 3);
+  probe.event_emitted("public", "users", 'r');
+  probe.event_emitted("public", "users", 'c');
+  probe.event_emitted("shop", "orders", 'u');  // a MySQL database.table
+  const std::string long_schema(200, 's');
+  const std::string long_table(100, 't');  // past the 256-byte stack buffer
+  probe.event_emitted(long_schema, long_table, 'd');
+
+  const auto text = metrics.serialize();
+  INFO(text);
+  CHECK(has_line(text, R"(tributary_events_total{op="r",pipeline="p1",table="public.users"} 1)"));
+  CHECK(has_line(text, R"(tributary_events_total{op="c",pipeline="p1",table="public.users"} 1)"));
+  CHECK(has_line(text, R"(tributary_events_total{op="u",pipeline="p1",table="shop.orders"} 1)"));
+  CHECK(has_line(text, R"(tributary_events_total{op="d",pipeline="p1",table=")" + long_schema +
+                           "." + long_table + R"("} 1)"));
+  CHECK(has_line(text, R"(tributary_snapshot_rows_total{pipeline="p1",table="public.users"} 3)"));
+  CHECK(text.find(R"(table="users")") == std::string::npos);
+}
+
+TEST_CASE("batch events histogram counts every committed transaction", "[metrics]") {
+  Metrics metrics;
+  auto& probe = metrics.pipeline_probe("p1");
+  probe.transaction_committed(0, 120, 0.001);  // the offsets record alone
+  probe.transaction_committed(7, 2048, 0.003);
+  probe.transaction_committed(5000, 1 << 20, 0.2);
+
+  const auto text = metrics.serialize();
+  INFO(text);
+  CHECK(has_line(text, "# TYPE tributary_kafka_batch_events histogram"));
+  CHECK(has_line(text, R"(tributary_kafka_batch_events_count{pipeline="p1"} 3)"));
+  CHECK(has_line(text, R"(tributary_kafka_batch_events_sum{pipeline="p1"} 5007)"));
+  CHECK(has_line(text, R"(tributary_kafka_batch_events_bucket{pipeline="p1",le="0"} 1)"));
+  CHECK(has_line(text, R"(tributary_kafka_batch_events_bucket{pipeline="p1",le="10"} 2)"));
+  CHECK(has_line(text, R"(tributary_kafka_batch_events_bucket{pipeline="p1",le="5000"} 3)"));
+  CHECK(has_line(text,
+                 R"(tributary_kafka_transactions_total{pipeline="p1",result="committed"} 3)"));
+  CHECK(std::is_sorted(Metrics::batch_events_buckets().begin(),
+                       Metrics::batch_events_buckets().end()));
+}
+
+TEST_CASE("in-flight bytes follow the open transaction", "[metrics]") {
+  Metrics metrics;
+  auto& probe = metrics.pipeline_probe("p1");
+  CHECK(has_line(metrics.serialize(), R"(tributary_inflight_bytes{pipeline="p1"} 0)"));
+  probe.inflight_bytes(4096);
+  CHECK(has_line(metrics.serialize(), R"(tributary_inflight_bytes{pipeline="p1"} 4096)"));
+  probe.inflight_bytes(0);
+  CHECK(has_line(metrics.serialize(), R"(tributary_inflight_bytes{pipeline="p1"} 0)"));
+}
+
+TEST_CASE("checkpoint age is computed at scrape time, absent before a checkpoint", "[metrics]") {
+  Metrics metrics;
+  auto& probe = metrics.pipeline_probe("p1");
+  metrics.pipeline_probe("p2");
+  CHECK_FALSE(probe.checkpoint_age(1700000000.0));
+  CHECK(metrics.serialize().find("tributary_checkpoint_age_seconds{") == std::string::npos);
+
+  probe.checkpoint_written(1700000000.25);
+  CHECK(*probe.checkpoint_age(1700000010.25) == Approx(10.0));
+  CHECK(*probe.checkpoint_age(1699999999.0) == 0.0);  // a clock step back is not a negative age
+  // Written long ago: the age at scrape time is about now - then.
+  const auto text = metrics.serialize();
+  INFO(text);
+  CHECK(text.find("# TYPE tributary_checkpoint_age_seconds gauge") != std::string::npos);
+  const auto at = text.find(R"(tributary_checkpoint_age_seconds{pipeline="p1"} )");
+  REQUIRE(at != std::string::npos);
+  const double age = std::stod(text.substr(text.find("} ", at) + 2));
+  CHECK(age > 1e7);  // 2023-11-14 is more than 100 days ago
+  CHECK(text.find(R"(tributary_checkpoint_age_seconds{pipeline="p2"})") == std::string::npos);
+}
