@@ -78,8 +78,14 @@ def test_snapshot_and_changes_exactly_once_over_sasl_ssl(env, secure):
 
     workload = Workload(lambda: env.connect(db, autocommit=False), initial, seed=13)
     env.workloads.append(workload)
+    slot = daemon.config["pipelines"][0]["source"]["slot"]
     daemon.start(wait_ready=False)
-    workload.start(1500, max_txn_size=50)  # committed while the snapshot runs and after it
+    # Changes committed before the slot exists belong to the snapshot, the rest to the stream (so
+    # the last change is a streamed event however slowly the daemon gets going).
+    workload.run(200, max_txn_size=50)
+    wait_until(lambda: daemon.check_running("the replication slot") and env.pg.slot_info(slot), 120,
+               lambda: f"replication slot {slot} to be created\n{daemon.stderr_tail(30)}")
+    workload.start(1300, max_txn_size=50)
     daemon.wait_ready(timeout=120)
     workload.join(timeout=300)
     last = workload.log[-1]
