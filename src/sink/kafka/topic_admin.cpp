@@ -187,6 +187,15 @@ void log_from_librdkafka(const rd_kafka_t* rk, int level, const char* facility, 
   }
 }
 
+/// librdkafka's error events (its threads): the last one is kept for describe_cluster's message.
+void error_from_librdkafka(rd_kafka_t* /*rk*/, int /*err*/, const char* reason, void* opaque) {
+  auto* admin = static_cast<TopicAdmin*>(opaque);
+  if (admin == nullptr || reason == nullptr) return;
+  std::string masked = mask_secret_values(reason, admin->properties_);
+  std::lock_guard lock(admin->last_error_mu_);
+  admin->last_error_ = std::move(masked);
+}
+
 Result<std::unique_ptr<TopicAdmin>> TopicAdmin::create(
     const std::string& bootstrap_servers, const std::map<std::string, std::string>& properties,
     const std::string& client_id, const std::string& log_scope) {
@@ -214,6 +223,7 @@ Result<std::unique_ptr<TopicAdmin>> TopicAdmin::create(
   self->properties_ = properties;
   rd_kafka_conf_set_opaque(conf, self.get());
   rd_kafka_conf_set_log_cb(conf, &log_from_librdkafka);
+  rd_kafka_conf_set_error_cb(conf, &error_from_librdkafka);
   // A producer handle is librdkafka's usual admin client; this one never produces.
   self->client_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, reason, sizeof reason);
   if (self->client_ == nullptr) {
@@ -228,8 +238,14 @@ Result<ClusterView> TopicAdmin::describe_cluster(std::chrono::milliseconds timeo
   const int wait = static_cast<int>(std::clamp<int64_t>(timeout.count(), 1, 1 << 30));
   rd_kafka_resp_err_t err = rd_kafka_metadata(client_, 1, nullptr, &md.metadata, wait);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    std::string last;
+    {
+      std::lock_guard lock(last_error_mu_);
+      last = last_error_;
+    }
+    if (!last.empty()) last = "; last broker error: " + last;
     return Error::retriable("cannot reach Kafka at " + bootstrap_servers_ + ": " +
-                            error_text(err, nullptr) +
+                            error_text(err, nullptr) + last +
                             " (fix: check kafka.bootstrap_servers, the network, and the security "
                             "settings in kafka.properties)");
   }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <string>
@@ -121,8 +122,13 @@ class TopicAdmin {
   const std::string bootstrap_servers_;  ///< for messages
   const std::string log_scope_;          ///< owned here: librdkafka's log callback reads it
   std::map<std::string, std::string> properties_;  ///< to mask secrets in librdkafka's log lines
+  /// librdkafka's last error event (authentication, TLS, resolution), masked; for the message of
+  /// a failed describe_cluster, which otherwise only says "transport failure".
+  mutable std::mutex last_error_mu_;
+  std::string last_error_;
 
   friend void log_from_librdkafka(const rd_kafka_s*, int, const char*, const char*);
+  friend void error_from_librdkafka(rd_kafka_s*, int, const char*, void*);
 };
 
 }  // namespace tributary::sink
