@@ -5,6 +5,8 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
+#include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <memory>
@@ -52,12 +54,43 @@ std::string signal_name(int number) {
   }
 }
 
+/// One `systemctl status` line: "shop: streaming, lag 0.012 s; inventory: snapshotting" (the lag
+/// when `with_lag` and the pipeline streams).
+std::string status_text(const std::vector<std::unique_ptr<Pipeline>>& pipelines, bool with_lag) {
+  std::string text;
+  for (const auto& pipeline : pipelines) {
+    if (!text.empty()) text += "; ";
+    text += pipeline->name() + ": " + pipeline->phase();
+    if (with_lag && pipeline->phase() == "streaming") {
+      char lag[48];
+      std::snprintf(lag, sizeof lag, ", lag %.3f s", pipeline->lag_seconds());
+      text += lag;
+    }
+  }
+  return text;
+}
+
+/// How often a phase change is looked for (and so at most how late its STATUS= line is).
+constexpr auto kStatusInterval = std::chrono::milliseconds(500);
+/// While the shutdown flush runs, EXTEND_TIMEOUT_USEC= is sent this often...
+constexpr auto kExtendInterval = std::chrono::seconds(2);
+/// ...for the time left until the process exits by itself plus this margin, so systemd's stop
+/// timeout never cuts a flush that shutdown.timeout_ms still allows, and never waits much longer.
+constexpr auto kExtendMargin = std::chrono::seconds(5);
+
 }  // namespace
 
 int run(const config::Config& config, const std::string& config_path) {
   log::Level level = log::Level::kInfo;
   log::parse_level(config.log.level, level);
   log::set_level(level);
+  log::set_format(log::parse_format(config.log.format));
+  if (auto failed = log::set_file(config.log.file)) {
+    log::error({}, "log.file: " + *failed +
+                       " (fix: create the directory and give the service user write access to "
+                       "it, or leave log.file empty to log to standard error)");
+    return 2;
+  }
 
   // Before any connection: an unusable offsets.directory must not surface after the snapshot.
   if (!startup_checks(config)) return 2;
@@ -89,7 +122,12 @@ int run(const config::Config& config, const std::string& config_path) {
   std::size_t running = config.pipelines.size();
   boost::asio::steady_timer shutdown_timer(io);
   boost::asio::steady_timer watchdog_timer(io);
+  boost::asio::steady_timer status_timer(io);
+  boost::asio::steady_timer extend_timer(io);
   bool shutting_down = false;
+  const bool notifying = notify_enabled();
+  std::chrono::steady_clock::time_point exit_deadline{};
+  std::function<void()> extend_stop_timeout;
 
   std::vector<std::unique_ptr<Pipeline>> pipelines;
   auto stop_all = [&](const char* why) {
@@ -99,12 +137,14 @@ int run(const config::Config& config, const std::string& config_path) {
     notify("STOPPING=1");
     health.set_shutting_down();
     for (auto& pipeline : pipelines) pipeline->stop();
-    shutdown_timer.expires_after(std::chrono::milliseconds(config.shutdown_timeout_ms));
+    exit_deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(config.shutdown_timeout_ms);
+    if (notifying && extend_stop_timeout) extend_stop_timeout();
+    shutdown_timer.expires_at(exit_deadline);
     shutdown_timer.async_wait([&](boost::system::error_code ec) {
       if (ec) return;
       log::error({}, "shutdown did not finish within shutdown.timeout_ms (" +
-                         std::to_string(config.shutdown_timeout_ms) +
-                         " ms); exiting with code 1");
+                         std::to_string(config.shutdown_timeout_ms) + " ms); exiting with code 1");
       for (auto& pipeline : pipelines) {
         if (pipeline->finished()) continue;
         log::error(pipeline->name(),
@@ -127,6 +167,8 @@ int run(const config::Config& config, const std::string& config_path) {
           if (--running == 0) {
             shutdown_timer.cancel();
             watchdog_timer.cancel();
+            status_timer.cancel();
+            extend_timer.cancel();
             http.stop();
             io.stop();
           }
@@ -160,18 +202,45 @@ int run(const config::Config& config, const std::string& config_path) {
   };
   wait_for_signal();
 
+  // systemd: the stop timeout stretched while the flush runs (bounded by shutdown.timeout_ms), a
+  // STATUS= line at each phase change and with each watchdog pet.
+  extend_stop_timeout = [&] {
+    const auto left = std::chrono::ceil<std::chrono::microseconds>(
+        exit_deadline - std::chrono::steady_clock::now() + kExtendMargin);
+    notify("EXTEND_TIMEOUT_USEC=" + std::to_string(std::max<int64_t>(left.count(), 1)) +
+           "\nSTATUS=shutting down (at most " + std::to_string(config.shutdown_timeout_ms / 1000) +
+           " s): " + status_text(pipelines, false));
+    extend_timer.expires_after(kExtendInterval);
+    extend_timer.async_wait([&](boost::system::error_code ec) {
+      if (!ec) extend_stop_timeout();
+    });
+  };
+  std::string last_phases;
+  std::function<void()> watch_phases = [&] {
+    if (std::string phases = status_text(pipelines, false); phases != last_phases) {
+      last_phases = std::move(phases);
+      notify("STATUS=" + status_text(pipelines, true));
+    }
+    status_timer.expires_after(kStatusInterval);
+    status_timer.async_wait([&](boost::system::error_code ec) {
+      if (!ec) watch_phases();
+    });
+  };
+
   for (auto& pipeline : pipelines) pipeline->start();
   notify("READY=1");
-  if (auto interval = watchdog_interval()) {
-    std::function<void()> pet = [&] {
-      notify("WATCHDOG=1");
-      watchdog_timer.expires_after(*interval / 2);
-      watchdog_timer.async_wait([&](boost::system::error_code ec) {
-        if (!ec) pet();
-      });
-    };
-    pet();
-  }
+  if (notifying) watch_phases();
+  // Declared here, not inside an `if`: the timer's handler calls `pet` (and reads `interval`)
+  // long after such a block would have ended.
+  const auto interval = watchdog_interval();
+  std::function<void()> pet = [&] {
+    notify("WATCHDOG=1\nSTATUS=" + status_text(pipelines, true));
+    watchdog_timer.expires_after(*interval / 2);
+    watchdog_timer.async_wait([&](boost::system::error_code ec) {
+      if (!ec) pet();
+    });
+  };
+  if (interval) pet();
   io.run();
   pipelines.clear();
   log::info({}, "exiting with code " + std::to_string(exit_code));

@@ -23,15 +23,21 @@ bool parse_u64(const char* text, uint64_t& out) {
 
 }  // namespace
 
-void notify(std::string_view state) {
+bool notify_enabled() {
   const char* socket_path = std::getenv("NOTIFY_SOCKET");
-  if (socket_path == nullptr) return;
+  if (socket_path == nullptr) return false;
   const std::string_view path(socket_path);
-  if (path.size() < 2 || (path[0] != '/' && path[0] != '@')) return;  // e.g. vsock: unsupported
+  // e.g. vsock: unsupported
+  return path.size() >= 2 && path.size() <= sizeof(sockaddr_un{}.sun_path) &&
+         (path[0] == '/' || path[0] == '@');
+}
+
+void notify(std::string_view state) {
+  if (!notify_enabled()) return;
+  const std::string_view path(std::getenv("NOTIFY_SOCKET"));
 
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
-  if (path.size() > sizeof(addr.sun_path)) return;
   std::memcpy(addr.sun_path, path.data(), path.size());
   socklen_t length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
   if (path[0] == '@') {

@@ -13,6 +13,10 @@ namespace tributary::app {
 /// are ignored (systemd notification is best effort). Thread-safe.
 void notify(std::string_view state);
 
+/// Whether $NOTIFY_SOCKET names a socket notify() can send to (so periodic STATUS= work is worth
+/// doing).
+bool notify_enabled();
+
 /// The watchdog period from $WATCHDOG_USEC when it is meant for this process ($WATCHDOG_PID unset
 /// or equal to getpid()); nullopt otherwise. Send "WATCHDOG=1" at about half of it.
 std::optional<std::chrono::microseconds> watchdog_interval();
