@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/application.hpp"
+#include "app/health_command.hpp"
 #include "app/local_checks.hpp"
 #include "app/offsets_command.hpp"
 #include "app/preflight.hpp"
@@ -32,6 +33,12 @@ constexpr const char* kUsage =
     "                                        holds are not emitted); --snapshot: the next start\n"
     "                                        takes a new snapshot (every row emitted again).\n"
     "                                        See README, \"Recovering from a changed database\"\n"
+    "       tributary health (--config FILE [--ready] | --url URL)\n"
+    "                                        GET the running daemon's /healthz (/readyz with\n"
+    "                                        --ready) at http.listen, or URL\n"
+    "                                        (http://host:port/path); exit 0 on 200, 1 otherwise\n"
+    "                                        (what failed on stderr): for container health\n"
+    "                                        checks (the image has no curl)\n"
     "       tributary config-reference       print the configuration reference (Markdown)\n"
     "       tributary --version\n";
 
@@ -82,6 +89,37 @@ int offsets_show(const tributary::config::Config& config) {
   return 0;
 }
 
+/// `health (--config FILE [--ready] | --url URL)`: the daemon's own answer decides 0 or 1; a
+/// target it cannot name is 2. The file is read without secrets: health connects to no source.
+int health_command(const std::vector<std::string>& command, const std::string& config_path,
+                   const std::string& url) {
+  const bool ready = command == std::vector<std::string>{"health", "--ready"};
+  if (!ready && command != std::vector<std::string>{"health"}) {
+    return usage_error("health takes --config FILE [--ready] or --url URL");
+  }
+  if (url.empty() == config_path.empty()) {
+    return usage_error("health needs exactly one of --config FILE or --url URL");
+  }
+  if (!url.empty() && ready) {
+    return usage_error("--ready goes with --config (--url names the path)");
+  }
+  auto target = [&]() -> tributary::Result<tributary::app::HealthTarget> {
+    if (!url.empty()) return tributary::app::health_target_from_url(url);
+    tributary::config::LoadOptions options;
+    options.secrets = false;
+    auto config = load(config_path, options);
+    if (!config) return tributary::Error::config("");  // load() listed the problems
+    return tributary::app::health_target_from_listen(config->http.listen, ready);
+  }();
+  if (!target.ok()) {
+    if (!target.error().message.empty()) {
+      std::cerr << "tributary health: " << target.error().message << "\n";
+    }
+    return 2;
+  }
+  return tributary::app::health(*target);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -102,6 +140,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> command;
   std::string config_path;
   std::string pipeline_name;
+  std::string health_url;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--config" || args[i] == "-c") {
       if (i + 1 >= args.size()) return usage_error(args[i] + " needs a file");
@@ -113,10 +152,20 @@ int main(int argc, char** argv) {
       pipeline_name = args[++i];
     } else if (args[i].rfind("--pipeline=", 0) == 0) {
       pipeline_name = args[i].substr(11);
+    } else if (args[i] == "--url") {
+      if (i + 1 >= args.size()) return usage_error("--url needs a URL");
+      health_url = args[++i];
+    } else if (args[i].rfind("--url=", 0) == 0) {
+      health_url = args[i].substr(6);
     } else {
       command.push_back(args[i]);
     }
   }
+  if (!command.empty() && command[0] == "health") {
+    if (!pipeline_name.empty()) return usage_error("--pipeline is an option of offsets reset only");
+    return health_command(command, config_path, health_url);
+  }
+  if (!health_url.empty()) return usage_error("--url is an option of health only");
   if (config_path.empty()) return usage_error("missing --config FILE");
   const bool reset = command.size() >= 2 && command[0] == "offsets" && command[1] == "reset";
   std::optional<tributary::app::ResetTarget> reset_target;
