@@ -28,7 +28,7 @@ import pytest
 import yaml
 
 from tributary_testing.daemon import Daemon, run_cli, write_config
-from tributary_testing.util import wait_until
+from tributary_testing.util import free_port, wait_until
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 KUBERNETES = os.path.join(REPO, "deploy", "kubernetes")
@@ -427,17 +427,22 @@ def test_config_passes_check_offline(binaries, tmp_path, which):
             assert name in refused.stderr + refused.stdout
 
 
+def _unconnected(config):
+    """`config` with its databases and brokers moved to a closed local port: the daemon waits."""
+    for pipeline in config["pipelines"]:
+        pipeline["source"].update(host="127.0.0.1", port=9, connect_timeout_seconds=1)
+    config["kafka"]["bootstrap_servers"] = "127.0.0.1:9"
+    return config
+
+
 def test_probe_paths_are_served_by_a_daemon_on_the_configmap_config(binaries, tmp_path, monkeypatch):
     """The ConfigMap's config, its databases and brokers moved to closed local ports: the daemon
     waits for them, and meanwhile its HTTP endpoint answers the StatefulSet's probe paths."""
     objects = load_kubernetes()
     for name, value in objects["Secret"]["stringData"].items():
         monkeypatch.setenv(name, value)
-    config = _local_copy(configmap_config_text(objects), tmp_path)
+    config = _unconnected(_local_copy(configmap_config_text(objects), tmp_path))
     config["http"]["listen"] = "127.0.0.1:0"  # the daemon logs the port it got
-    for pipeline in config["pipelines"]:
-        pipeline["source"].update(host="127.0.0.1", port=9, connect_timeout_seconds=1)
-    config["kafka"]["bootstrap_servers"] = "127.0.0.1:9"
     daemon = Daemon(str(tmp_path), config, name="configmap")
     daemon.start(wait_ready=False)
     try:
@@ -460,3 +465,36 @@ def test_probe_paths_are_served_by_a_daemon_on_the_configmap_config(binaries, tm
         assert daemon.http_get("/no-such-path")[0] == 404  # an unserved path would be told apart
     finally:
         daemon.stop()
+
+
+def test_compose_healthcheck_command_answers_for_a_running_daemon(binaries, tmp_path, monkeypatch):
+    """The tributary service's healthcheck, run against a daemon on the compose config (its listen
+    port moved to a free one, its servers to a closed port): healthy while it runs, not after."""
+    compose = load_compose()
+    service = _compose_tributary(compose)
+    for name in service["environment"]:
+        monkeypatch.setenv(name, "secret-value")
+    text = open(os.path.join(COMPOSE, "tributary.yaml")).read()
+    config = _unconnected(_local_copy(text, tmp_path, listen_port=free_port()))
+    daemon = Daemon(str(tmp_path), config, name="compose")
+    command = [part for part in service["healthcheck"]["test"] if part != "CMD"]
+    assert command[0] == "/usr/local/bin/tributary" and command[1] == "health", command
+    command = [binaries[0]] + [daemon.config_path if part == "/etc/tributary/tributary.yaml" else part
+                               for part in command[1:]]
+    assert daemon.config_path in command, f"the healthcheck does not read the mounted config: {command}"
+    daemon.start(wait_ready=False)
+    try:
+        results = []
+
+        def healthy():
+            daemon.check_running("the healthcheck")
+            results.append(subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                          timeout=30))
+            return results[-1].returncode == 0
+
+        wait_until(healthy, 30, lambda: f"{command} exit 0 (last: {results[-1] if results else None})\n"
+                                        f"{daemon.stderr_tail(30)}")
+    finally:
+        daemon.stop()
+    down = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
+    assert down.returncode != 0, f"healthcheck passed with the daemon stopped: {down}"
