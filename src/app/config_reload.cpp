@@ -15,7 +15,7 @@ using config::detail::Option;
 using config::detail::Target;
 
 /// Keys applied at runtime; every other changed key needs a restart.
-constexpr std::string_view kRuntimeKeys[] = {"log.level"};
+constexpr std::string_view kRuntimeKeys[] = {"log.level", "log.format", "log.file"};
 constexpr std::size_t kErrorsShown = 3;
 
 /// Whether the option's value differs; nullopt when the binding cannot be read (sections, lists).
@@ -116,18 +116,52 @@ void reload(const std::string& path, config::Config& running) {
   const config::Config& next = *loaded.config;
   std::string applied;
   std::string at_restart;
+  const auto add = [](std::string& list, const std::string& item) {
+    list += (list.empty() ? "" : ", ") + item;
+  };
   for (const auto& key : changed_keys(running, next)) {
     const bool runtime =
         std::find(std::begin(kRuntimeKeys), std::end(kRuntimeKeys), key) != std::end(kRuntimeKeys);
-    std::string& list = runtime ? applied : at_restart;
-    list += (list.empty() ? "" : ", ") + key;
+    if (!runtime) add(at_restart, key);
   }
   if (running.log.level != next.log.level) {
     log::Level level = log::Level::kInfo;
     log::parse_level(next.log.level, level);
-    applied = "log.level " + running.log.level + " -> " + next.log.level;
+    add(applied, "log.level " + running.log.level + " -> " + next.log.level);
     running.log.level = next.log.level;
     log::set_level(level);
+  }
+  if (running.log.format != next.log.format) {
+    add(applied, "log.format " + running.log.format + " -> " + next.log.format);
+    running.log.format = next.log.format;
+    log::set_format(log::parse_format(next.log.format));
+  }
+  // The file is reopened at every SIGHUP (logrotate moved it away, or log.file names another).
+  // The last line of the old file says where the log went; the first of the new one is the line
+  // below.
+  const auto name = [](const std::string& file) {
+    return file.empty() ? std::string("standard error") : file;
+  };
+  std::string destination;
+  if (!next.log.file.empty() || running.log.file != next.log.file) {
+    log::write(log::shown(log::Level::kInfo), {}, {},
+               "SIGHUP: reopening the log: " + name(next.log.file) +
+                   " (log.file) takes the lines from here on");
+    if (auto failed = log::set_file(next.log.file)) {
+      log::error({}, "SIGHUP: log.file: " + *failed + "; still logging to " +
+                         name(running.log.file) +
+                         " (fix the path or its permissions and send SIGHUP again)");
+      destination = "log file kept: " + name(running.log.file);
+    } else {
+      if (running.log.file != next.log.file) {
+        add(applied, "log.file " + name(running.log.file) + " -> " + name(next.log.file));
+      }
+      running.log.file = next.log.file;
+      destination = next.log.file.empty() ? "" : "reopened log file " + next.log.file;
+    }
+  }
+  if (destination.empty() && running.log.file.empty()) {
+    destination = "logs go to stderr: there is no log file to reopen";
   }
   std::string text = "SIGHUP: re-read " + path + ": ";
   if (applied.empty() && at_restart.empty()) text += "no change";
@@ -136,7 +170,7 @@ void reload(const std::string& path, config::Config& running) {
     text += std::string(applied.empty() ? "" : "; ") +
             "changed, take effect only at a restart: " + at_restart;
   }
-  text += " (logs go to stderr: there is no log file to reopen)";
+  text += " (" + destination + ")";
   // The operator asked for this line: shown whatever log.level now says.
   log::write(log::shown(log::Level::kInfo), {}, {}, text);
 }
