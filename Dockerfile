@@ -14,10 +14,12 @@ RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       librdkafka1 libpq5 libmariadb3 libyaml-cpp0.7 libprometheus-cpp-core1.0 ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
- && useradd --system --home-dir /var/lib/tributary --create-home tributary
+ && groupadd --system --gid 65532 tributary \
+ && useradd --system --uid 65532 --gid 65532 --home-dir /var/lib/tributary --create-home tributary
 COPY --from=build /opt/tributary/bin/tributary /usr/local/bin/tributary
 COPY config/tributary.yaml /etc/tributary/tributary.yaml
-USER tributary
+# Numeric, so Kubernetes' runAsNonRoot can verify it (deploy/kubernetes runs as 65532 too).
+USER 65532:65532
 VOLUME /var/lib/tributary
 EXPOSE 9187
 # GET /healthz at the config's http.listen (the image has no curl): exit 0 on 200, 1 otherwise.

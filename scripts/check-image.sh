@@ -187,7 +187,7 @@ while read -r instruction rest; do
       say "COPY $source -> $destination"
       install -D -m "$(stat -c %a "$source")" "$source" "$ROOT$destination"
       ;;
-    USER) user="$rest" ;;
+    USER) user="$rest"; [[ "$user" == *:* ]] || user="$user:$user" ;;  # chroot --userspec
     VOLUME) for path in $(json_words "$rest"); do mkdir -p "$ROOT$path"; done ;;
     ENTRYPOINT) mapfile -t entrypoint < <(json_words "$rest") ;;
     CMD) mapfile -t cmd < <(json_words "$rest") ;;
@@ -238,7 +238,7 @@ as_user() {
   quoted="$(printf '%q ' "$@")"
   unshare --net /bin/sh -c "ip link set lo up 2>/dev/null; exec env -i \
     PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/var/lib/tributary \
-    $(printf '%q ' "${variables[@]}") chroot --userspec=$user:$user $ROOT $quoted"
+    $(printf '%q ' "${variables[@]}") chroot --userspec=$user $ROOT $quoted"
 }
 expect() {  # expect CODE DESCRIPTION COMMAND...
   local want="$1" what="$2" output code
