@@ -12,7 +12,6 @@ namespace tributary::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr auto kCommitTimeout = std::chrono::seconds(30);
 /// One init_transactions call at start: short, so a stop request and an unreachable Kafka are
 /// noticed within seconds (a call that timed out resumes where it was when made again).
 constexpr auto kInitAttemptTimeout = std::chrono::seconds(5);
@@ -280,6 +279,7 @@ Result<std::optional<event::SourcePosition>> Committer::initialize() {
 }
 
 void Committer::run() {
+  probe_.inflight_bytes(0);  // what an earlier committer of this pipeline left open is gone
   auto initialized = initialize();
   if (!initialized.ok()) {
     if (callbacks_.stopped) callbacks_.stopped(initialized.error());
@@ -396,8 +396,9 @@ Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker m
   }
   auto added = add_to_batch(change.position);
   if (!added.ok()) return added;
-  const std::string& table = change.schema->id.table;
-  probe_.event_emitted(table, static_cast<char>(change.op));
+  // Labelled schema.table (database.table), as the snapshot's series are.
+  probe_.event_emitted(change.schema->id.schema, change.schema->id.table,
+                       static_cast<char>(change.op));
   if (change.op != event::Op::kRead) {
     probe_.source_lag(static_cast<double>(unix_now_us() - change.source.commit_time_us) / 1e6);
   }
@@ -434,98 +435,8 @@ Result<void> Committer::add_to_batch(const event::SourcePosition& position) {
   ++batch_.events;
   batch_.position = position;
   batch_.position_dirty = true;
+  probe_.inflight_bytes(batch_.bytes);
   return {};
-}
-
-Result<void> Committer::reproduce_batch() {
-  auto begun = producer_->begin();
-  if (!begun.ok()) return begun.error();
-  for (const auto& message : batch_.messages) {
-    auto produced = producer_->produce(message);
-    if (!produced.ok()) return produced.error();
-  }
-  return {};
-}
-
-Result<void> Committer::resend_batch() {
-  auto backoff = std::chrono::milliseconds(250);
-  while (true) {
-    auto aborted = producer_->abort(kCommitTimeout);
-    if (aborted.ok()) break;
-    if (aborted.error().kind != ErrorKind::kRetriable || give_up()) return aborted.error();
-    log::warn(pipeline_.name, "Kafka abort failed, retrying: " + aborted.error().message);
-    pause(backoff);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-  }
-  probe_.transaction_aborted();
-  return reproduce_batch();
-}
-
-Result<void> Committer::recover_from_fence(const Error& cause) {
-  // librdkafka 2.0.2 reports every epoch bump as _FENCED. A transaction younger than
-  // transaction.timeout.ms cannot have been rolled back by the coordinator's timeout (begin() is
-  // local, the coordinator starts its clock later, at the first AddPartitionsToTxn), so a newer
-  // producer with our transactional.id bumped it: a second instance, which must win.
-  const auto open_for = std::chrono::duration_cast<std::chrono::milliseconds>(
-      Clock::now() - producer_->transaction_began());
-  const std::string transactional_id = producer_->options().transactional_id;
-  if (open_for.count() < config_.kafka.transaction_timeout_ms) {
-    fenced_by_another_instance_ = true;
-    return Error::fatal(cause.message + " (fenced by another instance with transactional.id " +
-                        transactional_id + ": its transaction was open " +
-                        std::to_string(open_for.count()) +
-                        " ms, less than kafka.transaction_timeout_ms)");
-  }
-  // Older: Kafka was unreachable or stuck past the timeout and the coordinator rolled the
-  // transaction back, bumping the epoch. None of the batch is visible: send it all again from a
-  // new producer, unless Kafka holds an offsets record this process did not commit (a second
-  // instance did: it wins, as above).
-  log::warn(pipeline_.name,
-            "Kafka producer fenced after its transaction outlived "
-            "kafka.transaction_timeout_ms (open " +
-                std::to_string(open_for.count()) + " ms of " +
-                std::to_string(config_.kafka.transaction_timeout_ms) +
-                "): the coordinator rolled it back (" + cause.message +
-                "); rebuilding the producer and sending its " +
-                std::to_string(batch_.messages.size()) + " records again");
-  probe_.transaction_aborted();
-  const std::optional<std::string> expected = producer_->last_offsets_record();
-  auto created = sink::TransactionalProducer::create(producer_->options());
-  if (!created.ok()) return created.error();
-  // kafka_healthy() reads the view from the loop thread: never left pointing at a freed producer.
-  producer_view_ = nullptr;
-  producer_ = std::move(created.value());
-  auto backoff = std::chrono::milliseconds(250);
-  while (true) {
-    auto initialized = producer_->init_transactions(kCommitTimeout);
-    if (initialized.ok()) break;
-    if (initialized.error().kind != ErrorKind::kRetriable || give_up()) return initialized.error();
-    log::warn(pipeline_.name,
-              "Kafka init_transactions failed, retrying: " + initialized.error().message);
-    pause(backoff);
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
-  }
-  producer_view_ = producer_.get();
-  while (true) {
-    auto record = producer_->read_last_offsets_record(kCommitTimeout);
-    if (record.ok()) {
-      if (*record != expected) {
-        fenced_by_another_instance_ = true;
-        return Error::fatal(
-            "fenced by another instance with transactional.id " + transactional_id +
-            ": the last offsets record of pipeline " + pipeline_.name + " in topic " +
-            config_.offsets.topic +
-            " is not the one this process committed last; exiting without sending the batch "
-            "again (a restart resumes from Kafka's record)");
-      }
-      break;
-    }
-    if (record.error().kind != ErrorKind::kRetriable || give_up()) return record.error();
-    log::warn(pipeline_.name,
-              "reading the offsets record failed, retrying: " + record.error().message);
-    pause(backoff);
-  }
-  return reproduce_batch();
 }
 
 Result<void> Committer::commit_batch() {
@@ -603,12 +514,14 @@ Result<void> Committer::commit_batch() {
                                std::chrono::duration<double>(Clock::now() - started).count());
   log::debug(pipeline_.name, "committed Kafka transaction of " + std::to_string(batch_.events) +
                                  " events at " + event::format_lsn(batch_.position.lsn()));
+  const std::size_t events = batch_.events;
   batch_.open = false;
   batch_.messages.clear();
   batch_.events = 0;
   batch_.bytes = 0;
   batch_.position_dirty = false;
-  return save_checkpoint(record);
+  probe_.inflight_bytes(0);
+  return save_checkpoint(record, events);
 }
 
 Result<void> Committer::ensure_expected_topics() {
@@ -651,7 +564,8 @@ Result<void> Committer::ensure_topics(const std::vector<std::string>& topics) {
   return {};
 }
 
-Result<void> Committer::save_checkpoint(const checkpoint::PositionRecord& record) {
+Result<void> Committer::save_checkpoint(const checkpoint::PositionRecord& record,
+                                       std::size_t events) {
   const event::SourcePosition& position = record.position;
   auto saved = store_.save(record);
   if (!saved.ok()) return Error::fatal(saved.error().message);
@@ -662,13 +576,13 @@ Result<void> Committer::save_checkpoint(const checkpoint::PositionRecord& record
   }
   committed_position_ = position;
   have_committed_position_ = true;
-  probe_.checkpoint_written(unix_now_us() / 1000000);
+  probe_.checkpoint_written(static_cast<double>(unix_now_us()) / 1e6);
   if (position.snapshot_completed && position.is_mysql()) {
     probe_.source_binlog_position(position.mysql().file, position.mysql().pos);
   } else if (position.snapshot_completed) {
     probe_.source_position(position.lsn());
   }
-  if (callbacks_.committed) callbacks_.committed(position);
+  if (callbacks_.committed) callbacks_.committed(position, events);
   return {};
 }
 

@@ -28,8 +28,9 @@ namespace tributary::app {
 struct CommitterCallbacks {
   /// sink thread: producer ready, checkpoint read; `resume` is where the source starts.
   std::function<void(std::optional<event::SourcePosition> resume)> ready;
-  /// sink thread: `position` is committed in Kafka and written to the checkpoint file.
-  std::function<void(const event::SourcePosition& position)> committed;
+  /// sink thread: `position` is committed in Kafka and written to the checkpoint file, by a
+  /// transaction of `events` events (0: the offsets record alone).
+  std::function<void(const event::SourcePosition& position, std::size_t events)> committed;
   /// sink thread: every queued item before the request is committed (see request_flush).
   std::function<void(std::optional<event::SourcePosition> position)> flushed;
   /// sink thread: the committer stopped for good (after request_stop, or on a fatal error).
@@ -87,6 +88,9 @@ class Committer {
   bool fenced_by_another_instance() const { return fenced_by_another_instance_.load(); }
 
  private:
+  /// How long one Kafka commit, abort or init call may block.
+  static constexpr std::chrono::seconds kCommitTimeout{30};
+
   struct Batch {
     bool open = false;
     std::vector<sink::Message> messages;
@@ -113,7 +117,7 @@ class Committer {
   /// younger one, or an offsets record in Kafka this process did not commit, means a second
   /// instance took over (kFatal, exit 1).
   Result<void> recover_from_fence(const Error& cause);
-  Result<void> save_checkpoint(const checkpoint::PositionRecord& record);
+  Result<void> save_checkpoint(const checkpoint::PositionRecord& record, std::size_t events);
   /// `position` with this pipeline's epoch, source identity and captured tables (join points it
   /// reached dropped), as written to Kafka and the file.
   checkpoint::PositionRecord record_of(const event::SourcePosition& position) const;

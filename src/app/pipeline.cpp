@@ -40,6 +40,25 @@ std::string status_text(const event::SourcePosition& position) {
   return text;
 }
 
+metrics::StatusPosition status_position(const event::SourcePosition& position) {
+  metrics::StatusPosition status;
+  status.text = status_text(position);
+  status.snapshot_completed = position.snapshot_completed;
+  status.mysql = position.is_mysql();
+  if (status.mysql) {
+    status.binlog_file = position.mysql().file;
+    status.binlog_pos = position.mysql().pos;
+    status.gtid_set = position.mysql().gtid_set;
+  } else {
+    status.lsn = event::format_lsn(position.lsn());
+    status.partial_events = position.partial_events;
+    if (position.partial_events > 0) {
+      status.partial_commit_lsn = event::format_lsn(position.partial_commit_lsn());
+    }
+  }
+  return status;
+}
+
 }  // namespace
 
 Pipeline::Pipeline(boost::asio::io_context& io, const config::Config& config,
@@ -75,7 +94,7 @@ void Pipeline::launch() {
   committer_alive_ = true;
   kafka_healthy_ = false;
   kafka_warned_ = false;
-  phase_ = failures_ > 0 ? "retrying" : "starting";
+  set_phase(failures_ > 0 ? "retrying" : "starting");
   health_.set_kafka_connected(pipeline_.name, false);
   health_.set_waiting_for(pipeline_.name,
                           "connecting to kafka at " + config_.kafka.bootstrap_servers);
@@ -87,10 +106,14 @@ void Pipeline::launch() {
       if (generation == generation_) on_ready(resume);
     });
   };
-  callbacks.committed = [this, generation](const event::SourcePosition& position) {
-    boost::asio::post(io_, [this, generation, position] {
+  callbacks.committed = [this, generation](const event::SourcePosition& position,
+                                           std::size_t events) {
+    const auto at = std::chrono::system_clock::now();
+    boost::asio::post(io_, [this, generation, position, events, at] {
       if (generation != generation_) return;
       committed_ = position;
+      health_.set_position(pipeline_.name, status_position(position));
+      health_.transaction_committed(pipeline_.name, at, events, probe_.last_source_lag());
       started_once_ = true;  // the whole path works: source, envelope, topics, Kafka transactions
       if (source_) source_->acknowledge(position);
     });
@@ -114,7 +137,10 @@ void Pipeline::launch() {
 void Pipeline::on_ready(std::optional<event::SourcePosition> resume) {
   if (stopping_ || tearing_down_) return;
   committer_ready_ = true;
-  if (resume) committed_ = resume;
+  if (resume) {
+    committed_ = resume;
+    health_.set_position(pipeline_.name, status_position(*resume));
+  }
   start_source(resume);
 }
 
@@ -173,6 +199,11 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
                                    uint64_t estimate) {
     probe_.snapshot_rows(table, rows);
     probe_.snapshot_table_progress(table, done, estimate);
+    health_.snapshot_progress(pipeline_.name, table, done, estimate);
+  };
+  callbacks.snapshot_table_done = [this](const std::string& table, uint64_t rows) {
+    probe_.snapshot_table_done(table);
+    health_.snapshot_table_done(pipeline_.name, table, rows);
   };
   callbacks.retained_bytes = [this](uint64_t bytes) { probe_.retained_wal(bytes); };
   // On the source's set-up thread; the committer takes the list under its own lock.
@@ -203,7 +234,7 @@ void Pipeline::start_source(std::optional<event::SourcePosition> resume) {
 void Pipeline::on_reading(bool streaming) {
   if (stopping_ || tearing_down_) return;
   backoff_ = std::chrono::milliseconds(500);
-  phase_ = streaming ? "streaming" : "snapshotting";
+  set_phase(streaming ? "streaming" : "snapshotting");
   if (failures_ > 0) {
     log::info(pipeline_.name,
               "recovered after " + std::to_string(failures_) + " failure(s): " + phase_ + " again");
@@ -213,6 +244,11 @@ void Pipeline::on_reading(bool streaming) {
   health_.set_snapshotting(pipeline_.name, !streaming);
   health_.set_streaming(pipeline_.name, streaming);
   set_up(true);
+}
+
+void Pipeline::set_phase(std::string phase) {
+  health_.set_phase(pipeline_.name, phase);
+  phase_ = std::move(phase);
 }
 
 void Pipeline::set_up(bool up) {
@@ -226,11 +262,12 @@ void Pipeline::on_source_failed(Error error) {
   health_.set_source_connected(pipeline_.name, false);
   health_.set_streaming(pipeline_.name, false);
   if (error.kind != ErrorKind::kRetriable) return fail(error);
+  health_.set_last_error(pipeline_.name, error.message, std::chrono::system_clock::now());
   log::warn(pipeline_.name,
             "source failed, reconnecting after the queue is committed: " + error.message);
   probe_.reconnect("source");
   set_up(false);
-  phase_ = "reconnecting";
+  set_phase("reconnecting");
   reconnecting_ = true;
   source_->stop();
   committer_->request_flush();
@@ -258,6 +295,7 @@ void Pipeline::on_flushed(std::optional<event::SourcePosition> position) {
 void Pipeline::fail(const Error& error) {
   log::error(pipeline_.name, error.message);
   last_error_ = error.message;
+  health_.set_last_error(pipeline_.name, error.message, std::chrono::system_clock::now());
   const bool fenced = committer_ && committer_->fenced_by_another_instance();
   if (fenced || !started_once_) {
     // Fenced: another instance owns the transactional.id now. Never ran: the configuration or
@@ -275,7 +313,7 @@ void Pipeline::fail(const Error& error) {
   ++failures_;
   probe_.pipeline_failed();
   set_up(false);
-  phase_ = "retrying";
+  set_phase("retrying");
   tearing_down_ = true;
   reconnecting_ = false;
   reconnect_timer_.cancel();
@@ -322,7 +360,7 @@ void Pipeline::torn_down() {
 void Pipeline::stop() {
   if (stopping_) return;
   stopping_ = true;
-  phase_ = "stopping";
+  set_phase("stopping");
   reconnect_timer_.cancel();
   kafka_timer_.cancel();
   retry_timer_.cancel();
@@ -352,6 +390,7 @@ void Pipeline::on_committer_stopped(Result<void> outcome) {
   }
   if (!outcome.ok()) {
     const Error& error = outcome.error();
+    health_.set_last_error(pipeline_.name, error.message, std::chrono::system_clock::now());
     if (error.kind == ErrorKind::kRetriable && committer_ready_) {
       // Kafka did not take the last transaction before the shutdown deadline: not a clean stop
       // (exit 0 means everything read was committed), but nothing is lost.
@@ -378,7 +417,7 @@ void Pipeline::on_committer_stopped(Result<void> outcome) {
 void Pipeline::finish(int exit_code) {
   if (finished_) return;
   finished_ = true;
-  phase_ = "stopped";
+  set_phase("stopped");
   source_.reset();
   if (stopped_) stopped_(exit_code);
 }

@@ -69,6 +69,8 @@ class Pipeline {
   void torn_down();
   void finish(int exit_code);
   void set_up(bool up);
+  /// phase_, mirrored into /status.
+  void set_phase(std::string phase);
   std::string kafka_unreachable_text() const;
 
   boost::asio::io_context& io_;

@@ -24,6 +24,9 @@ struct SourceCallbacks {
   std::function<void(bool streaming)> reading;
   /// any thread; snapshot rows read from a table (just now, so far, estimate).
   std::function<void(const std::string&, uint64_t, uint64_t, uint64_t)> snapshot_rows;
+  /// any thread; the snapshot read a table ("schema.table" / "database.table") to its end, and
+  /// this many rows.
+  std::function<void(const std::string&, uint64_t)> snapshot_table_done;
   /// set-up thread: the tables to capture, before any of their events is queued (so the sink can
   /// prepare their topics).
   std::function<void(const std::vector<event::TableId>&)> tables;

@@ -272,7 +272,7 @@ Result<void> MysqlSource::setup_and_stream(StartOptions options) {
       known[id.qualified()] = *schema;
       schemas.push_back(*schema);
     }
-    SnapshotProgress progress{callbacks_.snapshot_rows};
+    SnapshotProgress progress{callbacks_.snapshot_rows, callbacks_.snapshot_table_done};
     if (auto read = (*readers)->read(schemas, queue_, progress, stop_); !read) {
       return read.error();
     }

@@ -377,6 +377,7 @@ Result<void> read_chunk(Connection& connection, ReadContext& context, const Work
              "snapshot of table finished: " + std::to_string(done) + " rows in " +
                  std::to_string(state.chunks) + " chunk(s) in " + std::to_string(seconds) + " s (" +
                  std::to_string(rate) + " rows/s)");
+  if (context.progress.table_done) context.progress.table_done(table, done);
   return {};
 }
 

@@ -52,6 +52,8 @@ struct SnapshotProgress {
   /// Called from snapshot threads: rows just read from `table`, rows so far, estimated total.
   std::function<void(const std::string& table, uint64_t rows, uint64_t done, uint64_t estimate)>
       rows_read;
+  /// Called from snapshot threads: `table` was read to its end, `rows` rows.
+  std::function<void(const std::string& table, uint64_t rows)> table_done;
 };
 
 struct SnapshotOptions {

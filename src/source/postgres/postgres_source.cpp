@@ -252,7 +252,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     options.consistent_point = created->consistent_point;
     options.parallelism = pipeline_.snapshot.parallelism;
     options.fetch_size = pipeline_.snapshot.fetch_size;
-    SnapshotProgress progress{callbacks_.snapshot_rows};
+    SnapshotProgress progress{callbacks_.snapshot_rows, callbacks_.snapshot_table_done};
     auto done = run_snapshot(options, schemas, queue_, progress, stop_);
     if (!done.ok()) return post_failure(done.error());
     event::PositionMarker marker;
@@ -317,7 +317,8 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     options.parallelism = pipeline_.snapshot.parallelism;
     options.fetch_size = pipeline_.snapshot.fetch_size;
     auto joined = snapshot_joining_tables(options, schemas_of(plan.joining), queue_,
-                                          callbacks_.snapshot_rows, stop_);
+                                          callbacks_.snapshot_rows,
+                                          callbacks_.snapshot_table_done, stop_);
     if (!joined.ok()) {
       if (stop_) {
         log::info(name, "snapshot of the joining tables " + names(plan.joining) +

@@ -123,6 +123,7 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
   log::write(log::Level::kInfo, options.pipeline, table_name,
              "snapshot of table finished: " + std::to_string(done) + " rows in " +
                  std::to_string(seconds) + " s");
+  if (progress.table_done) progress.table_done(table_name, done);
   return {};
 }
 

@@ -57,6 +57,7 @@ Result<JoinedTables> snapshot_joining_tables(
     const JoinOptions& options,
     const std::vector<std::shared_ptr<const event::TableSchema>>& tables, event::EventQueue& queue,
     const std::function<void(const std::string&, uint64_t, uint64_t, uint64_t)>& rows_read,
+    const std::function<void(const std::string&, uint64_t)>& table_done,
     const std::atomic<bool>& stop) {
   auto replication = PgConnection::connect(options.source, PgConnection::Mode::kReplication,
                                            "tributary-" + options.pipeline + "-join");
@@ -77,7 +78,8 @@ Result<JoinedTables> snapshot_joining_tables(
           joined.rows[table] = done;
         }
         if (rows_read) rows_read(table, rows, done, estimate);
-      }};
+      },
+      table_done};
   SnapshotOptions snapshot;
   snapshot.pipeline = options.pipeline;
   snapshot.source = options.source;

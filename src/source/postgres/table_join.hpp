@@ -60,6 +60,7 @@ Result<JoinedTables> snapshot_joining_tables(
     const JoinOptions& options,
     const std::vector<std::shared_ptr<const event::TableSchema>>& tables, event::EventQueue& queue,
     const std::function<void(const std::string&, uint64_t, uint64_t, uint64_t)>& rows_read,
+    const std::function<void(const std::string&, uint64_t)>& table_done,
     const std::atomic<bool>& stop);
 
 /// Polls the catalog every `interval` on a thread and connection of its own (never the loop) for
