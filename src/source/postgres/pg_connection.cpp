@@ -2,6 +2,7 @@
 #include "source/postgres/pg_connection.hpp"
 
 #include <cstring>
+#include <utility>
 
 namespace tributary::source::postgres {
 namespace {
@@ -14,6 +15,44 @@ std::string trim(std::string text) {
     if (c == '\n' || c == '\t') c = ' ';
   }
   return text;
+}
+
+/// The fix for a TLS failure libpq reports, "" when `message` is not one. Retrying cannot help
+/// these: the certificate, the CA file or the setting has to change.
+std::string tls_fix(const std::string& message, const config::SourceConfig& source) {
+  const auto has = [&](const char* text) { return message.find(text) != std::string::npos; };
+  if (has("does not match host name") || has("no SSL certificate names")) {
+    return "connect by a name the server's certificate holds (source.host), or issue it a "
+           "certificate with subjectAltName " +
+           source.host + "; sslmode verify-ca checks the CA but not the name";
+  }
+  if (has("certificate verify failed") || has("self-signed certificate") ||
+      has("unable to get local issuer certificate")) {
+    return "source.sslrootcert must hold the CA that signed the server's certificate" +
+           std::string(source.sslrootcert.empty() ? " (it is empty: libpq reads "
+                                                    "~/.postgresql/root.crt)"
+                                                  : " (now " + source.sslrootcert + ")");
+  }
+  if (has("root certificate file") || has("could not read root certificate")) {
+    return "set source.sslrootcert to a readable CA certificate file, or use sslmode require";
+  }
+  if (has("certificate file") || has("private key file") || has("could not load private key") ||
+      has("has group or world access")) {
+    return "source.sslcert and source.sslkey must be readable PEM files, the key mode 0600 "
+           "owned by this user (or 0640 owned by root)";
+  }
+  if (has("certificate authentication failed") || has("requires a valid client certificate")) {
+    return "source.sslcert must be a certificate signed by the server's ssl_ca_file whose CN is "
+           "source.user (or mapped to it in pg_ident.conf), with its key in source.sslkey";
+  }
+  if (has("server does not support SSL")) {
+    return "enable ssl on the server, or lower source.sslmode";
+  }
+  if (has("SSL off") || has("no encryption")) {
+    return "the server accepts this user only over TLS: set source.sslmode to require or "
+           "verify-full";
+  }
+  return "";
 }
 
 }  // namespace
@@ -38,6 +77,16 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const config::Source
     keys.push_back("password");
     values.push_back(source.password.c_str());
   }
+  // Empty: libpq's defaults (~/.postgresql/root.crt, postgresql.crt, postgresql.key).
+  const std::pair<const char*, const std::string*> tls_files[] = {
+      {"sslrootcert", &source.sslrootcert},
+      {"sslcert", &source.sslcert},
+      {"sslkey", &source.sslkey}};
+  for (const auto& [key, file] : tls_files) {
+    if (file->empty()) continue;
+    keys.push_back(key);
+    values.push_back(file->c_str());
+  }
   if (mode == Mode::kReplication) {
     keys.push_back("replication");
     values.push_back("database");
@@ -51,6 +100,10 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const config::Source
     PQfinish(conn);
     std::string where = "PostgreSQL " + source.host + ":" + port + " database " + source.database +
                         " user " + source.user;
+    if (auto fix = tls_fix(message, source); !fix.empty()) {
+      return Error::config("cannot connect to " + where + " (sslmode " + source.sslmode +
+                           "): " + message + " (fix: " + fix + ")");
+    }
     if (message.find("password authentication failed") != std::string::npos ||
         message.find("no pg_hba.conf entry") != std::string::npos ||
         (message.find("database \"") != std::string::npos &&

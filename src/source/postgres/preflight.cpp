@@ -8,6 +8,73 @@
 #include "source/postgres/slot_manager.hpp"
 
 namespace tributary::source::postgres {
+namespace {
+
+std::string tls_description(PGconn* conn) {
+  if (!PQsslInUse(conn)) return " without TLS";
+  const char* protocol = PQsslAttribute(conn, "protocol");
+  const char* cipher = PQsslAttribute(conn, "cipher");
+  return std::string(" over TLS (") + (protocol ? protocol : "?") + ", " + (cipher ? cipher : "?") +
+         ")";
+}
+
+/// What run does with the tables as this role: SELECT each (the snapshot), and create the
+/// publication or add the tables missing from it, which PostgreSQL allows only their owner.
+template <class Problem, class Fact>
+void check_table_access(PgConnection& connection, const config::SourceConfig& source,
+                        const std::vector<event::TableId>& tables, Problem& problem, Fact& fact) {
+  const std::string role = connection.quote_identifier(source.user);
+  const std::string publication = connection.quote_identifier(source.publication);
+  auto existing = connection.exec_params(
+      "SELECT puballtables FROM pg_publication WHERE pubname = $1", {source.publication});
+  if (!existing.ok()) return problem(existing.error().message);
+  const bool exists = PQntuples(existing->get()) == 1;
+  if (exists && PQgetvalue(existing->get(), 0, 0)[0] == 't') return;  // FOR ALL TABLES
+  std::vector<std::string> missing;                                   // from the publication
+  std::vector<std::string> not_owned;  // of those, the ones this role cannot add
+  for (const auto& table : tables) {
+    const std::string name =
+        connection.quote_identifier(table.schema) + "." + connection.quote_identifier(table.table);
+    auto access = connection.exec_params(
+        "SELECT has_table_privilege(c.oid, 'SELECT'), pg_has_role(c.relowner, 'USAGE') OR "
+        "(SELECT rolsuper FROM pg_roles WHERE rolname = current_user), EXISTS (SELECT 1 FROM "
+        "pg_publication_tables p WHERE p.pubname = $2 AND p.schemaname = n.nspname AND "
+        "p.tablename = c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE n.nspname = $1 AND c.relname = $3",
+        {table.schema, source.publication, table.table});
+    if (!access.ok()) {
+      problem(access.error().message);
+      continue;
+    }
+    if (PQntuples(access->get()) != 1) continue;  // dropped since it was listed
+    if (PQgetvalue(access->get(), 0, 0)[0] != 't') {
+      problem("role " + source.user + " lacks SELECT on " + table.qualified() +
+              ": the snapshot cannot read it (fix: GRANT SELECT ON " + name + " TO " + role + ";)");
+    }
+    if (PQgetvalue(access->get(), 0, 2)[0] == 't') continue;
+    missing.push_back(name);
+    if (PQgetvalue(access->get(), 0, 1)[0] != 't') not_owned.push_back(name);
+  }
+  if (missing.empty()) return;
+  std::string list;
+  for (const auto& name : missing) list += (list.empty() ? "" : ", ") + name;
+  if (not_owned.empty()) {
+    fact(exists ? "publication " + source.publication + " lacks " + list + ": run adds them"
+                : "publication " + source.publication + " does not exist yet: run creates it");
+  } else if (exists) {
+    problem("publication " + source.publication + " lacks " + list + ", and role " + source.user +
+            " does not own them all, which ALTER PUBLICATION needs (fix: as the owner of the "
+            "publication and tables: ALTER PUBLICATION " +
+            publication + " ADD TABLE " + list + ";)");
+  } else {
+    problem("publication " + source.publication + " does not exist, and role " + source.user +
+            " does not own every table, which CREATE PUBLICATION needs (fix: as the tables' "
+            "owner or a superuser: CREATE PUBLICATION " +
+            publication + " FOR TABLE " + list + "; or set source.publication to an existing one)");
+  }
+}
+
+}  // namespace
 
 PreflightReport preflight(const config::PipelineConfig& pipeline,
                           const std::optional<checkpoint::PositionRecord>& resume) {
@@ -26,7 +93,8 @@ PreflightReport preflight(const config::PipelineConfig& pipeline,
   Catalog catalog(std::move(connection.value()));
   catalog.set_unsupported_columns(pipeline.tables.unsupported_columns);
   fact("connected to PostgreSQL " + source.host + ":" + std::to_string(source.port) + "/" +
-       source.database + " as " + source.user);
+       source.database + " as " + source.user + tls_description(catalog.connection().raw()) +
+       ", sslmode " + source.sslmode);
   if (auto ok = check_prerequisites(catalog.connection(), source.user); !ok.ok()) {
     problem(ok.error().message);
   }
@@ -59,13 +127,7 @@ PreflightReport preflight(const config::PipelineConfig& pipeline,
     }
   }
 
-  auto publication = catalog.connection().exec_params(
-      "SELECT 1 FROM pg_publication WHERE pubname = $1", {source.publication});
-  if (publication.ok() && PQntuples(publication->get()) == 0) {
-    fact("publication " + source.publication +
-         " does not exist yet: run creates it (needs "
-         "ownership of the tables)");
-  }
+  check_table_access(catalog.connection(), source, *tables, problem, fact);
   auto slot = read_slot(catalog.connection(), source.slot);
   if (!slot.ok()) {
     problem(slot.error().message);
