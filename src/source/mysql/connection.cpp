@@ -14,6 +14,26 @@ void library_init() {
   std::call_once(once, [] { mysql_library_init(0, nullptr, nullptr); });
 }
 
+std::string tls_fix(const std::string& message, const ConnectionOptions& options) {
+  const auto has = [&](const char* text) { return message.find(text) != std::string::npos; };
+  if (has("Validation of SSL server certificate failed") || has("hostname") || has("host name")) {
+    return "connect by a name or IP the server's certificate holds (source.host), or issue it a "
+           "certificate with subjectAltName " +
+           options.host + "; sslmode verify-ca checks the CA but not the name";
+  }
+  if (has("SSL is required") || has("doesn't support") || has("not support")) {
+    return "enable TLS on the server (ssl_cert, ssl_key), or lower source.sslmode";
+  }
+  if (has("verify") || has("certificate") || has("issuer")) {
+    return "source.sslrootcert must hold the CA that signed the server's certificate" +
+           std::string(options.sslrootcert.empty() ? " (it is empty: the system's CA store)"
+                                                   : " (now " + options.sslrootcert + ")") +
+           ", and source.sslcert / source.sslkey (if set) be readable PEM files";
+  }
+  return "check source.sslrootcert, source.sslcert and source.sslkey against the server's "
+         "ssl_ca, ssl_cert and ssl_key";
+}
+
 }  // namespace
 
 ConnectionOptions ConnectionOptions::from(const config::SourceConfig& source) {
@@ -24,6 +44,9 @@ ConnectionOptions ConnectionOptions::from(const config::SourceConfig& source) {
   options.password = source.password;
   options.database = source.database;
   options.sslmode = source.sslmode;
+  options.sslrootcert = source.sslrootcert;
+  options.sslcert = source.sslcert;
+  options.sslkey = source.sslkey;
   options.connect_timeout_seconds = source.connect_timeout_seconds;
   return options;
 }
@@ -70,14 +93,28 @@ Result<std::unique_ptr<Connection>> Connection::connect(const ConnectionOptions&
   mysql_optionsv(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
   // TIMESTAMP values in UTC, whatever the server's time zone (snapshot rows, NOW() in checks).
   mysql_optionsv(mysql, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
-  // TLS with libpq's meanings: prefer/allow ask for it when the server offers it, require
-  // insists, verify-* also check the certificate (verify-full: and the host name).
+  // TLS with libpq's meanings. What Connector/C 3.3 (OpenSSL) does with each option:
+  // MYSQL_OPT_SSL_CA set -> the chain is verified (SSL_VERIFY_PEER) and the connection refused
+  // when it does not verify, but the host name is not looked at; MYSQL_OPT_SSL_VERIFY_SERVER_CERT
+  // -> the host name is checked too (X509_check_host / X509_check_ip_asc on source.host), and the
+  // chain against the system's CA store when no CA is given. So verify-ca = the CA without
+  // VERIFY_SERVER_CERT (and it needs a CA: without one nothing would be verified), verify-full =
+  // both. As in libpq, require (and prefer) with a CA given verify it too.
   if (options.sslmode != "disable") {
-    mysql_ssl_set(mysql, nullptr, nullptr, nullptr, nullptr, nullptr);
+    if (options.sslmode == "verify-ca" && options.sslrootcert.empty()) {
+      return Error::config(where +
+                           ": source.sslmode verify-ca needs source.sslrootcert for a mysql "
+                           "source (Connector/C verifies the chain only against a CA file it is "
+                           "given; fix: set source.sslrootcert, or use verify-full, which also "
+                           "checks the host name against the system's CA store)");
+    }
+    const auto file = [](const std::string& path) { return path.empty() ? nullptr : path.c_str(); };
+    mysql_ssl_set(mysql, file(options.sslkey), file(options.sslcert), file(options.sslrootcert),
+                  nullptr, nullptr);
     if (options.sslmode == "require" || options.sslmode.rfind("verify-", 0) == 0) {
       const my_bool on = 1;
       mysql_optionsv(mysql, MYSQL_OPT_SSL_ENFORCE, &on);
-      if (options.sslmode.rfind("verify-", 0) == 0) {
+      if (options.sslmode == "verify-full") {
         mysql_optionsv(mysql, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
       }
     }
@@ -90,11 +127,26 @@ Result<std::unique_ptr<Connection>> Connection::connect(const ConnectionOptions&
     if (error.kind == ErrorKind::kConfig) {
       error.message +=
           " (fix: check source.user, source.password and source.database, and that "
-          "the user may connect from this host)";
+          "the user may connect from this host; a user created REQUIRE SSL needs "
+          "source.sslmode require or verify-full)";
+    } else if (mysql_errno(mysql) == CR_SSL_CONNECTION_ERROR) {
+      // A certificate that does not verify, a name that does not match, a TLS server required:
+      // retrying cannot help until the certificate, the CA file or the setting changes.
+      error.kind = ErrorKind::kConfig;
+      error.message +=
+          " (sslmode " + options.sslmode + "; fix: " + tls_fix(error.message, options) + ")";
     }
     return error;
   }
   return connection;
+}
+
+std::string Connection::tls_description() {
+  const char* cipher = mysql_get_ssl_cipher(mysql_);
+  if (cipher == nullptr) return "no TLS";
+  const char* version = nullptr;
+  mariadb_get_infov(mysql_, MARIADB_CONNECTION_TLS_VERSION, &version);
+  return std::string("TLS (") + (version ? version : "?") + ", " + cipher + ")";
 }
 
 Connection::~Connection() {

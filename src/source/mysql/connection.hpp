@@ -23,6 +23,9 @@ struct ConnectionOptions {
   std::string password;            ///< passed to Connector/C only; never logged
   std::string database;            ///< "" = none
   std::string sslmode = "prefer";  ///< libpq's names (config source.sslmode)
+  std::string sslrootcert;         ///< MYSQL_OPT_SSL_CA; "" = none (verify-full: the system store)
+  std::string sslcert;             ///< MYSQL_OPT_SSL_CERT; "" = no client certificate
+  std::string sslkey;              ///< MYSQL_OPT_SSL_KEY
   int connect_timeout_seconds = 10;
   int read_timeout_seconds = 0;  ///< 0: Connector/C's default (none)
   static ConnectionOptions from(const config::SourceConfig& source);
@@ -43,6 +46,8 @@ class Connection {
   /// "MySQL 127.0.0.1:3306" (no user, no password), the start of every message.
   const std::string& where() const { return where_; }
   std::string server_version() const { return mysql_get_server_info(mysql_); }
+  /// "TLS (TLSv1.3, TLS_AES_256_GCM_SHA384)" or "no TLS": what this connection runs over.
+  std::string tls_description();
 
   /// Runs a statement, discarding any rows.
   Result<void> execute(const std::string& sql);

@@ -246,7 +246,19 @@ std::vector<Finding> preflight(const config::SourceConfig& source, const std::st
   if (!connection) return {{Finding::Level::kProblem, scope, connection.error().message}};
   auto facts = read_server_facts(**connection, source.user);
   if (!facts) return {{Finding::Level::kProblem, scope, facts.error().message}};
-  return check_server(*facts, source.server_id, scope);
+  const std::string tls = (*connection)->tls_description();
+  std::vector<Finding> out = {
+      {tls == "no TLS" && source.sslmode != "disable" ? Finding::Level::kWarning
+                                                      : Finding::Level::kFact,
+       scope,
+       "connected as " + source.user + (tls == "no TLS" ? " without TLS" : " over " + tls) +
+           ", sslmode " + source.sslmode +
+           (tls == "no TLS" && source.sslmode != "disable"
+                ? " (the server offers no TLS: enable it there and set sslmode verify-full)"
+                : "")}};
+  auto checks = check_server(*facts, source.server_id, scope);
+  out.insert(out.end(), checks.begin(), checks.end());
+  return out;
 }
 
 }  // namespace tributary::source::mysql
