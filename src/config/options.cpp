@@ -263,8 +263,9 @@ const std::vector<Option> kOptions = {
      .type = Type::kString,
      .description = "File of the CA certificate(s) that `verify-ca` and `verify-full` check the "
                     "server's certificate against (libpq's `sslrootcert`; for mysql `ssl-ca`). "
-                    "Empty: libpq's default `~/.postgresql/root.crt`, or for mysql the system's "
-                    "CA store.",
+                    "Empty: libpq's default `~/.postgresql/root.crt`; for mysql, `verify-full` "
+                    "then checks against the system's CA store and `verify-ca` refuses to start "
+                    "(Connector/C verifies the chain only against a CA file it is given).",
      .default_doc = "empty",
      .bind = FIELD(pipeline->source.sslrootcert)},
     {.path = "pipelines[].source.sslcert",
