@@ -1,8 +1,7 @@
 """The documented least-privilege SQL, run as written, is enough, and `check` names what is missing.
 
 The SQL is read from the documentation, so a drift there fails here:
-- PostgreSQL: the ```sql block of "### PostgreSQL" under "## Least privilege" in
-  docs/security-sources.md (the README's "PostgreSQL prerequisites" has prose, no complete block);
+- PostgreSQL: the ```sql block of the README's "## PostgreSQL prerequisites";
 - MySQL / MariaDB: the ```sql block of the README's "## MySQL / MariaDB prerequisites", on MariaDB
   without the lines marked `-- MySQL`.
 Only the names are substituted (role/user, password, database). A pipeline running as exactly that
@@ -33,7 +32,7 @@ def sql_block(path, *headings):
         match = re.compile(rf"^{re.escape(heading)}\s*$", re.M).search(text, at)
         assert match, f"{path}: no heading {heading!r}"
         at = match.end()
-    block = re.compile(r"^```sql\n(.*?)^```", re.M | re.S).search(text, at)
+    block = re.compile(r"^[ \t]*```sql\n(.*?)^[ \t]*```", re.M | re.S).search(text, at)
     assert block, f"{path}: no ```sql block after {headings}"
     return block.group(1)
 
@@ -57,7 +56,7 @@ PG_TABLES = ("orders", "customers")
 
 
 def _pg_sql(role, database, leave_out=None):
-    block = sql_block("docs/security-sources.md", "## Least privilege", "### PostgreSQL")
+    block = sql_block("README.md", "## PostgreSQL prerequisites")
     out = []
     for statement in statements(block):
         if leave_out and re.search(leave_out, statement):
