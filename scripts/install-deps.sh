@@ -16,6 +16,8 @@ TEST_PACKAGES=(
   mariadb-server mariadb-client   # MariaDB 10.11: the tests start throwaway servers
   python3 python3-confluent-kafka python3-psycopg2 python3-pymysql python3-pytest
   kcat curl
+  python3-yaml openssl            # deployment-file tests; the TLS tests' throwaway CA
+  systemd debootstrap iproute2    # systemd-analyze of the unit; scripts/check-image.sh's Debian root
   openjdk-17-jre-headless maven
   clang-14 libclang-rt-14-dev llvm-14   # fuzz test: clang, libFuzzer + sanitizer runtimes, llvm-symbolizer
 )
