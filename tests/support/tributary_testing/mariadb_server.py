@@ -23,7 +23,7 @@ import weakref
 
 import pymysql
 
-from tributary_testing.util import free_port, stop_process, tail, wait_until
+from tributary_testing.util import free_port, install_private_file, stop_process, tail, wait_until
 
 MARIADBD = os.environ.get("MARIADBD_BIN", "/usr/sbin/mariadbd")
 INSTALL_DB = os.environ.get("MARIADB_INSTALL_DB_BIN", "/usr/bin/mariadb-install-db")
@@ -255,11 +255,7 @@ class MariaDbServer:
             if source is None:
                 continue
             target = os.path.join(self.tempdir, name)
-            shutil.copyfile(source, target)
-            os.chmod(target, 0o600)
-            if self._run_as is not None:
-                entry = pwd.getpwnam(self._run_as)
-                os.chown(target, entry.pw_uid, entry.pw_gid)
+            install_private_file(source, target, self._run_as)
         if flush:
             self.execute("FLUSH SSL")
 

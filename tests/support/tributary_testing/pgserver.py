@@ -10,7 +10,7 @@ import weakref
 
 import psycopg2
 
-from tributary_testing.util import free_port, stop_process, tail, wait_until
+from tributary_testing.util import free_port, install_private_file, stop_process, tail, wait_until
 
 PG_BIN = os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin")
 
@@ -216,11 +216,7 @@ class PgServer:
             if source is None:
                 continue
             target = os.path.join(self.datadir, name)
-            shutil.copyfile(source, target)
-            os.chmod(target, 0o600)
-            if self._run_as is not None:
-                entry = pwd.getpwnam(self._run_as)
-                os.chown(target, entry.pw_uid, entry.pw_gid)
+            install_private_file(source, target, self._run_as)
             key_name = {"server.crt": "ssl_cert_file", "server.key": "ssl_key_file",
                         "root.crt": "ssl_ca_file"}[name]
             settings[key_name] = f"'{target}'"

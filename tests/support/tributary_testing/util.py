@@ -73,3 +73,15 @@ def tail(path, lines=200):
     except FileNotFoundError:
         return ""
     return "\n".join(data.splitlines()[-lines:])
+
+
+def install_private_file(source, target, owner=None):
+    """Copies `source` to `target` with mode 0600, owned by the user named `owner` (when given):
+    how servers want their TLS certificates and keys."""
+    import pwd
+    import shutil
+    shutil.copyfile(source, target)
+    os.chmod(target, 0o600)
+    if owner is not None:
+        entry = pwd.getpwnam(owner)
+        os.chown(target, entry.pw_uid, entry.pw_gid)
