@@ -11,6 +11,7 @@ Needs root (debootstrap, chroot), as CI runs. The first run on a machine builds 
 """
 
 import os
+import re
 import subprocess
 
 import pytest
@@ -33,7 +34,10 @@ def _check_image(extra_env=None, timeout=840):
 def test_the_runtime_stage_runs_the_binary(binaries):
     result = _check_image()
     assert result.returncode == 0, result.stdout
-    for step in ("ok: --version as tributary", "ok: check --offline as tributary",
+    # The image's USER, as the script reports it (user:group).
+    user = re.search(r"^USER\s+(\S+)", open(os.path.join(REPO, "Dockerfile")).read(), re.M).group(1)
+    user = user if ":" in user else f"{user}:{user}"
+    for step in (f"ok: --version as {user}", f"ok: check --offline as {user}",
                  "ok: health against a closed port (exit 1)",
                  "ok: the HEALTHCHECK command with no daemon running (exit 1)"):
         assert step in result.stdout, f"missing {step!r}:\n{result.stdout}"
