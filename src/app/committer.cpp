@@ -565,7 +565,7 @@ Result<void> Committer::ensure_topics(const std::vector<std::string>& topics) {
 }
 
 Result<void> Committer::save_checkpoint(const checkpoint::PositionRecord& record,
-                                       std::size_t events) {
+                                        std::size_t events) {
   const event::SourcePosition& position = record.position;
   auto saved = store_.save(record);
   if (!saved.ok()) return Error::fatal(saved.error().message);

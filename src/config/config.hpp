@@ -128,8 +128,8 @@ struct Config {
   OffsetsConfig offsets;
   HttpConfig http;
   LogConfig log;
-  /// shutdown.timeout_ms. SIGTERM: the open batch is committed (or, Kafka unreachable, aborted) and the checkpoint
-  /// written within this bound; past it the process exits 1 (nothing lost).
+  /// shutdown.timeout_ms. SIGTERM: the open batch is committed (or, Kafka unreachable, aborted) and
+  /// the checkpoint written within this bound; past it the process exits 1 (nothing lost).
   int shutdown_timeout_ms = 30000;
 };
 

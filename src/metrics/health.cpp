@@ -41,7 +41,8 @@ std::string format_utc(std::chrono::system_clock::time_point time) {
 
 std::string format_utc_ms(std::chrono::system_clock::time_point time) {
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch());
-  const auto whole = std::chrono::system_clock::time_point(std::chrono::floor<std::chrono::seconds>(ms));
+  const auto whole =
+      std::chrono::system_clock::time_point(std::chrono::floor<std::chrono::seconds>(ms));
   std::string text = format_utc(whole);
   char fraction[8];
   std::snprintf(fraction, sizeof fraction, ".%03d",
@@ -302,7 +303,7 @@ std::string HealthState::status_json() const {
     }
     w.EndObject();
     w.EndObject();
-};
+  };
   w.StartObject();
   w.Key("ready");
   w.Bool(ready_locked(nullptr));

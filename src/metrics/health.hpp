@@ -18,7 +18,7 @@ struct StatusPosition {
   bool snapshot_completed = false;
   bool mysql = false;
   // PostgreSQL
-  std::string lsn;  ///< "0/16B3748"
+  std::string lsn;              ///< "0/16B3748"
   uint64_t partial_events = 0;  ///< events already emitted of the transaction committed at:
   std::string partial_commit_lsn;
   // MySQL / MariaDB

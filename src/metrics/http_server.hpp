@@ -28,9 +28,9 @@ namespace tributary::metrics {
 /// `max_connections` a new connection closes the one idle longest; only if every connection is
 /// mid-request is the new one refused. A connection is closed after `max_requests_per_connection`
 /// responses (pipelined or not); request line + headers past `header_limit` get 431, a body past
-/// `body_limit` 413, and the connection is closed. Accept errors (EMFILE...) back off and accepting goes on.
-/// Each close is counted in tributary_http_connections_closed_total{reason}; open connections are
-/// tributary_http_connections. Log lines per kind of event are rate-limited.
+/// `body_limit` 413, and the connection is closed. Accept errors (EMFILE...) back off and accepting
+/// goes on. Each close is counted in tributary_http_connections_closed_total{reason}; open
+/// connections are tributary_http_connections. Log lines per kind of event are rate-limited.
 ///
 /// Every handler runs on the io_context's thread and never blocks (serialize() and the health
 /// flags take short locks only). `metrics` and `health` must outlive the io_context's handlers.

@@ -77,7 +77,8 @@ class PipelineProbe {
   /// -> tributary_kafka_transactions_total{result="committed"},
   ///    tributary_kafka_commit_duration_seconds, tributary_kafka_messages_total,
   ///    tributary_kafka_bytes_total
-  ///    tributary_kafka_batch_events (events in it; 0 for a transaction of the offsets record alone)
+  ///    tributary_kafka_batch_events (events in it; 0 for a transaction of the offsets record
+  ///    alone)
   void transaction_committed(std::size_t events, std::size_t bytes, double seconds);
   /// Bytes of records produced into the open Kafka transaction, not committed yet (0 after a
   /// commit). -> tributary_inflight_bytes{pipeline}

@@ -141,9 +141,9 @@ std::vector<prometheus::MetricFamily> ProcessCollector::Collect() const {
       families.push_back(family("process_virtual_memory_bytes", "Virtual memory size in bytes.",
                                 MetricType::Gauge, static_cast<double>(stat->virtual_bytes)));
       if (boot_time_) {
-        const double start = static_cast<double>(*boot_time_) +
-                             static_cast<double>(stat->start_ticks) /
-                                 static_cast<double>(clock_ticks_);
+        const double start =
+            static_cast<double>(*boot_time_) +
+            static_cast<double>(stat->start_ticks) / static_cast<double>(clock_ticks_);
         families.push_back(family("process_start_time_seconds",
                                   "Start time of the process since unix epoch in seconds.",
                                   MetricType::Gauge, start));

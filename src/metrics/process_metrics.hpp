@@ -15,10 +15,10 @@ namespace tributary::metrics {
 
 /// What /proc/<pid>/stat says about CPU, memory and start time.
 struct ProcStat {
-  double cpu_seconds = 0;        ///< utime + stime
-  uint64_t virtual_bytes = 0;    ///< vsize
-  uint64_t resident_bytes = 0;   ///< rss pages * page size
-  uint64_t start_ticks = 0;      ///< starttime: clock ticks after boot
+  double cpu_seconds = 0;       ///< utime + stime
+  uint64_t virtual_bytes = 0;   ///< vsize
+  uint64_t resident_bytes = 0;  ///< rss pages * page size
+  uint64_t start_ticks = 0;     ///< starttime: clock ticks after boot
 };
 
 /// Parses /proc/<pid>/stat: "pid (comm) state ppid ... utime(14) stime(15) ... starttime(22)
@@ -40,7 +40,8 @@ std::optional<uint64_t> parse_max_open_files(std::string_view limits);
 class ProcessCollector : public prometheus::Collectable {
  public:
   /// `proc_self`: the directory to read ("/proc/self"; a test passes another).
-  explicit ProcessCollector(std::string proc_self = "/proc/self", std::string proc_stat = "/proc/stat");
+  explicit ProcessCollector(std::string proc_self = "/proc/self",
+                            std::string proc_stat = "/proc/stat");
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:

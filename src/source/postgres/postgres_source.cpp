@@ -316,9 +316,9 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     options.resume = prepared->resume;
     options.parallelism = pipeline_.snapshot.parallelism;
     options.fetch_size = pipeline_.snapshot.fetch_size;
-    auto joined = snapshot_joining_tables(options, schemas_of(plan.joining), queue_,
-                                          callbacks_.snapshot_rows,
-                                          callbacks_.snapshot_table_done, stop_);
+    auto joined =
+        snapshot_joining_tables(options, schemas_of(plan.joining), queue_, callbacks_.snapshot_rows,
+                                callbacks_.snapshot_table_done, stop_);
     if (!joined.ok()) {
       if (stop_) {
         log::info(name, "snapshot of the joining tables " + names(plan.joining) +

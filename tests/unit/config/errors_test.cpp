@@ -201,7 +201,8 @@ TEST_CASE("unknown keys", "[config][errors]") {
   }
   SECTION("nothing close") {
     CHECK(message_at(load(config_with("", "", "", "metrics: {}\n")), "metrics") ==
-          "unknown key 'metrics'; valid keys here are: pipelines, kafka, offsets, http, shutdown, log");
+          "unknown key 'metrics'; valid keys here are: pipelines, kafka, offsets, http, shutdown, "
+          "log");
   }
   SECTION("YAML merge keys") {
     CHECK(message_at(load(config_with("      <<: {port: 1}\n")), "pipelines[0].source.<<") ==

@@ -223,8 +223,8 @@ TEST_CASE("batch events histogram counts every committed transaction", "[metrics
   CHECK(has_line(text, R"(tributary_kafka_batch_events_bucket{pipeline="p1",le="0"} 1)"));
   CHECK(has_line(text, R"(tributary_kafka_batch_events_bucket{pipeline="p1",le="10"} 2)"));
   CHECK(has_line(text, R"(tributary_kafka_batch_events_bucket{pipeline="p1",le="5000"} 3)"));
-  CHECK(has_line(text,
-                 R"(tributary_kafka_transactions_total{pipeline="p1",result="committed"} 3)"));
+  CHECK(
+      has_line(text, R"(tributary_kafka_transactions_total{pipeline="p1",result="committed"} 3)"));
   CHECK(std::is_sorted(Metrics::batch_events_buckets().begin(),
                        Metrics::batch_events_buckets().end()));
 }

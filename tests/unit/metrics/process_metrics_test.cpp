@@ -44,9 +44,10 @@ TEST_CASE("proc stat: fields counted from the last parenthesis", "[metrics][proc
 TEST_CASE("proc stat: short or garbled text is refused", "[metrics][process]") {
   CHECK_FALSE(parse_proc_stat("", 100, 4096));
   CHECK_FALSE(parse_proc_stat("4242 (x) S 1 2 3", 100, 4096));
-  CHECK_FALSE(parse_proc_stat("4242 no parenthesis S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 "
-                              "19 20 21 22 23",
-                              100, 4096));
+  CHECK_FALSE(
+      parse_proc_stat("4242 no parenthesis S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 "
+                      "19 20 21 22 23",
+                      100, 4096));
   std::string garbled = kStat;
   garbled.replace(garbled.find("1500"), 4, "15x0");
   CHECK_FALSE(parse_proc_stat(garbled, 100, 4096));
@@ -78,7 +79,8 @@ TEST_CASE("process metrics of this process are in /metrics and plausible", "[met
   CHECK(has_prefix_line(text, "# TYPE process_cpu_seconds_total counter"));
   CHECK(has_prefix_line(text, "# TYPE process_resident_memory_bytes gauge"));
   CHECK(sample(text, "process_resident_memory_bytes") > 0);
-  CHECK(sample(text, "process_virtual_memory_bytes") >= sample(text, "process_resident_memory_bytes"));
+  CHECK(sample(text, "process_virtual_memory_bytes") >=
+        sample(text, "process_resident_memory_bytes"));
   CHECK(sample(text, "process_cpu_seconds_total") >= 0);
   CHECK(sample(text, "process_open_fds") >= 3);  // stdin, stdout, stderr at least
   CHECK(sample(text, "process_max_fds") >= sample(text, "process_open_fds"));
