@@ -1,11 +1,8 @@
 // The option table (in the manner of librdkafka's rdkafka_conf.c): one row per key.
 #include "config/options.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 #include "config/regex_check.hpp"
-#include "config/text.hpp"
+#include "config/validators.hpp"
 
 namespace tributary::config::detail {
 namespace {
@@ -14,126 +11,6 @@ namespace {
 #define FIELD(member) (+[](Target t) -> auto& { return t.member; })
 #define ENUM_FIELD(member, Enum) \
   (+[](Target t, std::size_t index) { t.member = static_cast<Enum>(index); })
-
-bool all_of_chars(const std::string& value, bool (*allowed)(char)) {
-  return std::all_of(value.begin(), value.end(), allowed);
-}
-
-bool is_name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
-}
-
-bool is_identifier_char(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-std::optional<std::string> not_empty(const std::string& value) {
-  if (value.empty()) return "must not be empty";
-  return std::nullopt;
-}
-
-std::optional<std::string> pipeline_name(const std::string& value) {
-  if (value.empty() || value.size() > 100 || !all_of_chars(value, is_name_char)) {
-    return "must be 1 to 100 letters, digits, '_', '.' or '-' (it names the checkpoint file and "
-           "the Kafka transactional.id)";
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> slot_name(const std::string& value) {
-  if (value.empty() || value.size() > 63 || !all_of_chars(value, is_identifier_char)) {
-    return "must be 1 to 63 lowercase letters, digits or '_' (PostgreSQL's rule for replication "
-           "slot names)";
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> publication_name(const std::string& value) {
-  if (value.empty() || value.size() > 63 || !all_of_chars(value, is_identifier_char)) {
-    return "must be 1 to 63 lowercase letters, digits or '_' (an unquoted PostgreSQL identifier)";
-  }
-  return std::nullopt;
-}
-
-bool is_topic_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
-}
-
-std::optional<std::string> topic_prefix(const std::string& value) {
-  if (value.empty() || value.size() > 200 || !all_of_chars(value, is_topic_char)) {
-    return "must be 1 to 200 letters, digits, '.', '_' or '-' (the characters Kafka allows in "
-           "topic names; topics are '<topic_prefix>.<schema>.<table>')";
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> topic_name(const std::string& value) {
-  if (value.empty() || value.size() > 249 || !all_of_chars(value, is_topic_char) || value == "." ||
-      value == "..") {
-    return "must be a legal Kafka topic name: 1 to 249 letters, digits, '.', '_' or '-', and not "
-           "'.' or '..'";
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> bootstrap_servers(const std::string& value) {
-  constexpr std::string_view kRule =
-      "must be a comma-separated list of host:port, e.g. 'kafka1:9092,kafka2:9092'";
-  if (value.empty()) return std::string(kRule);
-  std::size_t start = 0;
-  while (start <= value.size()) {
-    std::size_t comma = value.find(',', start);
-    if (comma == std::string::npos) comma = value.size();
-    std::string server = value.substr(start, comma - start);
-    server.erase(0, server.find_first_not_of(' '));
-    server.erase(server.find_last_not_of(' ') + 1);
-    if (server.empty() || server.find_first_of(" \t") != std::string::npos) {
-      return std::string(kRule);
-    }
-    start = comma + 1;
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> listen_address(const std::string& value) {
-  if (value.empty()) return std::nullopt;
-  constexpr std::string_view kRule =
-      "must be host:port with a port from 0 to 65535 (0 picks a free port; IPv6 as "
-      "'[::1]:9187'), or '' to disable the endpoint";
-  const std::size_t colon = value.rfind(':');
-  if (colon == std::string::npos || colon == 0) return std::string(kRule);
-  const std::string host = value.substr(0, colon);
-  if (host.find(':') != std::string::npos && (host.front() != '[' || host.back() != ']')) {
-    return std::string(kRule);
-  }
-  int64_t port = 0;
-  if (!parse_integer(value.substr(colon + 1), port) || port < 0 || port > 65535) {
-    return std::string(kRule);
-  }
-  return std::nullopt;
-}
-
-/// Partition counts and replication factors: -1 asks the broker for its default.
-std::optional<std::string> broker_default_or_positive(const std::string& value) {
-  int64_t number = 0;
-  if (parse_integer(value, number) && number != -1 && number < 1) {
-    return "must be -1 (the broker's default) or an integer of at least 1";
-  }
-  return std::nullopt;
-}
-
-/// Default slot and publication: "tributary_" + the name, lowercased, '-' and '.' as '_'.
-std::string default_identifier(const std::string& pipeline_name) {
-  std::string out = "tributary_";
-  for (char c : pipeline_name) {
-    if (c == '-' || c == '.') {
-      out += '_';
-    } else {
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-  }
-  return out;
-}
 
 const std::vector<Option> kOptions = {
     // ----------------------------------------------------------------- pipelines
