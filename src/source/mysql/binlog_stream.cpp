@@ -1,8 +1,6 @@
 // Binlog events -> change events and position markers, transaction by transaction.
 #include "source/mysql/binlog_stream.hpp"
 
-#include <cctype>
-
 #include "base/log.hpp"
 #include "source/mysql/binlog/byte_reader.hpp"
 #include "source/mysql/binlog/row_image.hpp"
@@ -14,48 +12,6 @@ namespace {
 
 /// Items handed to the queue at once (also flushed at every transaction end and heartbeat).
 constexpr std::size_t kBatchItems = 512;
-
-std::string upper_word(std::string_view& sql) {
-  while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front())))
-    sql.remove_prefix(1);
-  std::string word;
-  while (!sql.empty() &&
-         (std::isalnum(static_cast<unsigned char>(sql.front())) || sql.front() == '_')) {
-    word += static_cast<char>(std::toupper(static_cast<unsigned char>(sql.front())));
-    sql.remove_prefix(1);
-  }
-  return word;
-}
-
-/// An identifier, `quoted` or bare; "" if none.
-std::string identifier(std::string_view& sql) {
-  while (!sql.empty() && std::isspace(static_cast<unsigned char>(sql.front())))
-    sql.remove_prefix(1);
-  std::string name;
-  if (!sql.empty() && sql.front() == '`') {
-    sql.remove_prefix(1);
-    while (!sql.empty()) {
-      if (sql.front() == '`') {
-        if (sql.size() > 1 && sql[1] == '`') {
-          name += '`';
-          sql.remove_prefix(2);
-          continue;
-        }
-        sql.remove_prefix(1);
-        return name;
-      }
-      name += sql.front();
-      sql.remove_prefix(1);
-    }
-    return "";
-  }
-  while (!sql.empty() && (std::isalnum(static_cast<unsigned char>(sql.front())) ||
-                          sql.front() == '_' || sql.front() == '$')) {
-    name += sql.front();
-    sql.remove_prefix(1);
-  }
-  return name;
-}
 
 /// The server's "could not find GTID state" / "binlog not found" (1236) is not retriable: the
 /// position is gone (purged after the set-up's check, or never there).
@@ -71,26 +27,6 @@ Error not_on_server(Error error, bool by_gtid, const event::MysqlPosition& at) {
 }
 
 }  // namespace
-
-std::optional<event::TableId> truncated_table(std::string_view sql, const std::string& default_db) {
-  if (upper_word(sql) != "TRUNCATE") return std::nullopt;
-  std::string_view rest = sql;
-  if (upper_word(rest) == "TABLE") sql = rest;
-  std::string first = identifier(sql);
-  if (first.empty()) return std::nullopt;
-  event::TableId id{default_db, first};
-  if (!sql.empty() && sql.front() == '.') {
-    sql.remove_prefix(1);
-    id = {first, identifier(sql)};
-    if (id.table.empty()) return std::nullopt;
-  }
-  while (!sql.empty() &&
-         (std::isspace(static_cast<unsigned char>(sql.front())) || sql.front() == ';')) {
-    sql.remove_prefix(1);
-  }
-  if (!sql.empty() || id.schema.empty()) return std::nullopt;
-  return id;
-}
 
 BinlogStream::BinlogStream(StreamOptions options, event::EventQueue& queue,
                            const std::atomic<bool>& stop)
@@ -248,8 +184,7 @@ void BinlogStream::end_group(uint64_t end_pos) {
 
 Result<void> BinlogStream::handle_query(const binlog::Query& query,
                                         const binlog::EventHeader& header) {
-  std::string_view sql = query.sql;
-  const std::string word = upper_word(sql);
+  const std::string word = leading_keyword(query.sql);
   if (word == "BEGIN" || word == "XA") {
     if (!in_group_) begin_group("", false, header.log_pos - header.event_size);
     if (group_server_id_ == 0) group_server_id_ = header.server_id;

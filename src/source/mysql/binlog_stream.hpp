@@ -87,8 +87,4 @@ class BinlogStream {
   uint64_t skip_pending_ = 0;  ///< for the first group after opening
 };
 
-/// The table a "TRUNCATE [TABLE] name" statement names (`default_db` when unqualified);
-/// nullopt for any other statement.
-std::optional<event::TableId> truncated_table(std::string_view sql, const std::string& default_db);
-
 }  // namespace tributary::source::mysql

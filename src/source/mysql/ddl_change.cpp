@@ -137,6 +137,24 @@ std::optional<std::string> default_expression(const std::optional<std::string>& 
 
 }  // namespace
 
+std::string leading_keyword(std::string_view sql) {
+  return word(sql);
+}
+
+std::optional<event::TableId> truncated_table(std::string_view sql, const std::string& default_db) {
+  if (word(sql) != "TRUNCATE") return std::nullopt;
+  accept(sql, {"TABLE"});
+  auto id = table_name(sql, default_db);
+  if (!id) return std::nullopt;
+  skip_space(sql);
+  while (!sql.empty() && sql.front() == ';') {
+    sql.remove_prefix(1);
+    skip_space(sql);
+  }
+  if (!sql.empty()) return std::nullopt;
+  return id;
+}
+
 std::optional<DdlStatement> parse_ddl(std::string_view sql, const std::string& default_db) {
   DdlStatement statement;
   statement.database = default_db;

@@ -14,6 +14,13 @@
 
 namespace tributary::source::mysql {
 
+/// A statement's first keyword, upper-cased, after white space and comments ("BEGIN", "COMMIT").
+std::string leading_keyword(std::string_view sql);
+
+/// The table a "TRUNCATE [TABLE] name" statement names (`default_db` when unqualified);
+/// nullopt for any other statement.
+std::optional<event::TableId> truncated_table(std::string_view sql, const std::string& default_db);
+
 enum class DdlKind {
   kCreateTable,
   kAlterTable,

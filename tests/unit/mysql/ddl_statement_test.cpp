@@ -73,5 +73,15 @@ TEST_CASE("jdbc_type_of: java.sql.Types as Debezium's MySQL parser resolves them
   CHECK(jdbc_type_of("geometry") == 1111);
 }
 
+TEST_CASE("truncated_table names the table of a TRUNCATE, leading_keyword the first word") {
+  CHECK(truncated_table("TRUNCATE TABLE `shop`.`items`;", "other")->qualified() == "shop.items");
+  CHECK(truncated_table("truncate items", "shop")->qualified() == "shop.items");
+  CHECK_FALSE(truncated_table("TRUNCATE items", ""));
+  CHECK_FALSE(truncated_table("TRUNCATE items, more", "shop"));
+  CHECK_FALSE(truncated_table("DELETE FROM items", "shop"));
+  CHECK(leading_keyword("  begin") == "BEGIN");
+  CHECK(leading_keyword("/* c */ COMMIT") == "COMMIT");
+}
+
 }  // namespace
 }  // namespace tributary::source::mysql
