@@ -136,6 +136,8 @@ public final class DebeziumPeer {
     Runnable close = () -> {
       try {
         engine.close();
+      } catch (IllegalStateException alreadyStopped) {
+        // the engine stopped on its own (an error, reported by the completion callback)
       } catch (Exception e) {
         e.printStackTrace(System.err);
       }

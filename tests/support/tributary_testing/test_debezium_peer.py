@@ -1,0 +1,146 @@
+"""The Debezium peer's own tests: the embedded engine (3.6.1.Final) snapshots a PostgreSQL table and
+streams an insert, an update and a delete (with its tombstone) as JSON lines written by Kafka
+Connect's converters; the same for MariaDB (snapshot and one insert)."""
+
+import base64
+import os
+import tempfile
+import time
+
+import pytest
+
+from tributary_testing.debezium import DebeziumPeer, connector_available, debezium_properties
+from tributary_testing.mariadb_server import MariaDbServer
+from tributary_testing.pgserver import PgServer
+
+REPORT = []  # (what, value): printed at the end, for the JVM start time and records per second
+
+
+@pytest.fixture
+def workdir():
+    with tempfile.TemporaryDirectory(prefix="tributary-debezium-") as path:
+        yield path
+
+
+def _ops(records):
+    return [(r["topic"], r["value"]["op"] if r["value"] else None) for r in records]
+
+
+def test_properties_keep_debezium_defaults_but_the_mapped_ones():
+    props = debezium_properties("postgresql", host="h", port=5, user="u", password="p", database="d",
+                                topic_prefix="t", tables_include=["public.a", "public.b"], workdir="/w",
+                                slot="s", publication="pub", extra={"snapshot.mode": "no_data"})
+    assert props["table.include.list"] == "public.a,public.b"
+    assert props["plugin.name"] == "pgoutput" and props["publication.autocreate.mode"] == "filtered"
+    assert props["snapshot.mode"] == "no_data"  # extra overrides
+    assert "decimal.handling.mode" not in props and "tombstones.on.delete" not in props
+    with pytest.raises(ValueError, match="slot"):
+        debezium_properties("postgresql", host="h", port=5, user="u", password="p", database="d",
+                            topic_prefix="t", tables_include=[], workdir="/w")
+    with pytest.raises(ValueError, match="server_id"):
+        debezium_properties("mariadb", host="h", port=5, user="u", password="p", database="d",
+                            topic_prefix="t", tables_include=[], workdir="/w")
+
+
+def test_postgresql_snapshot_then_streaming(workdir):
+    with PgServer() as pg:
+        pg.execute("CREATE TABLE public.item (id int PRIMARY KEY, name text NOT NULL, price numeric(8,2))",
+                   database="shop", superuser=False)
+        pg.execute("INSERT INTO public.item VALUES (1, 'snap', 1.50)", database="shop", superuser=False)
+        peer = DebeziumPeer(connector="postgresql", host=pg.host, port=pg.port, user=pg.user,
+                            password=pg.password, database=pg.database, topic_prefix="dbz",
+                            tables_include=["public.item"], workdir=workdir,
+                            slot="debezium_peer", publication="debezium_peer")
+        with peer:
+            snapshot = peer.records(1)
+            assert _ops(snapshot) == [("dbz.public.item", "r")]
+            assert snapshot[0]["key"] == {"id": 1}
+            assert snapshot[0]["value"]["after"]["name"] == "snap"
+            # numeric(8,2): JsonConverter's default decimal.format is base64 of the unscaled value
+            # (a two's-complement BigInteger: 150 is 00 96)
+            assert base64.b64decode(snapshot[0]["value"]["after"]["price"]) == b"\x00\x96"
+            assert snapshot[0]["value_schemas"]["schema"]["name"] == "dbz.public.item.Envelope"
+            assert snapshot[0]["key_schemas"]["payload"] == {"id": 1}
+            assert pg.slot_info("debezium_peer") is not None
+            assert pg.execute("SELECT count(*) FROM pg_publication_tables WHERE pubname = 'debezium_peer'",
+                              database="shop")[0][0] == 1  # filtered: the included table alone
+
+            pg.execute("INSERT INTO public.item VALUES (2, 'new', NULL)", database="shop", superuser=False)
+            pg.execute("UPDATE public.item SET name = 'renamed' WHERE id = 2", database="shop", superuser=False)
+            pg.execute("DELETE FROM public.item WHERE id = 1", database="shop", superuser=False)
+            records = peer.records(5)
+            assert _ops(records) == [("dbz.public.item", "r"), ("dbz.public.item", "c"),
+                                     ("dbz.public.item", "u"), ("dbz.public.item", "d"),
+                                     ("dbz.public.item", None)]
+            insert, update, delete, tombstone = records[1:]
+            assert insert["value"]["after"] == {"id": 2, "name": "new", "price": None}
+            assert update["value"]["after"]["name"] == "renamed"
+            assert delete["value"]["before"]["id"] == 1 and delete["value"]["after"] is None
+            assert tombstone["key"] == {"id": 1}
+            assert tombstone["value"] is None and tombstone["value_schemas"] is None
+            assert insert["value"]["source"]["lsn"] < delete["value"]["source"]["lsn"]
+            assert all(isinstance(r["headers"], list) for r in records)
+            assert peer.wait_idle(quiet=1.0) == records
+            REPORT.append(("postgresql JVM start to streaming (s)", round(peer.startup_seconds, 1)))
+        assert not peer.running
+        assert os.path.getsize(os.path.join(workdir, "offsets.dat")) > 0  # the engine's offsets, on stop
+
+
+def test_postgresql_throughput(workdir):
+    """Records per second the peer delivers: a 5,000-row snapshot (with the JVM's start) and 5,000
+    rows streamed in one transaction (reported, not asserted)."""
+    rows = 5000
+    with PgServer() as pg:
+        pg.execute("CREATE TABLE public.bulk (id int PRIMARY KEY, v text)", database="shop", superuser=False)
+        pg.execute(f"INSERT INTO public.bulk SELECT g, md5(g::text) FROM generate_series(1, {rows}) g",
+                   database="shop", superuser=False)
+        began = time.monotonic()
+        with DebeziumPeer(connector="postgresql", host=pg.host, port=pg.port, user=pg.user,
+                          password=pg.password, database=pg.database, topic_prefix="bulk",
+                          tables_include=["public.bulk"], workdir=workdir,
+                          slot="debezium_bulk", publication="debezium_bulk") as peer:
+            records = peer.records(rows)
+            snapshot_seconds = time.monotonic() - began
+            assert [r["key"]["id"] for r in records] == list(range(1, rows + 1))
+            assert records[-1]["value"]["source"]["snapshot"] == "last"
+            began = time.monotonic()
+            pg.execute(f"INSERT INTO public.bulk SELECT g, md5(g::text) FROM generate_series({rows + 1}, "
+                       f"{2 * rows}) g", database="shop", superuser=False)
+            records = peer.records(2 * rows)
+            streaming_seconds = time.monotonic() - began
+            assert [r["key"]["id"] for r in records] == list(range(1, 2 * rows + 1))
+            assert {r["value"]["op"] for r in records[rows:]} == {"c"}
+            REPORT.append(("postgresql snapshot records/s, JVM start included", round(rows / snapshot_seconds)))
+            REPORT.append(("postgresql streamed records/s", round(rows / streaming_seconds)))
+
+
+@pytest.mark.skipif(not connector_available("mariadb"),
+                    reason="debezium-connector-mariadb 3.6.1.Final is not on Maven Central here (see debezium.py)")
+def test_mariadb_snapshot_then_insert(workdir):
+    with MariaDbServer() as db:
+        db.execute("CREATE TABLE shop.item (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL)")
+        db.execute("INSERT INTO shop.item VALUES (1, 'snap')")
+        with DebeziumPeer(connector="mariadb", host=db.host, port=db.port, user=db.user,
+                          password=db.password, database=db.database, topic_prefix="dbz",
+                          tables_include=["shop.item"], workdir=workdir, server_id=5401) as peer:
+            snapshot = [r for r in peer.records(1) if r["topic"] == "dbz.shop.item"]
+            assert [r["value"]["op"] for r in snapshot] == ["r"]
+            assert snapshot[0]["key"] == {"id": 1} and snapshot[0]["value"]["after"]["name"] == "snap"
+            db.execute("INSERT INTO shop.item VALUES (2, 'new')")
+
+            def item_records():
+                return [r for r in peer.all_records() if r["topic"] == "dbz.shop.item"]
+
+            count = len(peer.all_records())
+            peer.records(count + 1)
+            records = item_records()
+            assert [r["value"]["op"] for r in records] == ["r", "c"]
+            assert records[1]["value"]["after"] == {"id": 2, "name": "new"}
+            assert records[1]["value"]["source"]["file"] and records[1]["value"]["source"]["pos"] > 0
+            REPORT.append(("mariadb JVM start to streaming (s)", round(peer.startup_seconds, 1)))
+        assert os.path.getsize(os.path.join(workdir, "schema-history.dat")) > 0
+
+
+def teardown_module(module):
+    for what, value in REPORT:
+        print(f"debezium peer: {what}: {value}")
