@@ -19,6 +19,7 @@ TEST_PACKAGES=(
   python3-yaml openssl            # deployment-file tests; the TLS tests' throwaway CA
   systemd debootstrap iproute2    # systemd-analyze of the unit; scripts/check-image.sh's Debian root
   openjdk-17-jre-headless maven
+  openjdk-17-jdk-headless         # javac: tests/support/debezium/fetch.sh compiles the Debezium peer
   clang-14 libclang-rt-14-dev llvm-14   # fuzz test: clang, libFuzzer + sanitizer runtimes, llvm-symbolizer
 )
 

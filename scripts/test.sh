@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 tests/support/kafka/fetch.sh >/dev/null   # Apache Kafka's jars from Maven Central (cached)
+tests/support/debezium/fetch.sh >/dev/null   # Debezium 3.6.1.Final's embedded engine (cached), the peer compiled
 scripts/build.sh
 cd "${BUILD_DIR:-build}"
 ctest --output-on-failure --timeout 1200 "$@"
