@@ -221,7 +221,10 @@ class DebeziumPeer:
 
     def _read(self):
         for line in self._proc.stdout:
-            record = json.loads(line)
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = {"unparsed": line.decode("utf-8", "replace")}  # records() fails on it
             with self._cond:
                 self._records.append(record)
                 self._last_record_at = time.monotonic()
@@ -238,6 +241,9 @@ class DebeziumPeer:
         deadline = Deadline(timeout)
         with self._cond:
             while len(self._records) < count:
+                bad = [r["unparsed"] for r in self._records if "unparsed" in r]
+                if bad:
+                    raise RuntimeError(f"the Debezium peer printed a line that is not JSON: {bad[0][:500]!r}")
                 if self._proc is None or self._proc.poll() is not None:
                     raise RuntimeError(f"Debezium peer is not running ({len(self._records)} of {count} "
                                        f"records):\n{self.log_tail()}")

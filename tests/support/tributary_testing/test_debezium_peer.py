@@ -13,7 +13,13 @@ from tributary_testing.debezium import DebeziumPeer, connector_available, debezi
 from tributary_testing.mariadb_server import MariaDbServer
 from tributary_testing.pgserver import PgServer
 
-REPORT = []  # (what, value): printed at the end, for the JVM start time and records per second
+REPORT = []  # (what, value): the JVM start time and records per second, printed at the end (pytest -s)
+
+
+@pytest.fixture(scope="module")
+def pg():
+    with PgServer() as server:
+        yield server
 
 
 @pytest.fixture
@@ -42,79 +48,77 @@ def test_properties_keep_debezium_defaults_but_the_mapped_ones():
                             topic_prefix="t", tables_include=[], workdir="/w")
 
 
-def test_postgresql_snapshot_then_streaming(workdir):
-    with PgServer() as pg:
-        pg.execute("CREATE TABLE public.item (id int PRIMARY KEY, name text NOT NULL, price numeric(8,2))",
-                   database="shop", superuser=False)
-        pg.execute("INSERT INTO public.item VALUES (1, 'snap', 1.50)", database="shop", superuser=False)
-        peer = DebeziumPeer(connector="postgresql", host=pg.host, port=pg.port, user=pg.user,
-                            password=pg.password, database=pg.database, topic_prefix="dbz",
-                            tables_include=["public.item"], workdir=workdir,
-                            slot="debezium_peer", publication="debezium_peer")
-        with peer:
-            snapshot = peer.records(1)
-            assert _ops(snapshot) == [("dbz.public.item", "r")]
-            assert snapshot[0]["key"] == {"id": 1}
-            assert snapshot[0]["value"]["after"]["name"] == "snap"
-            # numeric(8,2): JsonConverter's default decimal.format is base64 of the unscaled value
-            # (a two's-complement BigInteger: 150 is 00 96)
-            assert base64.b64decode(snapshot[0]["value"]["after"]["price"]) == b"\x00\x96"
-            assert snapshot[0]["value_schemas"]["schema"]["name"] == "dbz.public.item.Envelope"
-            assert snapshot[0]["key_schemas"]["payload"] == {"id": 1}
-            assert pg.slot_info("debezium_peer") is not None
-            assert pg.execute("SELECT count(*) FROM pg_publication_tables WHERE pubname = 'debezium_peer'",
-                              database="shop")[0][0] == 1  # filtered: the included table alone
+def test_postgresql_snapshot_then_streaming(pg, workdir):
+    pg.execute("CREATE TABLE public.item (id int PRIMARY KEY, name text NOT NULL, price numeric(8,2))",
+               database="shop", superuser=False)
+    pg.execute("INSERT INTO public.item VALUES (1, 'snap', 1.50)", database="shop", superuser=False)
+    peer = DebeziumPeer(connector="postgresql", host=pg.host, port=pg.port, user=pg.user,
+                        password=pg.password, database=pg.database, topic_prefix="dbz",
+                        tables_include=["public.item"], workdir=workdir,
+                        slot="debezium_peer", publication="debezium_peer")
+    with peer:
+        snapshot = peer.records(1)
+        assert _ops(snapshot) == [("dbz.public.item", "r")]
+        assert snapshot[0]["key"] == {"id": 1}
+        assert snapshot[0]["value"]["after"]["name"] == "snap"
+        # numeric(8,2): JsonConverter's default decimal.format is base64 of the unscaled value
+        # (a two's-complement BigInteger: 150 is 00 96)
+        assert base64.b64decode(snapshot[0]["value"]["after"]["price"]) == b"\x00\x96"
+        assert snapshot[0]["value_schemas"]["schema"]["name"] == "dbz.public.item.Envelope"
+        assert snapshot[0]["key_schemas"]["payload"] == {"id": 1}
+        assert pg.slot_info("debezium_peer") is not None
+        assert pg.execute("SELECT count(*) FROM pg_publication_tables WHERE pubname = 'debezium_peer'",
+                          database="shop")[0][0] == 1  # filtered: the included table alone
 
-            pg.execute("INSERT INTO public.item VALUES (2, 'new', NULL)", database="shop", superuser=False)
-            pg.execute("UPDATE public.item SET name = 'renamed' WHERE id = 2", database="shop", superuser=False)
-            pg.execute("DELETE FROM public.item WHERE id = 1", database="shop", superuser=False)
-            records = peer.records(5)
-            assert _ops(records) == [("dbz.public.item", "r"), ("dbz.public.item", "c"),
-                                     ("dbz.public.item", "u"), ("dbz.public.item", "d"),
-                                     ("dbz.public.item", None)]
-            insert, update, delete, tombstone = records[1:]
-            assert insert["value"]["after"] == {"id": 2, "name": "new", "price": None}
-            assert update["value"]["after"]["name"] == "renamed"
-            assert delete["value"]["before"]["id"] == 1 and delete["value"]["after"] is None
-            assert tombstone["key"] == {"id": 1}
-            assert tombstone["value"] is None and tombstone["value_schemas"] is None
-            assert insert["value"]["source"]["lsn"] < delete["value"]["source"]["lsn"]
-            # Debezium's context headers, as SimpleHeaderConverter text
-            headers = {h["key"]: h["value"] for h in tombstone["headers"]}
-            assert headers["__debezium.context.connectorLogicalName"] == "dbz"
-            assert headers["__debezium.context.connectorName"] == "postgresql"
-            assert peer.wait_idle(quiet=1.0) == records
-            REPORT.append(("postgresql JVM start to streaming (s)", round(peer.startup_seconds, 1)))
-        assert not peer.running
-        assert os.path.getsize(os.path.join(workdir, "offsets.dat")) > 0  # the engine's offsets, on stop
+        pg.execute("INSERT INTO public.item VALUES (2, 'new', NULL)", database="shop", superuser=False)
+        pg.execute("UPDATE public.item SET name = 'renamed' WHERE id = 2", database="shop", superuser=False)
+        pg.execute("DELETE FROM public.item WHERE id = 1", database="shop", superuser=False)
+        records = peer.records(5)
+        assert _ops(records) == [("dbz.public.item", "r"), ("dbz.public.item", "c"),
+                                 ("dbz.public.item", "u"), ("dbz.public.item", "d"),
+                                 ("dbz.public.item", None)]
+        insert, update, delete, tombstone = records[1:]
+        assert insert["value"]["after"] == {"id": 2, "name": "new", "price": None}
+        assert update["value"]["after"]["name"] == "renamed"
+        assert delete["value"]["before"]["id"] == 1 and delete["value"]["after"] is None
+        assert tombstone["key"] == {"id": 1}
+        assert tombstone["value"] is None and tombstone["value_schemas"] is None
+        assert insert["value"]["source"]["lsn"] < delete["value"]["source"]["lsn"]
+        # Debezium's context headers, as SimpleHeaderConverter text
+        headers = {h["key"]: h["value"] for h in tombstone["headers"]}
+        assert headers["__debezium.context.connectorLogicalName"] == "dbz"
+        assert headers["__debezium.context.connectorName"] == "postgresql"
+        assert peer.wait_idle(quiet=1.0) == records
+        REPORT.append(("postgresql JVM start to streaming (s)", round(peer.startup_seconds, 1)))
+    assert not peer.running
+    assert os.path.getsize(os.path.join(workdir, "offsets.dat")) > 0  # the engine's offsets, on stop
 
 
-def test_postgresql_throughput(workdir):
+def test_postgresql_throughput(pg, workdir):
     """Records per second the peer delivers: a 5,000-row snapshot (with the JVM's start) and 5,000
     rows streamed in one transaction (reported, not asserted)."""
     rows = 5000
-    with PgServer() as pg:
-        pg.execute("CREATE TABLE public.bulk (id int PRIMARY KEY, v text)", database="shop", superuser=False)
-        pg.execute(f"INSERT INTO public.bulk SELECT g, md5(g::text) FROM generate_series(1, {rows}) g",
-                   database="shop", superuser=False)
+    pg.execute("CREATE TABLE public.bulk (id int PRIMARY KEY, v text)", database="shop", superuser=False)
+    pg.execute(f"INSERT INTO public.bulk SELECT g, md5(g::text) FROM generate_series(1, {rows}) g",
+               database="shop", superuser=False)
+    began = time.monotonic()
+    with DebeziumPeer(connector="postgresql", host=pg.host, port=pg.port, user=pg.user,
+                      password=pg.password, database=pg.database, topic_prefix="bulk",
+                      tables_include=["public.bulk"], workdir=workdir,
+                      slot="debezium_bulk", publication="debezium_bulk") as peer:
+        records = peer.records(rows)
+        snapshot_seconds = time.monotonic() - began
+        assert [r["key"]["id"] for r in records] == list(range(1, rows + 1))
+        assert records[-1]["value"]["source"]["snapshot"] == "last"
         began = time.monotonic()
-        with DebeziumPeer(connector="postgresql", host=pg.host, port=pg.port, user=pg.user,
-                          password=pg.password, database=pg.database, topic_prefix="bulk",
-                          tables_include=["public.bulk"], workdir=workdir,
-                          slot="debezium_bulk", publication="debezium_bulk") as peer:
-            records = peer.records(rows)
-            snapshot_seconds = time.monotonic() - began
-            assert [r["key"]["id"] for r in records] == list(range(1, rows + 1))
-            assert records[-1]["value"]["source"]["snapshot"] == "last"
-            began = time.monotonic()
-            pg.execute(f"INSERT INTO public.bulk SELECT g, md5(g::text) FROM generate_series({rows + 1}, "
-                       f"{2 * rows}) g", database="shop", superuser=False)
-            records = peer.records(2 * rows)
-            streaming_seconds = time.monotonic() - began
-            assert [r["key"]["id"] for r in records] == list(range(1, 2 * rows + 1))
-            assert {r["value"]["op"] for r in records[rows:]} == {"c"}
-            REPORT.append(("postgresql snapshot records/s, JVM start included", round(rows / snapshot_seconds)))
-            REPORT.append(("postgresql streamed records/s", round(rows / streaming_seconds)))
+        pg.execute(f"INSERT INTO public.bulk SELECT g, md5(g::text) FROM generate_series({rows + 1}, "
+                   f"{2 * rows}) g", database="shop", superuser=False)
+        records = peer.records(2 * rows)
+        streaming_seconds = time.monotonic() - began
+        assert [r["key"]["id"] for r in records] == list(range(1, 2 * rows + 1))
+        assert {r["value"]["op"] for r in records[rows:]} == {"c"}
+        REPORT.append(("postgresql snapshot records/s, JVM start included", round(rows / snapshot_seconds)))
+        REPORT.append(("postgresql streamed records/s", round(rows / streaming_seconds)))
 
 
 @pytest.mark.skipif(not connector_available("mariadb"),

@@ -111,6 +111,7 @@ public final class DebeziumPeer {
       properties.load(in);
     }
     DebeziumPeer peer = new DebeziumPeer();
+    System.setOut(System.err);  // stdout is the records' alone: anything else printed goes to stderr
     AtomicBoolean done = new AtomicBoolean(false);
     AtomicInteger exitCode = new AtomicInteger(0);
     CountDownLatch finished = new CountDownLatch(1);
