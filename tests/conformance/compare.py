@@ -1,6 +1,7 @@
 """Event-by-event comparison of tributary's records with Debezium's (the conformance test's core).
 
-A record here is a dict {"topic", "key", "value", "headers"}: key/value parsed JSON (value None for
+A record here is a dict {"topic", "key", "value", "headers"} and optionally "partition" (compared
+when both sides have one; Debezium's is `default_partition` of its key): key/value parsed JSON (value None for
 a tombstone), headers a list of {"key", "value"} with text values. `compare_views` pairs the two
 sides' records per topic in order (both read the same WAL, so per-topic order, which holds per-key
 order, must be the same) and walks each pair; every difference is reported, none stops the walk.
@@ -127,8 +128,45 @@ def compare_views(view, tributary, debezium, case_of, tributary_prefix="", debez
             diff_json(a["key"], b["key"], "key", ignored, leaves)
             diff_json(a["value"], b["value"], "value", ignored, leaves)
             diff_json(_headers(a), _headers(b), "headers", ignored, leaves)
+            if a.get("partition") is not None and b.get("partition") is not None:
+                diff_json(a["partition"], b["partition"], "partition", ignored, leaves)
             found.extend(Difference(view, case_of(topic), topic, i, p, x, y) for p, x, y in leaves)
     return found
+
+
+def murmur2(data):
+    """Kafka's murmur2 (org.apache.kafka.common.utils.Utils.murmur2), as a signed 32-bit int."""
+    m, r, length = 0x5BD1E995, 24, len(data)
+    h = (0x9747B28C ^ length) & 0xFFFFFFFF
+    for i in range(0, length - length % 4, 4):
+        k = int.from_bytes(data[i:i + 4], "little")
+        k = (k * m) & 0xFFFFFFFF
+        k ^= k >> r
+        k = (k * m) & 0xFFFFFFFF
+        h = ((h * m) & 0xFFFFFFFF) ^ k
+    rest = length % 4
+    if rest:
+        tail = data[length - rest:]
+        if rest == 3:
+            h ^= tail[2] << 16
+        if rest >= 2:
+            h ^= tail[1] << 8
+        h ^= tail[0]
+        h = (h * m) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * m) & 0xFFFFFFFF
+    h ^= h >> 15
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def default_partition(key_json, partitions):
+    """The partition Kafka's default partitioner gives a Connect worker's record: murmur2 of the key
+    converter's bytes (JsonConverter writes compact JSON in field order, UTF-8), positive, modulo
+    the partition count; None for a null key (sticky, not determined by the record)."""
+    if key_json is None or not partitions:
+        return None
+    data = json.dumps(key_json, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return (murmur2(data) & 0x7FFFFFFF) % partitions
 
 
 def _headers(record):

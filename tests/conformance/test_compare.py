@@ -103,3 +103,19 @@ def test_bad_known_entry_is_named(tmp_path):
         assert "status must be" in str(e) and "(x)" in str(e)
     else:
         raise AssertionError("accepted a bad status")
+
+
+def test_murmur2_and_default_partition_match_kafka():
+    # Kafka's own test vectors (UtilsTest.testMurmur2)
+    assert compare.murmur2(b"21") == -973932308
+    assert compare.murmur2(b"foobar") == -790332482
+    assert compare.murmur2(b"a-little-bit-long-string") == -985981536
+    assert compare.murmur2(b"a-little-bit-longer-string") == -1486304829
+    assert compare.murmur2(b"lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8") == -58897971
+    assert compare.murmur2(b"abc") == 479470107
+    assert compare.default_partition(None, 16) is None
+    assert compare.default_partition({"id": 1}, 16) == (compare.murmur2(b'{"id":1}') & 0x7FFFFFFF) % 16
+    a = _rec("p.c1.t", {"id": 1}, _value())
+    b = _rec("p.c1.t", {"id": 1}, _value())
+    a["partition"], b["partition"] = 3, 4
+    assert [d.path for d in compare.compare_views("plain", [a], [b], case_of)] == ["partition"]
