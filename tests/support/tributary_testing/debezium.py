@@ -1,6 +1,6 @@
 """Debezium as a test peer: its embedded engine (tests/support/debezium, every Debezium artifact
-3.6.1.Final from Maven Central, fetched and compiled by tests/support/debezium/fetch.sh) run on the
-same database as tributary, each record printed as one JSON line:
+3.6.1.Final from Maven Central, but 2.6.2.Final for MariaDB (see below), fetched and compiled by
+tests/support/debezium/fetch.sh) run on the same database as tributary, each record printed as one JSON line:
 
     {"topic": ..., "key_schemas": ..., "value_schemas": ..., "key": ..., "value": ...,
      "headers": [{"key": ..., "value": ...}]}
@@ -26,10 +26,14 @@ and where the engine keeps its state: offsets (FileOffsetBackingStore) and the s
 (FileSchemaHistory, MySQL/MariaDB) in files in `workdir`; `name` (the engine's name) is the prefix.
 `extra` overrides any of them.
 
-MariaDB: debezium-connector-mariadb 3.6.1.Final is not served by the Maven Central this project
-reaches (its POM and jar are missing), so tests/support/debezium/pom.xml leaves it out and
-connector_available("mariadb") is False; start() then fails naming the missing jar. The MySQL
-connector is no stand-in: it takes MariaDB 10.11 for MySQL >= 8.4 and fails on SHOW BINARY LOG STATUS.
+MariaDB: a second pinned classpath, Debezium 2.6.2.Final (tests/support/debezium/mariadb/pom.xml,
+`fetch.sh mariadb`, cache folder debezium-2.6.2.Final-mariadb/): its MySQL connector with
+connector.adapter=mariadb, database.protocol=jdbc:mariadb, database.jdbc.driver=org.mariadb.jdbc.Driver
+(MariaDB's JDBC driver 3.5.1 on the classpath) and database.ssl.mode=disabled (2.6's default
+`preferred` is no SslMode of MariaDB's driver: it refuses the URL). debezium-connector-mariadb 3.x
+is not served by the Maven Central this project reaches, and the 3.6.1 MySQL connector is no
+stand-in: it takes MariaDB 10.11 for MySQL >= 8.4 and fails on SHOW BINARY LOG STATUS. Same peer
+source, compiled against either classpath.
 """
 
 import json
@@ -43,12 +47,13 @@ from tributary_testing.util import Deadline, stop_process, tail, wait_until
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _FETCH = os.path.join(os.path.dirname(_HERE), "debezium", "fetch.sh")
 VERSION = "3.6.1.Final"
+MARIADB_VERSION = "2.6.2.Final"  # see the module's docstring
 MAIN_CLASS = "dev.tributary.debezium.DebeziumPeer"
 
 _CONNECTOR_CLASSES = {
     "postgresql": "io.debezium.connector.postgresql.PostgresConnector",
     "mysql": "io.debezium.connector.mysql.MySqlConnector",
-    "mariadb": "io.debezium.connector.mariadb.MariaDbConnector",  # see the module's docstring
+    "mariadb": "io.debezium.connector.mysql.MySqlConnector",  # 2.6.2 with its MariaDB adapter
 }
 
 STREAMING_LINE = "debezium-peer: streaming"
@@ -91,24 +96,38 @@ def debezium_properties(connector, *, host, port, user, password, database, topi
             "schema.history.internal": "io.debezium.storage.file.history.FileSchemaHistory",
             "schema.history.internal.file.filename": os.path.join(workdir, "schema-history.dat"),
         })
+    if connector == "mariadb":
+        props.update({
+            "connector.adapter": "mariadb",
+            "database.protocol": "jdbc:mariadb",
+            "database.jdbc.driver": "org.mariadb.jdbc.Driver",
+            # Debezium's default ssl.mode=preferred is not a MariaDB driver SslMode (the driver
+            # refuses the URL): disabled, which the driver takes as its alias of `disable`; TLS
+            # tests pass database.ssl.mode (e.g. required, verify_identity) in `extra`
+            "database.ssl.mode": "disabled",
+        })
     props.update(extra or {})
     return props
 
 
-def fetch():
-    """The cache folder (libs/, classes/): fetched and compiled on first use, offline afterwards."""
-    result = subprocess.run([_FETCH], check=False, capture_output=True, text=True)
+def fetch(connector="postgresql"):
+    """The connector's cache folder (libs/, classes/): fetched and compiled on first use, offline
+    afterwards; mariadb has its own (module docstring)."""
+    command = [_FETCH] + (["mariadb"] if connector == "mariadb" else [])
+    result = subprocess.run(command, check=False, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"{_FETCH} failed ({result.returncode}):\n{result.stderr[-4000:]}")
     return result.stdout.strip().splitlines()[-1]
 
 
 def connector_available(connector):
-    """Whether the fetched classpath holds the connector's jar (mariadb: see the module docstring)."""
-    return os.path.exists(_connector_jar(fetch(), connector))
+    """Whether the fetched classpath holds the connector's jar."""
+    return os.path.exists(_connector_jar(fetch(connector), connector))
 
 
 def _connector_jar(cache, connector):
+    if connector == "mariadb":
+        return os.path.join(cache, "libs", f"debezium-connector-mysql-{MARIADB_VERSION}.jar")
     artifact = {"postgresql": "postgres"}.get(connector, connector)
     return os.path.join(cache, "libs", f"debezium-connector-{artifact}-{VERSION}.jar")
 
@@ -164,7 +183,7 @@ class DebeziumPeer:
 
     def start(self, timeout=120):
         os.makedirs(self.workdir, exist_ok=True)
-        cache = fetch()
+        cache = fetch(self.connector)
         if not os.path.exists(_connector_jar(cache, self.connector)):
             raise RuntimeError(f"{_connector_jar(cache, self.connector)} is missing: the {self.connector} "
                                f"connector is not in tests/support/debezium/pom.xml")

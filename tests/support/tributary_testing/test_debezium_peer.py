@@ -1,6 +1,7 @@
 """The Debezium peer's own tests: the embedded engine (3.6.1.Final) snapshots a PostgreSQL table and
 streams an insert, an update and a delete (with its tombstone) as JSON lines written by Kafka
-Connect's converters; the same for MariaDB (snapshot and one insert)."""
+Connect's converters; the same for MariaDB (2.6.2.Final's MySQL connector with its MariaDB adapter),
+with its schema-change topic."""
 
 import base64
 import os
@@ -12,6 +13,7 @@ import pytest
 from tributary_testing.debezium import DebeziumPeer, connector_available, debezium_properties
 from tributary_testing.mariadb_server import MariaDbServer
 from tributary_testing.pgserver import PgServer
+from tributary_testing.util import wait_until
 
 REPORT = []  # (what, value): the JVM start time and records per second, printed at the end (pytest -s)
 
@@ -121,29 +123,58 @@ def test_postgresql_throughput(pg, workdir):
         REPORT.append(("postgresql streamed records/s", round(rows / streaming_seconds)))
 
 
-@pytest.mark.skipif(not connector_available("mariadb"),
-                    reason="debezium-connector-mariadb 3.6.1.Final is not on Maven Central here (see debezium.py)")
-def test_mariadb_snapshot_then_insert(workdir):
+def test_mariadb_snapshot_then_streaming(workdir):
+    """Debezium 2.6.2.Final's MySQL connector with its MariaDB adapter (debezium.py): the snapshot
+    row, then an insert, an update and a delete (with its tombstone) on <prefix>.<db>.<table>; the
+    schema-change topic (<prefix>) gets the DDL, keyed by the database."""
+    assert connector_available("mariadb")  # a missing classpath fails here, it does not skip
     with MariaDbServer() as db:
         db.execute("CREATE TABLE shop.item (id INT PRIMARY KEY, name VARCHAR(20) NOT NULL)")
         db.execute("INSERT INTO shop.item VALUES (1, 'snap')")
         with DebeziumPeer(connector="mariadb", host=db.host, port=db.port, user=db.user,
                           password=db.password, database=db.database, topic_prefix="dbz",
                           tables_include=["shop.item"], workdir=workdir, server_id=5401) as peer:
-            snapshot = [r for r in peer.records(1) if r["topic"] == "dbz.shop.item"]
-            assert [r["value"]["op"] for r in snapshot] == ["r"]
-            assert snapshot[0]["key"] == {"id": 1} and snapshot[0]["value"]["after"]["name"] == "snap"
-            db.execute("INSERT INTO shop.item VALUES (2, 'new')")
 
             def item_records():
                 return [r for r in peer.all_records() if r["topic"] == "dbz.shop.item"]
 
-            count = len(peer.all_records())
-            peer.records(count + 1)
+            wait_until(lambda: item_records(), 60, lambda: f"the snapshot row; log:\n{peer.log_tail()}")
+            snapshot = item_records()
+            assert [r["value"]["op"] for r in snapshot] == ["r"]
+            assert snapshot[0]["key"] == {"id": 1} and snapshot[0]["value"]["after"]["name"] == "snap"
+            assert snapshot[0]["key_schemas"]["payload"] == {"id": 1}
+            assert snapshot[0]["value_schemas"]["schema"]["name"] == "dbz.shop.item.Envelope"
+            assert snapshot[0]["value"]["source"]["connector"] == "mysql"  # 2.6's adapter, not "mariadb"
+
+            db.execute("INSERT INTO shop.item VALUES (2, 'new')")
+            db.execute("UPDATE shop.item SET name = 'renamed' WHERE id = 2")
+            db.execute("DELETE FROM shop.item WHERE id = 1")
+            wait_until(lambda: len(item_records()) >= 5, 60,
+                       lambda: f"5 item records, have {_ops(item_records())}; log:\n{peer.log_tail()}")
             records = item_records()
-            assert [r["value"]["op"] for r in records] == ["r", "c"]
-            assert records[1]["value"]["after"] == {"id": 2, "name": "new"}
-            assert records[1]["value"]["source"]["file"] and records[1]["value"]["source"]["pos"] > 0
+            assert [r["value"]["op"] if r["value"] else None for r in records] == ["r", "c", "u", "d", None]
+            insert, update, delete, tombstone = records[1:]
+            assert insert["key"] == {"id": 2} and insert["value"]["after"] == {"id": 2, "name": "new"}
+            assert update["value"]["before"] == {"id": 2, "name": "new"}
+            assert update["value"]["after"] == {"id": 2, "name": "renamed"}
+            assert delete["value"]["before"] == {"id": 1, "name": "snap"} and delete["value"]["after"] is None
+            assert tombstone["key"] == {"id": 1} and tombstone["value"] is None
+            assert insert["value"]["source"]["file"] and insert["value"]["source"]["pos"] > 0
+            assert insert["value"]["source"]["db"] == "shop" and insert["value"]["source"]["table"] == "item"
+
+            # schema changes (include.schema.changes=true, Debezium's default): the snapshot's DDL
+            # on the topic named by the prefix alone, keyed by the database ("" for the server's
+            # SET character_set_server ...), before the snapshot row; a streamed ALTER lands there too
+            schema = [r for r in peer.all_records() if r["topic"] == "dbz"]
+            assert schema[0]["key"] == {"databaseName": ""} and schema[0]["value"]["ddl"].startswith("SET ")
+            assert all(r["key"] == {"databaseName": "shop"} for r in schema[1:])
+            assert schema[-1]["value"]["ddl"].startswith("CREATE TABLE `item`")
+            assert peer.all_records().index(schema[-1]) < peer.all_records().index(snapshot[0])
+            db.execute("ALTER TABLE shop.item ADD COLUMN price INT")
+            wait_until(lambda: any("price" in (r["value"] or {}).get("ddl", "") for r in peer.all_records()
+                                   if r["topic"] == "dbz"), 60, lambda: f"the ALTER; log:\n{peer.log_tail()}")
+            topics = {r["topic"] for r in peer.all_records()}
+            assert topics == {"dbz", "dbz.shop.item"}, topics
             REPORT.append(("mariadb JVM start to streaming (s)", round(peer.startup_seconds, 1)))
         assert os.path.getsize(os.path.join(workdir, "schema-history.dat")) > 0
 
