@@ -180,8 +180,10 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
     json.StartObject();
     key(json, "scale");
     string(json, std::to_string(type.scale));
-    key(json, "connect.decimal.precision");
-    string(json, std::to_string(type.precision));
+    if (type.precision > 0) {  // PostgreSQL money: Decimal.builder(2) names no precision
+      key(json, "connect.decimal.precision");
+      string(json, std::to_string(type.precision));
+    }
     json.EndObject();
   } else if (type.kind == TypeKind::kBits) {
     key(json, "parameters");

@@ -41,7 +41,8 @@ std::string unsupported_reason(const ColumnType& type, bool is_element) {
       if (type.precision < 1) return "is a BIT(n) without its length n (precision)";
       return "";
     case TypeKind::kDecimal:
-      if (type.precision < 1) {
+      // 0: a decimal that declares no precision (PostgreSQL money), Decimal.builder(scale) alone.
+      if (type.precision < 0) {
         return "is a fixed-scale numeric without a precision (an unconstrained numeric is "
                "kVariableDecimal)";
       }

@@ -109,12 +109,13 @@ Result<void> PostgresValueDecoder::decode_value(const event::ColumnType& type,
   const std::string_view view = *held;
   switch (type.kind) {
     case TypeKind::kBool:
-      if (view == "t" || view == "true") {
+      // "1" / "0": bit(1) and varbit(1), which Debezium maps to boolean.
+      if (view == "t" || view == "true" || view == "1") {
         value = true;
-      } else if (view == "f" || view == "false") {
+      } else if (view == "f" || view == "false" || view == "0") {
         value = false;
       } else {
-        return Error::corrupt("not a boolean (t or f)");
+        return Error::corrupt("not a boolean (t or f, or a bit 1 or 0)");
       }
       return {};
     case TypeKind::kInt16:
@@ -133,7 +134,10 @@ Result<void> PostgresValueDecoder::decode_value(const event::ColumnType& type,
       if (type.scale < 0) return {};  // no mapping: the envelope's check_supported names it
       event::Decimal decimal;
       decimal.scale = type.scale;
-      if (auto parsed = text::decimal_unscaled_bytes(view, type.scale, decimal.unscaled);
+      // money (precision 0: no declared precision) comes with its currency symbol and separators.
+      const bool money = type.precision == 0 && type.source_name == "money";
+      if (auto parsed = money ? text::money_unscaled_bytes(view, decimal.unscaled)
+                              : text::decimal_unscaled_bytes(view, type.scale, decimal.unscaled);
           !parsed.ok()) {
         return parsed;
       }
@@ -172,8 +176,12 @@ Result<void> PostgresValueDecoder::decode_value(const event::ColumnType& type,
     case TypeKind::kArray:
       if (!type.element) return {};  // no mapping: the envelope's check_supported names it
       return decode_array(*type.element, value);
-    case TypeKind::kBits:
-      return Error::corrupt("BIT(n) is a MySQL type; PostgreSQL's text has no reading for it");
+    case TypeKind::kBits: {
+      event::Bytes bytes;
+      if (auto parsed = text::bits_little_endian(view, bytes.data); !parsed.ok()) return parsed;
+      value = std::move(bytes);
+      return {};
+    }
     default:
       return {};
   }

@@ -31,6 +31,18 @@ Result<void> decimal_unscaled_bytes(std::string_view text, int scale, std::strin
 /// `out` with the unscaled bytes as for decimal_unscaled_bytes.
 Result<int32_t> variable_decimal_bytes(std::string_view text, std::string& out);
 
+/// Debezium's scale for money (money.fraction.digits, default 2).
+inline constexpr int kMoneyScale = 2;
+/// cash_out text ("$1,234.56", "-$92,233,720,368,547,758.08") -> the unscaled Decimal bytes at
+/// kMoneyScale, as decimal_unscaled_bytes (Debezium's decimal.handling.mode precise). Needs a
+/// locale whose lc_monetary decimal point is '.' (C, en_*), as Debezium's PostgresMoney does.
+Result<void> money_unscaled_bytes(std::string_view text, std::string& out);
+
+/// bit / varbit text ("0101") -> io.debezium.data.Bits: little-endian bytes, bit 0 the rightmost
+/// character, cut after the highest set bit as Debezium's PostgresValueConverter.convertBits does
+/// (Java BitSet.toByteArray: all zeros give no bytes). Overwrites `out`.
+Result<void> bits_little_endian(std::string_view text, std::string& out);
+
 /// bytea text -> bytes. Hex form "\x0a1b" (bytea_output = hex) or escape form ("ab\\\000").
 /// Overwrites `out`.
 Result<void> bytea_from_text(std::string_view text, std::string& out);
