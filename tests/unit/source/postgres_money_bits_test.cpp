@@ -41,10 +41,10 @@ rapidjson::Document envelope_of(event::ColumnType t, std::string value_text) {
   std::vector<sink::Message> out;
   auto schema = table("public", "t",
                       {column("id", type(TypeKind::kInt32, "int4"), false), column("c", t)}, {0});
-  auto result = serialize_text(serializer,
-                               change(Op::kCreate, schema, std::nullopt,
-                                      row({text("1"), text(std::move(value_text))})),
-                               kNowUs, out);
+  auto result = serialize_text(
+      serializer,
+      change(Op::kCreate, schema, std::nullopt, row({text("1"), text(std::move(value_text))})),
+      kNowUs, out);
   REQUIRE(result.ok());
   rapidjson::Document document;
   document.Parse(out.at(0).value->c_str());
@@ -72,9 +72,9 @@ event::ColumnType money_type() {
 
 TEST_CASE("money text -> Decimal at scale 2 (PostgresMoney.parse)", "[pg_values]") {
   CHECK(money("$0.00") == "AA==");
-  CHECK(money("$1.00") == "ZA==");                  // 100
-  CHECK(money("-$1.00") == "nA==");                 // -100
-  CHECK(money("($1.00)") == "nA==");                // accounting form
+  CHECK(money("$1.00") == "ZA==");                      // 100
+  CHECK(money("-$1.00") == "nA==");                     // -100
+  CHECK(money("($1.00)") == "nA==");                    // accounting form
   CHECK(money("$1,234.56") == base64("\x01\xe2\x40"));  // 123456
   // The extremes of int8 cents.
   CHECK(money("$92,233,720,368,547,758.07") == base64("\x7f\xff\xff\xff\xff\xff\xff\xff"));
@@ -87,7 +87,7 @@ TEST_CASE("money text -> Decimal at scale 2 (PostgresMoney.parse)", "[pg_values]
 }
 
 TEST_CASE("bit text -> little-endian Bits cut after the highest set bit", "[pg_values]") {
-  CHECK(bits("00000000") == "");        // BitSet.toByteArray of no set bit: no bytes
+  CHECK(bits("00000000") == "");  // BitSet.toByteArray of no set bit: no bytes
   CHECK(bits("1") == "AQ==");
   CHECK(bits("10") == "Ag==");
   CHECK(bits("0000000100000010") == base64("\x02\x01"));  // 0x0102 little-endian

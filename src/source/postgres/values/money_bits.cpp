@@ -50,7 +50,8 @@ Result<void> bits_little_endian(std::string_view text, std::string& out) {
   out.assign((highest + 7) / 8, '\0');
   for (std::size_t bit = 0; bit < highest; ++bit) {
     if (text[length - 1 - bit] == '1') {
-      out[bit / 8] = static_cast<char>(static_cast<unsigned char>(out[bit / 8]) | (1u << (bit % 8)));
+      out[bit / 8] =
+          static_cast<char>(static_cast<unsigned char>(out[bit / 8]) | (1u << (bit % 8)));
     }
   }
   return {};
