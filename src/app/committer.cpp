@@ -346,6 +346,12 @@ void Committer::run() {
 
 Result<void> Committer::handle(event::QueueItem& item) {
   if (auto* change = std::get_if<event::ChangeEvent>(&item)) {
+    if (config::operation_skipped(pipeline_, static_cast<char>(change->op))) {
+      // pipelines[].skipped_operations: nothing written, the position moves on as for a marker.
+      batch_.position = change->position;
+      batch_.position_dirty = true;
+      return {};
+    }
     if (change->op != event::Op::kRead) return emit(*change, change->source.snapshot);
     // Hold one snapshot row back: only the snapshot's end tells which row is the last.
     Result<void> emitted;

@@ -69,7 +69,15 @@ struct PipelineConfig {
   std::string topic_prefix;  ///< default: name
   EnvelopeConfig envelope;
   bool schema_changes = false;  ///< MySQL only: DDL -> schema change records on <topic_prefix>
+  /// Debezium's skipped.operations: comma list of c, u, d, t (validated), or "none".
+  std::string skipped_operations = "t";
 };
+
+/// Whether streamed events of operation `op` ('c', 'u', 'd', 't') are left out of the topics.
+/// The list is validated at load, and "none" holds none of these letters.
+inline bool operation_skipped(const PipelineConfig& pipeline, char op) {
+  return op != 'r' && pipeline.skipped_operations.find(op) != std::string::npos;
+}
 
 struct BatchConfig {
   int64_t max_events = 10000;

@@ -250,6 +250,17 @@ const std::vector<Option> kOptions = {
                     "the same Kafka transaction as the changes around it, in binlog order.",
      .default_value = "false",
      .bind = FIELD(pipeline->schema_changes)},
+    {.path = "pipelines[].skipped_operations",
+     .type = Type::kString,
+     .description =
+         "Streamed operations not written to Kafka, as Debezium's `skipped.operations`: a "
+         "comma-separated list of `c` (create), `u` (update), `d` (delete), `t` (truncate), or "
+         "`none`. Snapshot reads are never skipped. A skipped event's position still advances "
+         "and is checkpointed like any other. The default `t` leaves TRUNCATE out, as Debezium "
+         "does; `none` writes every operation.",
+     .default_value = "t",
+     .validate = skipped_operations,
+     .bind = FIELD(pipeline->skipped_operations)},
     {.path = "pipelines[].envelope",
      .type = Type::kSection,
      .description = "Shape of the Debezium JSON records."},

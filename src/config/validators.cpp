@@ -63,6 +63,24 @@ std::optional<std::string> topic_prefix(const std::string& value) {
   return std::nullopt;
 }
 
+std::optional<std::string> skipped_operations(const std::string& value) {
+  constexpr std::string_view kRule =
+      "must be 'none' or a comma-separated list of operations to skip while streaming: 'c' "
+      "(create), 'u' (update), 'd' (delete), 't' (truncate), e.g. 't' or 'c,d'";
+  if (value == "none") return std::nullopt;
+  std::size_t start = 0;
+  while (start <= value.size()) {
+    std::size_t comma = value.find(',', start);
+    if (comma == std::string::npos) comma = value.size();
+    std::string item = value.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(' '));
+    item.erase(item.find_last_not_of(' ') + 1);
+    if (item != "c" && item != "u" && item != "d" && item != "t") return std::string(kRule);
+    start = comma + 1;
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> topic_name(const std::string& value) {
   if (value.empty() || value.size() > 249 || !all_of_chars(value, is_topic_char) || value == "." ||
       value == "..") {

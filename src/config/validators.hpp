@@ -16,6 +16,7 @@ std::optional<std::string> topic_name(const std::string& value);
 std::optional<std::string> bootstrap_servers(const std::string& value);
 std::optional<std::string> listen_address(const std::string& value);
 std::optional<std::string> broker_default_or_positive(const std::string& value);
+std::optional<std::string> skipped_operations(const std::string& value);
 std::string default_identifier(const std::string& pipeline_name);
 
 }  // namespace tributary::config::detail

@@ -188,7 +188,8 @@ Result<void> Serializer::serialize(const event::ChangeEvent& event, int64_t now_
       }
       auto value = writer.value_json(plan, event, 'd', before, nullptr, now_us);
       if (!value.ok()) return fail(value.error());
-      const bool tombstone = options_.tombstones_on_delete && key.has_value();
+      // As Debezium: a table without a key gets its tombstone too (null key, null value).
+      const bool tombstone = options_.tombstones_on_delete;
       out.push_back({plan.topic, tombstone ? key : std::move(key), std::move(*value), {}});
       if (tombstone) out.push_back({plan.topic, std::move(key), std::nullopt, {}});
       return {};

@@ -99,9 +99,11 @@ std::string sanitize_topic_name(std::string_view name);
 ///   enum types (typtype 'e') -> kEnum, enum_values = labels in enumsortorder;
 ///   arrays (typelem != 0, typcategory 'A') of any of these -> kArray, element = the element's
 ///     ColumnType, with the column's typmod applied to it (numeric(5,2)[] -> element kDecimal 5,2);
+///   money -> kDecimal, scale 2, precision 0 (Decimal without connect.decimal.precision);
+///   bit(1), varbit(1) -> kBool; bit(n), varbit(n), n > 1 -> kBits, precision n;
 ///   a domain -> its base type.
-/// Not mapped (no TypeKind yet): timetz (ZonedTime), money, bit/varbit,
-/// geometric types, hstore, tsvector, ltree, pgvector types.
+/// Not mapped (no TypeKind yet): timetz (ZonedTime), varbit without a length, arrays of money,
+/// bit and varbit, geometric types, hstore, tsvector, pgvector types.
 /// MySQL/MariaDB adds kBits (precision = n >= 1), kYear and kSet (enum_values = the members).
 Result<void> check_supported(const event::TableSchema& schema);
 

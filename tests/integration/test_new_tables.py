@@ -269,7 +269,7 @@ def test_unsupported_columns_fail_stops_naming_every_column(env):
 def test_unsupported_key_column_cannot_be_skipped(env):
     name = "keycols"
     db = env.database()
-    env.sql(db, "CREATE TABLE prices (amount money PRIMARY KEY, v text)")
+    env.sql(db, "CREATE TABLE prices (amount box, v text)")
     kafka = env.shared_kafka(topics=_topics(name, ["prices"]))
     daemon = env.daemon(env.config(db, kafka, name=name, offsets_topic=f"{name}.offsets"))
     daemon.start(wait_ready=False)

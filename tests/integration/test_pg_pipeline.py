@@ -104,7 +104,9 @@ def test_pgoutput_corner_cases(env, pg):
     kafka = env.shared_kafka(topics={**topics, offsets_topic: 1})
     collector = env.collector(kafka, pattern=rf"{prefix}\.public\..*")
     feeds = {t: EventFeed(collector, f"{prefix}.public.{t}") for t in ("customers", "logs", "nopk", "docs")}
-    daemon = env.daemon(env.config(db, kafka, name=prefix, max_events=100, offsets_topic=offsets_topic))
+    # skipped_operations none: the TRUNCATE below is written (the default "t" skips it, as Debezium).
+    daemon = env.daemon(env.config(db, kafka, name=prefix, max_events=100, offsets_topic=offsets_topic,
+                                   pipeline={"skipped_operations": "none"}))
     daemon.start()
 
     # Snapshot first, so that every change below is streamed.
@@ -185,3 +187,54 @@ def test_pgoutput_corner_cases(env, pg):
             assert e.source["connector"] == "postgresql" and e.source["snapshot"] == "false", e.payload
             assert e.source["table"] == table and e.source["schema"] == "public" and e.source["db"] == db
             assert isinstance(e.source["lsn"], int) and isinstance(e.source["txId"], int), e.source
+
+
+def test_skipped_operations(env, pg):
+    """pipelines[].skipped_operations (Debezium's skipped.operations): default "t" drops TRUNCATE,
+    "none" keeps every op, "c,d" drops creates and deletes (and keeps TRUNCATE); snapshot reads
+    are never skipped, and a skipped-only transaction still moves the slot on."""
+    from tributary_testing import daemon as daemon_mod
+    import os
+    db = env.database()
+    for statement in ["CREATE TABLE t (id int PRIMARY KEY, v text)", "INSERT INTO t VALUES (1, 'one')"]:
+        env.sql(db, statement)
+    variants = {"skipdef": None, "skipnone": "none", "skipcd": "c,d"}
+    kafka = env.shared_kafka(topics={**{f"{n}.public.t": 1 for n in variants}, "skip.offsets": 1})
+    collector = env.collector(kafka, pattern=r"skip(def|none|cd)\.public\.t")
+    feeds = {n: EventFeed(collector, f"{n}.public.t") for n in variants}
+    pipelines = [daemon_mod.pipeline_config(pg, name=n, database=db,
+                                            **({} if v is None else {"skipped_operations": v}))
+                 for n, v in variants.items()]
+    config = daemon_mod.daemon_config(pipelines, kafka.bootstrap_servers, os.path.join(env.workdir, "offsets"),
+                                      offsets_topic="skip.offsets")
+    daemon = env.daemon(config)
+    daemon.start()
+    for feed in feeds.values():
+        feed.wait_for(lambda e: e.op == "r", 120, "the snapshot row")
+    for statement in ["INSERT INTO t VALUES (2, 'two')", "UPDATE t SET v = 'uno' WHERE id = 1",
+                      "DELETE FROM t WHERE id = 1", "TRUNCATE t", "INSERT INTO t VALUES (3, 'three')",
+                      "UPDATE t SET v = 'end' WHERE id = 3"]:
+        env.sql(db, statement)
+    for feed in feeds.values():
+        feed.wait_for(lambda e: not e.tombstone and e.op == "u" and e.key == {"id": 3}, 120, "the final update")
+    # A transaction of skipped creates alone: skipcd's slot must still be confirmed past it.
+    env.sql(db, "INSERT INTO t VALUES (4, 'four')")
+    target = env.sql(db, "SELECT pg_current_wal_lsn()::text")[0][0]
+    wait_until(lambda: env.sql(db, "SELECT confirmed_flush_lsn >= %s::pg_lsn FROM pg_replication_slots "
+                                   "WHERE slot_name = 'tributary_skipcd'", (target,))[0][0],
+               120, "the skipcd slot confirmed past a transaction of skipped creates")
+    for name in ("skipdef", "skipnone"):
+        feeds[name].wait_for(lambda e: not e.tombstone and e.op == "c" and e.key == {"id": 4}, 120, "insert 4")
+    assert daemon.sigterm(timeout=60) == 0
+    collector.wait_caught_up(timeout=60)
+
+    def ops(name):
+        feeds[name].poll()
+        return [("tombstone" if e.tombstone else e.op, e.key.get("id") if e.key else None)
+                for e in feeds[name].events]
+
+    assert ops("skipdef") == [("r", 1), ("c", 2), ("u", 1), ("d", 1), ("tombstone", 1), ("c", 3), ("u", 3),
+                              ("c", 4)], ops("skipdef")
+    assert ops("skipnone") == [("r", 1), ("c", 2), ("u", 1), ("d", 1), ("tombstone", 1), ("t", None), ("c", 3),
+                               ("u", 3), ("c", 4)], ops("skipnone")
+    assert ops("skipcd") == [("r", 1), ("u", 1), ("t", None), ("u", 3)], ops("skipcd")

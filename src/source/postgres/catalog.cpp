@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base/log.hpp"
+#include "source/postgres/values/text_parsers.hpp"
 
 namespace tributary::source::postgres {
 namespace {
@@ -60,6 +61,30 @@ bool builtin_type(uint32_t oid, int32_t typmod, ColumnType& out) {
             "numeric(" + std::to_string(out.precision) + "," + std::to_string(out.scale) + ")";
       }
       return true;
+    case 790:
+      // PostgresValueConverter.moneySchema, decimal.handling.mode precise: Decimal.builder(2),
+      // no precision parameter (precision 0 leaves it out).
+      out = simple(TypeKind::kDecimal, "money");
+      out.scale = postgres::text::kMoneyScale;
+      return true;
+    case 1560:
+    case 1562: {
+      // PostgresValueConverter.schemaBuilder: length > 1 -> Bits.builder(length), else boolean.
+      // varbit without a length has no length Debezium could name: left unsupported.
+      const bool varying = oid == 1562;
+      if (typmod < 1) {
+        if (varying) return false;
+        typmod = 1;
+      }
+      const std::string name = std::string(varying ? "varbit(" : "bit(") + std::to_string(typmod) + ")";
+      if (typmod == 1) {
+        out = simple(TypeKind::kBool, name);
+      } else {
+        out = simple(TypeKind::kBits, name);
+        out.precision = typmod;
+      }
+      return true;
+    }
     case 25:
       out = simple(TypeKind::kString, "text");
       return true;
@@ -227,7 +252,12 @@ Result<event::ColumnType> Catalog::resolve_type(uint32_t oid, int32_t typmod,
     return resolve_type(info->base, info->base_typmod >= 0 ? info->base_typmod : typmod,
                         column_path);
   }
-  if (info->category == 'A' && info->element != 0) {
+  // money[], bit[], varbit[]: Debezium 3.6 has no array mapping for them (PostgresValueConverter:
+  // MONEY_ARRAY and VARBIT_ARRAY fall back to "not implemented", DBZ-459; BIT_ARRAY's schema is a
+  // scalar Bits), so they stay unsupported rather than invent one.
+  const bool debezium_has_no_array =
+      info->element == 790 || info->element == 1560 || info->element == 1562;
+  if (info->category == 'A' && info->element != 0 && !debezium_has_no_array) {
     auto element = resolve_type(info->element, typmod, column_path);
     if (!element.ok()) return element.error();
     type.kind = TypeKind::kArray;
