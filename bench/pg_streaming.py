@@ -18,6 +18,7 @@ whole run) and of its walsender (whole connection). The load average is printed 
 
 Usage: bench/pg_streaming.py [--changes 1000000] [--tables narrow,wide] [--shapes a,b,c]
          [--schemas off,on] [--readers baseline,wal2json,debezium,tributary] [--kafka real|mock]
+         [--perf DIR]
 BUILD_DIR (default ./build) or TRIBUTARY_BIN names the tributary binary.
 """
 
@@ -179,6 +180,11 @@ def run_tributary(ctx, slot, publication, table, schemas, end_lsn):
     checkpoint = os.path.join(workdir, "offsets", f"{name}.offsets")
     target = lsn_to_int(end_lsn)
     daemon.start(wait_ready=False)
+    perf = None
+    if ctx.perf:
+        perf_data = os.path.join(ctx.perf, f"perf-{slot}.data")
+        perf = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-g", "-o", perf_data,
+                                 "-p", str(daemon.pid)], stdout=subprocess.DEVNULL)
     try:
         first_at = cpu_at_first = None
         deadline = time.monotonic() + 3600
@@ -201,12 +207,17 @@ def run_tributary(ctx, slot, publication, table, schemas, end_lsn):
         wal_cpu = cpu_seconds(slot_pid(ctx.pg, slot))
         events = daemon.metric("tributary_events_total") or 0
         commits = daemon.metric("tributary_kafka_commit_duration_seconds_count") or 0
+        commit_seconds = daemon.metric("tributary_kafka_commit_duration_seconds_sum") or 0
     finally:
+        if perf is not None:
+            perf.send_signal(2)  # SIGINT: perf writes its data file and exits
+            perf.wait(timeout=120)
         daemon.stop()
     if first_at is None:
         raise RuntimeError("tributary reached the end before its first event was seen: no rate")
     return dict(events=events, seconds=done_at - first_at, cpu=cpu, wal_cpu=wal_cpu,
-                note=f"{commits:.0f} Kafka transactions")
+                note=f"{commits:.0f} Kafka transactions, mean commit "
+                     f"{1000 * commit_seconds / max(1, commits):.0f} ms")
 
 
 class Context:
@@ -221,9 +232,14 @@ def main():
     parser.add_argument("--schemas", default="off,on")
     parser.add_argument("--readers", default="baseline,wal2json,debezium,tributary")
     parser.add_argument("--kafka", choices=("real", "mock"), default="real")
+    parser.add_argument("--perf", metavar="DIR", help="perf record each tributary run into DIR "
+                        "(perf-<slot>.data; read with perf report -i)")
     args = parser.parse_args()
     readers = args.readers.split(",")
     ctx = Context()
+    ctx.perf = os.path.abspath(args.perf) if args.perf else None
+    if ctx.perf:
+        os.makedirs(ctx.perf, exist_ok=True)
     ctx.work = tempfile.mkdtemp(prefix="tributary-bench-")
     ctx.bare = build_bare_reader(ctx.work)
     server, label, ctx.topics_config = kafka_server(args.kafka, ctx.work)

@@ -157,7 +157,7 @@ log: {{level: warn}}
                                        (10_000_000 + start + 1, 10_000_000 + start + batch))
                     connection.commit()
         # A marker transaction after the changes: both readers stop once they have read it.
-        end_lsn = pg.execute("SELECT pg_current_wal_lsn()::text")[0][0]
+        end_lsn = pg.execute("SELECT pg_current_wal_insert_lsn()::text")[0][0]  # async commit
         pg.execute("INSERT INTO items VALUES (-1, 0, 'end', 0, now())")
 
         started = time.monotonic()
@@ -170,8 +170,8 @@ log: {{level: warn}}
         started = time.monotonic()
         daemon = subprocess.Popen([TRIBUTARY, "run", "--config", config], env=env)
         try:
-            wait_checkpoint(checkpoint, lambda p: p["lsn_decimal"] > lsn_to_int(end_lsn), 900,
-                            daemon)
+            wait_checkpoint(checkpoint,
+                            lambda p: p["position"]["lsn_decimal"] > lsn_to_int(end_lsn), 900, daemon)
             stream_seconds = time.monotonic() - started
             stream_commits = commit_stats(port)
         finally:
