@@ -7,6 +7,10 @@
  * prints one JSON line to stdout (count, seconds from the first change to the last), then waits
  * for stdin to close, so that the caller can read the walsender's CPU time while it still runs.
  *
+ * With <expected changes> 0 it runs until killed and prints, for each transaction as its Begin
+ * arrives, one line "<microseconds from the commit timestamp in Begin to now>" (latency mode, for
+ * bench/latency.py: PostgreSQL's own share of commit -> client).
+ *
  * Usage: bare_pgoutput <conninfo> <slot> <publication> <expected changes>
  * Built by bench/pg_streaming.py with the system C compiler: cc -O2 bare_pgoutput.c -lpq
  */
@@ -87,7 +91,7 @@ int main(int argc, char** argv) {
   long long inserts = 0, updates = 0, deletes = 0, commits = 0;
   uint64_t flushed = 0, acked = 0;
   double first = 0, last = 0, last_feedback = now_seconds();
-  while (inserts + updates + deletes < expected) {
+  while (expected == 0 || inserts + updates + deletes < expected) {
     char* buf = NULL;
     int len = PQgetCopyData(conn, &buf, 0);
     if (len < 0) {
@@ -100,6 +104,12 @@ int main(int argc, char** argv) {
         case 'I': ++inserts; break;
         case 'U': ++updates; break;
         case 'D': ++deletes; break;
+        case 'B':
+          if (expected == 0 && len >= 25 + 1 + 8 + 8) {
+            printf("%lld\n", (long long)(pg_now_us() - read_u64(msg + 1 + 8)));
+            fflush(stdout);
+          }
+          break;
         case 'C':
           ++commits;
           if (len >= 25 + 1 + 1 + 8 + 8) flushed = read_u64(msg + 2 + 8); /* the commit's end */

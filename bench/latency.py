@@ -18,13 +18,18 @@ Each rate runs --seconds seconds after a --warmup (not counted); the readers run
 other on the same machine, each alone. Printed per reader and rate: the rate reached, events, p50,
 p99, p99.9, max (ms), the reader's CPU seconds per million events, the load average.
 
-Usage: bench/latency.py [--rates 1000,10000,50000] [--seconds 10] [--readers tributary,debezium]
+  baseline   bench/bare_pgoutput.c in latency mode on its own slot: per transaction, the commit
+             timestamp PostgreSQL puts in Begin -> the Begin received (PostgreSQL's own share)
+
+Usage: bench/latency.py [--rates 1000,10000,50000] [--seconds 10]
+         [--readers baseline,tributary,debezium]
 BUILD_DIR (default ./build) or TRIBUTARY_BIN names the tributary binary.
 """
 
 import argparse
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -32,8 +37,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from common import (TRIBUTARY, CountingDebezium, commit, cpu_seconds, kafka_server, load,  # noqa: E402
-                    machine, percentile)
+from common import (TRIBUTARY, CountingDebezium, build_bare_reader, commit, cpu_seconds,  # noqa: E402
+                    kafka_server, load, machine, percentile)
 from tributary_testing.daemon import Daemon, daemon_config, pipeline_config  # noqa: E402
 from tributary_testing.pgserver import PgServer  # noqa: E402
 from tributary_testing.util import free_port  # noqa: E402
@@ -93,6 +98,7 @@ class Writer:
                 next_id += per_txn
                 tick += 1
         elapsed = time.monotonic() - started
+        self.transactions = tick
         return next_id - first_id, (next_id - first_id) / elapsed
 
 
@@ -162,7 +168,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--txn-rate", type=float, default=100.0, help="source transactions per second")
-    parser.add_argument("--readers", default="tributary,debezium")
+    parser.add_argument("--readers", default="baseline,tributary,debezium")
     parser.add_argument("--kafka", choices=("real", "mock"), default="real")
     args = parser.parse_args()
     rates = [int(r) for r in args.rates.split(",")]
@@ -181,7 +187,9 @@ def main():
         writer = Writer(pg, args.txn_rate)
         next_id = 1
         for name in args.readers.split(","):
-            if name == "tributary":
+            if name == "baseline":
+                rows, next_id = run_baseline(pg, work, writer, rates, args, next_id)
+            elif name == "tributary":
                 rows, next_id = run_tributary(pg, kafka, topics_config, work, writer, rates, args, next_id)
             else:
                 rows, next_id = run_debezium(pg, work, writer, rates, args, next_id)
@@ -225,6 +233,61 @@ def run_tributary(pg, kafka, topics_config, work, writer, rates, args, next_id):
         stop.set()
         consumer.join(timeout=30)
         daemon.stop()
+
+
+def run_baseline(pg, work, writer, rates, args, next_id):
+    """bench/bare_pgoutput.c in latency mode: commit timestamp (Begin) -> the Begin received, per
+    transaction: PostgreSQL's own share of the latency, nothing decoded, no Kafka."""
+    pg.execute("CREATE PUBLICATION bench_lat FOR TABLE lat")
+    pg.execute("SELECT pg_create_logical_replication_slot('baseline_lat', 'pgoutput')")
+    conninfo = f"host={pg.host} port={pg.port} dbname=bench user={pg.user} password={pg.password}"
+    proc = subprocess.Popen([build_bare_reader(work), conninfo, "baseline_lat", "bench_lat", "0"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    lock, window = threading.Lock(), {"on": False, "values": []}
+
+    def read():
+        for line in proc.stdout:
+            with lock:
+                if window["on"]:
+                    window["values"].append(int(line) / 1000.0)
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    rows = []
+    try:
+        for rate in rates:
+            written, _ = writer.run(rate, args.warmup, next_id)
+            next_id += written
+            with lock:
+                window["on"], window["values"] = True, []
+            load_before, cpu_before = load(), cpu_seconds(proc.pid)
+            written, reached = writer.run(rate, args.seconds, next_id)
+            next_id += written
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                with lock:
+                    if len(window["values"]) >= writer.transactions:
+                        break
+                time.sleep(0.05)  # polling the reader thread's count, with a deadline
+            with lock:
+                window["on"] = False
+                in_order = list(window["values"])
+            values = sorted(in_order)
+            tenth = max(1, len(in_order) // 10)
+            trend = (percentile(sorted(in_order[-tenth:]), 0.5) - percentile(sorted(in_order[:tenth]), 0.5)
+                     if in_order else float("nan"))
+            rows.append(dict(reader="baseline (per transaction)", rate=rate, reached=reached,
+                             written=writer.transactions, received=len(values),
+                             min=values[0] if values else float("nan"), trend=trend,
+                             p50=percentile(values, 0.5), p99=percentile(values, 0.99),
+                             p999=percentile(values, 0.999), max=values[-1] if values else float("nan"),
+                             cpu=(cpu_seconds(proc.pid) - cpu_before) * 1e6 / max(1, written),
+                             load=f"{load_before}/{load()}"))
+            print(f"  baseline at {rate:,}/s: p99 {rows[-1]['p99']:.1f} ms", file=sys.stderr, flush=True)
+    finally:
+        proc.kill()
+        proc.wait(timeout=30)
+        pg.execute("SELECT pg_drop_replication_slot('baseline_lat')")
+    return rows, next_id
 
 
 def run_debezium(pg, work, writer, rates, args, next_id):

@@ -18,7 +18,7 @@ whole run) and of its walsender (whole connection). The load average is printed 
 
 Usage: bench/pg_streaming.py [--changes 1000000] [--tables narrow,wide] [--shapes a,b,c]
          [--schemas off,on] [--readers baseline,wal2json,debezium,tributary] [--kafka real|mock]
-         [--perf DIR]
+         [--max-events 10000] [--max-ms 50] [--perf DIR]
 BUILD_DIR (default ./build) or TRIBUTARY_BIN names the tributary binary.
 """
 
@@ -174,7 +174,8 @@ def run_tributary(ctx, slot, publication, table, schemas, end_lsn):
                                tables={"include": [f"public\\.{table}"], "exclude": []},
                                snapshot={"mode": "never"}, envelope={"schemas": schemas})
     config = daemon_config([pipeline], ctx.kafka.bootstrap_servers, os.path.join(workdir, "offsets"),
-                           log_level="warn", kafka={"topics": ctx.topics_config},
+                           max_events=ctx.max_events, max_ms=ctx.max_ms, log_level="warn",
+                           kafka={"topics": ctx.topics_config},
                            http={"listen": f"127.0.0.1:{free_port()}"})
     daemon = Daemon(workdir, config, name="tributary", binary=TRIBUTARY)
     checkpoint = os.path.join(workdir, "offsets", f"{name}.offsets")
@@ -232,12 +233,15 @@ def main():
     parser.add_argument("--schemas", default="off,on")
     parser.add_argument("--readers", default="baseline,wal2json,debezium,tributary")
     parser.add_argument("--kafka", choices=("real", "mock"), default="real")
+    parser.add_argument("--max-events", type=int, default=10000, help="kafka.batch.max_events")
+    parser.add_argument("--max-ms", type=int, default=50, help="kafka.batch.max_ms")
     parser.add_argument("--perf", metavar="DIR", help="perf record each tributary run into DIR "
                         "(perf-<slot>.data; read with perf report -i)")
     args = parser.parse_args()
     readers = args.readers.split(",")
     ctx = Context()
     ctx.perf = os.path.abspath(args.perf) if args.perf else None
+    ctx.max_events, ctx.max_ms = args.max_events, args.max_ms
     if ctx.perf:
         os.makedirs(ctx.perf, exist_ok=True)
     ctx.work = tempfile.mkdtemp(prefix="tributary-bench-")
@@ -250,7 +254,8 @@ def main():
     with PgServer(database="bench") as pg, server as kafka:
         ctx.pg, ctx.kafka = pg, kafka
         label = label or f"Apache Kafka {kafka.version} (1 node, KRaft)"
-        print(f"kafka: {label}; PostgreSQL 15 (harness PgServer: fsync off)")
+        print(f"kafka: {label}; PostgreSQL 15 (harness PgServer: fsync off); tributary batch "
+              f"max_events {args.max_events}, max_ms {args.max_ms}")
 
         def kafka_count(topic):
             return sum(kafka.high_watermarks(topic).values())
