@@ -287,7 +287,7 @@ def main():
                 marker_lsn = pg.execute("SELECT pg_current_wal_insert_lsn()::text")[0][0]
                 expected = changes + 1
                 print(f"\n## {table}, ({shape}) {SHAPES[shape]}: {changes:,} inserts "
-                      f"(written in {write_seconds:.1f} s)", flush=True)
+                      f"(written in {write_seconds:.1f} s)\n", flush=True)
                 results = []
                 for reader, slot in slots.items():
                     load_before = load()
@@ -328,7 +328,7 @@ def print_table(results):
             if other in rates:
                 ratios.append(f"{mine}/{other} = {rates[mine] / rates[other]:.2f}")
     if ratios:
-        print("ratios (events/s): " + "; ".join(ratios), flush=True)
+        print("\nratios (events/s): " + "; ".join(ratios), flush=True)
 
 
 if __name__ == "__main__":
