@@ -246,7 +246,8 @@ def main():
         os.makedirs(ctx.perf, exist_ok=True)
     ctx.work = tempfile.mkdtemp(prefix="tributary-bench-")
     ctx.bare = build_bare_reader(ctx.work)
-    server, label, ctx.topics_config = kafka_server(args.kafka, ctx.work)
+    server, label, ctx.topics_config = kafka_server(
+        args.kafka, ctx.work, topics={f"bench.public.{t}": 16 for t in args.tables.split(",")})
     if args.kafka == "mock" and "wal2json" in readers:
         raise SystemExit("--kafka mock: leave out wal2json (kcat needs topics the mock does not create)")
     print(f"machine: {machine()}; commit {commit()}; binary {TRIBUTARY}")
