@@ -14,7 +14,7 @@ consumer got it minus `written_us` (one machine, one clock).
              stamped as its JSON line arrives on the peer's stdout. No Kafka on this path: it
              measures Debezium's decoding and conversion only, a lower bound for Debezium into Kafka
 
-Each rate runs --seconds seconds after a --warmup (not counted); the readers run one after the
+Each rate runs --seconds seconds after a --warmup (default 5 s, not counted); the readers run one after the
 other on the same machine, each alone. Printed per reader and rate: the rate reached, events, p50,
 p99, p99.9, max (ms), the reader's CPU seconds per million events, the load average.
 
@@ -166,7 +166,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rates", default="1000,10000,50000")
     parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--txn-rate", type=float, default=100.0, help="source transactions per second")
     parser.add_argument("--readers", default="baseline,tributary,debezium")
     parser.add_argument("--kafka", choices=("real", "mock"), default="real")
