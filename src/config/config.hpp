@@ -71,6 +71,9 @@ struct PipelineConfig {
   bool schema_changes = false;  ///< MySQL only: DDL -> schema change records on <topic_prefix>
   /// Debezium's skipped.operations: comma list of c, u, d, t (validated), or "none".
   std::string skipped_operations = "t";
+  /// Debezium's message.key.columns: "schema.table" -> "col1,col2" (PostgreSQL only so far), the
+  /// columns that key that table's messages instead of its primary key / first unique index.
+  std::map<std::string, std::string> message_key_columns;
 };
 
 /// Whether streamed events of operation `op` ('c', 'u', 'd', 't') are left out of the topics.

@@ -6,6 +6,7 @@
 
 #include "config/load_state.hpp"
 #include "config/text.hpp"
+#include "config/validators.hpp"
 #include "sink/kafka/properties.hpp"
 
 namespace tributary::config::detail {
@@ -197,6 +198,22 @@ void cross_checks(LoadState& state, Config& config) {
       }
     }
     check_kafka_properties(state, passed);
+  }
+
+  // 9. message_key_columns names captured tables and lists columns (they are checked at load).
+  for (std::size_t i = 0; i < state.pipelines.size() && i < config.pipelines.size(); ++i) {
+    const Scope& scope = state.pipelines[i];
+    if (!scope.usable("pipelines[].message_key_columns")) continue;
+    const PipelineConfig& pipeline = config.pipelines[i];
+    for (const auto& [table, columns] : pipeline.message_key_columns) {
+      const std::string path = scope.concrete("pipelines[].message_key_columns") + "." + table;
+      if (pipeline.source.type != SourceType::kPostgres) {
+        state.error(path, "is PostgreSQL only so far; remove it from this mysql pipeline");
+      } else if (auto problem = message_key_entry(table, columns, pipeline.tables.include,
+                                                  pipeline.tables.exclude)) {
+        state.error(path, std::move(*problem));
+      }
+    }
   }
 }
 

@@ -261,6 +261,21 @@ const std::vector<Option> kOptions = {
      .default_value = "t",
      .validate = skipped_operations,
      .bind = FIELD(pipeline->skipped_operations)},
+    {.path = "pipelines[].message_key_columns",
+     .type = Type::kStringMap,
+     .description =
+         "The columns that key a table's Kafka messages (and so pick their partition), per "
+         "table, as Debezium's `message.key.columns`: `schema.table: \"col1,col2\"`, the exact "
+         "name of a table that `tables.include` / `tables.exclude` capture (PostgreSQL "
+         "pipelines only so far: a mysql pipeline refuses the key). Without an entry a table "
+         "is keyed by its primary key, else (as Debezium) by its first unique index, "
+         "clustered first, then by index "
+         "name, skipping indexes on expressions; a table with neither has a null key. Every "
+         "column must exist (checked when the table is loaded: the pipeline does not start). "
+         "With REPLICA IDENTITY DEFAULT a delete carries only the replica identity's columns: "
+         "key columns outside it need REPLICA IDENTITY FULL.",
+     .example = "message_key_columns: {public.orders: \"customer_id,order_id\"}",
+     .bind = FIELD(pipeline->message_key_columns)},
     {.path = "pipelines[].envelope",
      .type = Type::kSection,
      .description = "Shape of the Debezium JSON records."},
@@ -551,6 +566,8 @@ const std::vector<std::string_view>& cross_check_descriptions() {
       "`kafka.batch.max_ms` is less than `kafka.transaction_timeout_ms`.",
       "`kafka.properties` does not set a key that tributary sets itself, and librdkafka accepts "
       "every other key and value (each set on a scratch configuration; nothing is contacted).",
+      "Each `message_key_columns` table is a `schema.table` name that `tables.include` / "
+      "`tables.exclude` capture, and each value a comma-separated list of column names.",
   };
   return kDescriptions;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 
 #include "config/text.hpp"
 
@@ -135,6 +136,44 @@ std::optional<std::string> broker_default_or_positive(const std::string& value) 
     return "must be -1 (the broker's default) or an integer of at least 1";
   }
   return std::nullopt;
+}
+
+std::optional<std::string> message_key_entry(const std::string& table, const std::string& columns,
+                                             const std::vector<std::string>& include,
+                                             const std::vector<std::string>& exclude) {
+  const auto dot = table.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == table.size() ||
+      table.find('.', dot + 1) != std::string::npos) {
+    return "names no table: write it as schema.table, e.g. public.orders";
+  }
+  auto any_match = [&](const std::vector<std::string>& patterns) {
+    for (const auto& pattern : patterns) {
+      try {
+        if (std::regex_match(table, std::regex(pattern))) return true;
+      } catch (const std::regex_error&) {
+        // An invalid pattern is reported at its own key.
+      }
+    }
+    return false;
+  };
+  if (!any_match(include) || any_match(exclude)) {
+    return "names table " + table +
+           ", which tables.include / tables.exclude do not capture: fix the table name, or "
+           "capture the table, or remove the entry";
+  }
+  std::size_t start = 0;
+  while (true) {
+    const auto comma = columns.find(',', start);
+    const std::string name =
+        columns.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (name.find_first_not_of(" \t") == std::string::npos) {
+      return "must be a comma-separated list of column names, e.g. \"customer_id,order_id\", "
+             "got '" +
+             columns + "'";
+    }
+    if (comma == std::string::npos) return std::nullopt;
+    start = comma + 1;
+  }
 }
 
 /// Default slot and publication: "tributary_" + the name, lowercased, '-' and '.' as '_'.

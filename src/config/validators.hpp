@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace tributary::config::detail {
 
@@ -17,6 +18,12 @@ std::optional<std::string> bootstrap_servers(const std::string& value);
 std::optional<std::string> listen_address(const std::string& value);
 std::optional<std::string> broker_default_or_positive(const std::string& value);
 std::optional<std::string> skipped_operations(const std::string& value);
+/// One pipelines[].message_key_columns entry: `table` ("schema.table") must be captured by the
+/// anchored regexes `include` and not `exclude`, `columns` a comma list of non-empty names.
+/// Returns what is wrong and the fix, or nothing.
+std::optional<std::string> message_key_entry(const std::string& table, const std::string& columns,
+                                             const std::vector<std::string>& include,
+                                             const std::vector<std::string>& exclude);
 std::string default_identifier(const std::string& pipeline_name);
 
 }  // namespace tributary::config::detail

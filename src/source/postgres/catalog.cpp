@@ -7,6 +7,7 @@
 #include <set>
 
 #include "base/log.hpp"
+#include "source/postgres/key_columns.hpp"
 #include "source/postgres/values/text_parsers.hpp"
 
 namespace tributary::source::postgres {
@@ -309,7 +310,10 @@ Result<std::shared_ptr<const event::TableSchema>> Catalog::load_table_schema(
     column.optional = PQgetvalue(result->get(), i, 3)[0] == 't';
     columns.push_back(std::move(column));
   }
-  auto key = primary_key(*oid);
+  auto primary = primary_key(*oid);
+  if (!primary.ok()) return primary.error();
+  // No primary key: Debezium's first unique index; message_key_columns overrides either.
+  auto key = key_columns(*connection_, id, *oid, columns, std::move(*primary), message_key_columns_);
   if (!key.ok()) return key.error();
   return build_table_schema(*this, id, *oid, columns, *key);
 }

@@ -40,6 +40,12 @@ class Catalog {
   void set_unsupported_columns(config::UnsupportedColumns policy) { unsupported_ = policy; }
   config::UnsupportedColumns unsupported_columns() const { return unsupported_; }
 
+  /// pipelines[].message_key_columns ("schema.table" -> "col1,col2"): load_table_schema keys
+  /// these tables by them (key_columns.hpp).
+  void set_message_key_columns(std::map<std::string, std::string> entries) {
+    message_key_columns_ = std::move(entries);
+  }
+
   /// Ordinary and partitioned tables outside the system schemas that the filter accepts.
   Result<std::vector<event::TableId>> list_tables(const TableFilter& filter);
 
@@ -73,6 +79,7 @@ class Catalog {
 
   std::unique_ptr<PgConnection> connection_;
   config::UnsupportedColumns unsupported_ = config::UnsupportedColumns::kFail;
+  std::map<std::string, std::string> message_key_columns_;
   std::map<uint32_t, TypeInfo> type_cache_;
   std::map<uint32_t, std::vector<std::string>> enum_cache_;
 };

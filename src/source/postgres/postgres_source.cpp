@@ -89,6 +89,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
   if (!connection.ok()) return post_failure(connection.error());
   auto catalog = std::make_unique<Catalog>(std::move(connection.value()));
   catalog->set_unsupported_columns(pipeline_.tables.unsupported_columns);
+  catalog->set_message_key_columns(pipeline_.message_key_columns);
 
   if (auto ok = check_prerequisites(catalog->connection(), source.user); !ok.ok()) {
     return post_failure(ok.error());

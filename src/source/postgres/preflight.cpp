@@ -92,6 +92,7 @@ PreflightReport preflight(const config::PipelineConfig& pipeline,
   }
   Catalog catalog(std::move(connection.value()));
   catalog.set_unsupported_columns(pipeline.tables.unsupported_columns);
+  catalog.set_message_key_columns(pipeline.message_key_columns);
   fact("connected to PostgreSQL " + source.host + ":" + std::to_string(source.port) + "/" +
        source.database + " as " + source.user + tls_description(catalog.connection().raw()) +
        ", sslmode " + source.sslmode);
