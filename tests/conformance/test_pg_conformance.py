@@ -17,6 +17,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
+from tributary_testing import consumers  # noqa: E402
 from tributary_testing import daemon as daemon_mod  # noqa: E402
 from tributary_testing.debezium import DebeziumPeer  # noqa: E402
 
@@ -122,4 +123,8 @@ def test_pg_conformance(env, pg):
     if stale:
         print("known_differences.yaml entries that matched nothing (fixed? then delete them):\n  "
               + "\n  ".join(stale))
+    # Item 4: the consumers' own parsers read every record, tributary's and Debezium's (the control).
+    parser_failures, parser_summary = consumers.conformance_failures(collector.records(), theirs, PREFIX, PLAIN_PREFIX)
+    print(parser_summary + "".join("\n  " + f for f in parser_failures))
     assert not unexplained, compare.report(unexplained, {}, known)
+    assert not parser_failures, "a consumer's parser rejected records:\n  " + "\n  ".join(parser_failures)
