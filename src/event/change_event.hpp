@@ -235,7 +235,8 @@ enum class SnapshotMarker { kFalse, kFirst, kTrue, kLast };
 struct PostgresSourceInfo {
   std::optional<int64_t> txid;
   std::optional<uint64_t> lsn;              ///< LSN of this change
-  std::optional<uint64_t> last_commit_lsn;  ///< commit LSN of the previous transaction
+  /// End LSN of the previous transaction's commit (Debezium's lastCommitLsn, sequence[0]).
+  std::optional<uint64_t> last_commit_lsn;
   bool operator==(const PostgresSourceInfo&) const = default;
 };
 

@@ -322,7 +322,9 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             skip_transaction_ = false;
             skip_events_ = 0;
             last_end_lsn_ = std::max(last_end_lsn_, commit.end_lsn);
-            last_commit_lsn_ = commit.commit_lsn;
+            // source.sequence[0], as Debezium's lastCommitLsn: the WAL position pgjdbc reports
+            // for the Commit message (its XLogData start), which is the commit's end LSN.
+            last_commit_lsn_ = commit.end_lsn;
             if (skipped) return {};
             event::PositionMarker marker;
             marker.position.snapshot_completed = true;

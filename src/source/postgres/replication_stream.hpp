@@ -109,7 +109,7 @@ class ReplicationStream {
   uint64_t skip_events_ = 0;  ///< leading events of this transaction already in Kafka
 
   uint64_t last_end_lsn_ = 0;      ///< end LSN of the last complete source transaction read
-  uint64_t last_commit_lsn_ = 0;   ///< its commit LSN (source.sequence)
+  uint64_t last_commit_lsn_ = 0;   ///< its commit's end LSN (source.sequence[0])
   uint64_t received_lsn_ = 0;      ///< highest WAL position received
   uint64_t acknowledged_lsn_ = 0;  ///< highest LSN durably committed to Kafka
 };
