@@ -352,8 +352,13 @@ Result<void> Committer::handle(event::QueueItem& item) {
       batch_.position_dirty = true;
       return {};
     }
-    if (change->op != event::Op::kRead) return emit(*change, change->source.snapshot);
-    // Hold one snapshot row back: only the snapshot's end tells which row is the last.
+    // PostgreSQL's snapshot reader marks its rows itself (per table, see snapshot.cpp).
+    if (change->op != event::Op::kRead ||
+        std::holds_alternative<event::PostgresSourceInfo>(change->source.origin)) {
+      return emit(*change, change->source.snapshot);
+    }
+    // MySQL/MariaDB (its reader marks every row `true`): the snapshot's first and last rows only,
+    // holding one row back, as only the snapshot's end tells which row is the last.
     Result<void> emitted;
     if (held_snapshot_row_) {
       emitted =

@@ -165,6 +165,7 @@ class Committer {
   mutable std::mutex tables_mutex_;
   std::optional<event::CaptureSet> committed_tables_;  ///< guarded by tables_mutex_
   std::vector<sink::Message> scratch_;
+  /// MySQL/MariaDB snapshots: the row held back until the next one or the snapshot's end.
   std::optional<event::ChangeEvent> held_snapshot_row_;
   bool first_snapshot_row_emitted_ = false;
   event::SourcePosition committed_position_;

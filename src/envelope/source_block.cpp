@@ -16,6 +16,10 @@ std::string_view snapshot_name(event::SnapshotMarker marker) {
       return "false";
     case event::SnapshotMarker::kFirst:
       return "first";
+    case event::SnapshotMarker::kFirstInDataCollection:
+      return "first_in_data_collection";
+    case event::SnapshotMarker::kLastInDataCollection:
+      return "last_in_data_collection";
     case event::SnapshotMarker::kTrue:
       return "true";
     case event::SnapshotMarker::kLast:

@@ -229,7 +229,17 @@ enum class Op : char {
   kTruncate = 't',
 };
 
-enum class SnapshotMarker { kFalse, kFirst, kTrue, kLast };
+/// source.snapshot (Debezium's SnapshotRecord). Of a snapshot: kFirst on its first record, kLast on
+/// its last, otherwise per table kFirstInDataCollection on a table's first row,
+/// kLastInDataCollection on its last (a one-row table's row too), kTrue between.
+enum class SnapshotMarker {
+  kFalse,
+  kFirst,
+  kFirstInDataCollection,
+  kTrue,
+  kLastInDataCollection,
+  kLast
+};
 
 /// PostgreSQL's fields of the `source` block.
 struct PostgresSourceInfo {

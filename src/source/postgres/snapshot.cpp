@@ -1,7 +1,18 @@
 // Parallel snapshot readers on one exported snapshot (SET TRANSACTION SNAPSHOT).
+//
+// source.snapshot markers, as Debezium 3.6's RelationalSnapshotChangeEventSource with its default
+// single snapshot thread, whatever snapshot.parallelism: tables are taken in Debezium's order
+// (schema.table, byte order); a table's first row is first_in_data_collection, its last row
+// last_in_data_collection (a one-row table's too), the rows between true; the first row of the
+// first table in that order is first (not first_in_data_collection), and the last row of the
+// last non-empty table is last. Each reader holds its table's newest row back until it knows
+// whether it is the table's last; the table's last row is held (SharedState::last_row) while a
+// later table in the order may still have rows, so `last` is the final snapshot row queued.
 #include "source/postgres/snapshot.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <string>
 #include <mutex>
 #include <thread>
 
@@ -14,21 +25,37 @@ namespace {
 
 struct SharedState {
   std::mutex mutex;
-  std::size_t next_table = 0;
+  std::size_t next_table = 0;  ///< the next rank in `order` to read
   std::optional<Error> first_error;
   std::atomic<bool> failed{false};
+  /// The last row of the latest-ranked table finished so far: the snapshot's last row unless a
+  /// later-ranked table has rows. Written at the end, marked `last`.
+  std::optional<event::ChangeEvent> last_row;
+  std::size_t last_row_rank = 0;
 
   void fail(Error error) {
     std::lock_guard lock(mutex);
     if (!first_error) first_error = std::move(error);
     failed = true;
   }
+
+  /// A table's last row (rank = the table's place in the order): keeps the later-ranked of it
+  /// and the row held so far; returns the other one, to be queued now.
+  std::optional<event::ChangeEvent> offer_last_row(event::ChangeEvent row, std::size_t rank) {
+    std::lock_guard lock(mutex);
+    if (last_row && last_row_rank > rank) return row;
+    std::optional<event::ChangeEvent> earlier = std::move(last_row);
+    last_row = std::move(row);
+    last_row_rank = rank;
+    return earlier;
+  }
 };
 
 Result<void> read_table(PgConnection& connection, const SnapshotOptions& options,
                         const std::shared_ptr<const event::TableSchema>& schema,
-                        event::EventQueue& queue, const SnapshotProgress& progress,
-                        const std::atomic<bool>& stop, const SharedState& shared) {
+                        std::size_t rank, event::EventQueue& queue,
+                        const SnapshotProgress& progress, const std::atomic<bool>& stop,
+                        SharedState& shared) {
   const std::string table_name = schema->id.qualified();
   const std::string relation = connection.quote_identifier(schema->id.schema) + "." +
                                connection.quote_identifier(schema->id.table);
@@ -58,6 +85,8 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
   auto started = std::chrono::steady_clock::now();
   auto last_report = started;
   std::vector<event::QueueItem> batch;
+  // The table's newest row, queued once a later one shows it is not the table's last.
+  std::optional<event::ChangeEvent> held;
   bool complete = false;
   while (!stop.load() && !shared.failed.load()) {
     auto rows = connection.exec(fetch);
@@ -70,7 +99,9 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
     }
     const int column_count = PQnfields(r);
     const int64_t read_time = unix_now_us();
-    batch.reserve(static_cast<std::size_t>(row_count));
+    batch.reserve(static_cast<std::size_t>(row_count) + 1);
+    if (held) batch.emplace_back(std::move(*held));
+    held.reset();
     for (int row = 0; row < row_count; ++row) {
       event::ChangeEvent change;
       change.op = event::Op::kRead;
@@ -89,11 +120,18 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
       change.source.db = options.source.database;
       change.source.commit_time_us = read_time;
       change.source.postgres().lsn = options.consistent_point;
-      change.source.snapshot = event::SnapshotMarker::kTrue;
+      const bool first = done == 0 && row == 0;
+      change.source.snapshot = !first     ? event::SnapshotMarker::kTrue
+                               : rank == 0 ? event::SnapshotMarker::kFirst
+                                           : event::SnapshotMarker::kFirstInDataCollection;
       change.position = options.row_position;
-      batch.emplace_back(std::move(change));
+      if (row + 1 == row_count) {
+        held = std::move(change);
+      } else {
+        batch.emplace_back(std::move(change));
+      }
     }
-    if (!queue.push_wait(batch, stop)) break;
+    if (!batch.empty() && !queue.push_wait(batch, stop)) break;
     done += static_cast<uint64_t>(row_count);
     if (progress.rows_read)
       progress.rows_read(table_name, static_cast<uint64_t>(row_count), done, estimate);
@@ -120,6 +158,16 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
   }
   auto closed = connection.exec("CLOSE tributary_snapshot");
   if (!closed.ok()) return closed.error();
+  if (held) {
+    // The table's last row; the first table's only row stays `first` (Debezium's precedence).
+    if (held->source.snapshot != event::SnapshotMarker::kFirst) {
+      held->source.snapshot = event::SnapshotMarker::kLastInDataCollection;
+    }
+    if (auto earlier = shared.offer_last_row(std::move(*held), rank)) {
+      batch.emplace_back(std::move(*earlier));
+      if (!queue.push_wait(batch, stop)) return {};  // stopping: the snapshot restarts
+    }
+  }
   log::write(log::Level::kInfo, options.pipeline, table_name,
              "snapshot of table finished: " + std::to_string(done) + " rows in " +
                  std::to_string(seconds) + " s");
@@ -129,16 +177,17 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
 
 void worker(const SnapshotOptions& options,
             const std::vector<std::shared_ptr<const event::TableSchema>>& tables,
-            event::EventQueue& queue, const SnapshotProgress& progress,
+            const std::vector<std::size_t>& order, event::EventQueue& queue, const SnapshotProgress& progress,
             const std::atomic<bool>& stop, SharedState& shared, PgConnection& connection) {
   while (!stop.load() && !shared.failed.load()) {
-    std::size_t index;
+    std::size_t rank;
     {
       std::lock_guard lock(shared.mutex);
       if (shared.next_table >= tables.size()) return;
-      index = shared.next_table++;
+      rank = shared.next_table++;
     }
-    auto read = read_table(connection, options, tables[index], queue, progress, stop, shared);
+    auto read =
+        read_table(connection, options, tables[order[rank]], rank, queue, progress, stop, shared);
     if (!read.ok()) {
       shared.fail(read.error());
       return;
@@ -173,16 +222,30 @@ Result<void> run_snapshot(const SnapshotOptions& options,
   log::info(options.pipeline, "snapshot of " + std::to_string(tables.size()) + " tables with " +
                                   std::to_string(workers) + " connections on snapshot " +
                                   options.snapshot_name);
+  // Debezium's table order (TableId.compareTo: the text "schema.table", byte order).
+  std::vector<std::string> names;
+  std::vector<std::size_t> order(tables.size());
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    order[i] = i;
+    names.push_back(tables[i]->id.qualified());
+  }
+  std::sort(order.begin(), order.end(),
+            [&names](std::size_t a, std::size_t b) { return names[a] < names[b]; });
   SharedState shared;
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < workers; ++i) {
-    threads.emplace_back(worker, std::cref(options), std::cref(tables), std::ref(queue),
+    threads.emplace_back(worker, std::cref(options), std::cref(tables), std::cref(order),
+                         std::ref(queue),
                          std::cref(progress), std::cref(stop), std::ref(shared),
                          std::ref(*connections[i]));
   }
   for (auto& thread : threads) thread.join();
   if (shared.first_error) return *shared.first_error;
   if (stop.load()) return Error::retriable("snapshot interrupted by shutdown");
+  if (shared.last_row) {
+    shared.last_row->source.snapshot = event::SnapshotMarker::kLast;
+    queue.push(std::move(*shared.last_row));
+  }
   for (auto& connection : connections) {
     auto committed = connection->exec("COMMIT");
     if (!committed.ok()) return committed.error();

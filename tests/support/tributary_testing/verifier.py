@@ -47,7 +47,7 @@ import re
 UNAVAILABLE = "__debezium_unavailable_value"
 ENVELOPE_ORDER = ("before", "after", "source", "transaction", "op", "ts_ms", "ts_us", "ts_ns")
 ENVELOPE_REQUIRED = ("before", "after", "source", "op", "ts_ms")
-SNAPSHOT_MARKERS = ("first", "true", "last")
+SNAPSHOT_MARKERS = ("first", "first_in_data_collection", "true", "last_in_data_collection", "last")
 
 DECIMAL = "org.apache.kafka.connect.data.Decimal"
 VARIABLE_DECIMAL = "io.debezium.data.VariableScaleDecimal"
@@ -666,10 +666,14 @@ def verify_exactly_once(events, log, initial_rows, final_rows=None, *, key_colum
             problems.add("snapshot", f"key {key}: snapshot row {event.where} (version "
                          f"{(event.after or {}).get(version_column)}) for a row absent at the snapshot point")
     if check_snapshot_markers and snapshot_events:
+        # Per table (Debezium 3.6): its first row first_in_data_collection, its last
+        # last_in_data_collection; "first"/"last" instead on the whole snapshot's first/last row.
         markers = collections.Counter(e.snapshot for e in snapshot_events.values())
         for marker in ("first", "last"):
-            if len(snapshot_events) >= 2 and markers[marker] != 1:
-                problems.add("snapshot", f"source.snapshot={marker!r} on {markers[marker]} rows, expected 1")
+            count = markers[marker] + markers[f"{marker}_in_data_collection"]
+            if len(snapshot_events) >= 2 and count != 1:
+                problems.add("snapshot", f"source.snapshot={marker!r} or {marker}_in_data_collection on "
+                                         f"{count} rows, expected 1")
         stats["snapshot_markers"] = dict(markers)
 
     # 3'. each earlier attempt is one consistent state, at a boundary that does not decrease up to S*.
