@@ -119,3 +119,25 @@ def test_murmur2_and_default_partition_match_kafka():
     b = _rec("p.c1.t", {"id": 1}, _value())
     a["partition"], b["partition"] = 3, 4
     assert [d.path for d in compare.compare_views("plain", [a], [b], case_of)] == ["partition"]
+
+
+def test_run_id_header_compares_as_any_uuid():
+    run = compare.RUN_ID_HEADER
+    a = _rec("p.c1.t", {"id": 1}, _value(), headers=[(run, "5f0c7a52-1b7e-4c2b-9f59-0f1e2d3c4b5a")])
+    b = _rec("p.c1.t", {"id": 1}, _value(), headers=[(run, "0a9b8c7d-6e5f-4a3b-8c1d-2e3f4a5b6c7d")])
+    assert compare.compare_views("plain", [a], [b], case_of) == []
+    a["headers"] = [{"key": run, "value": "not-a-uuid"}]
+    assert [(d.path, d.tributary) for d in compare.compare_views("plain", [a], [b], case_of)] == [
+        (f"headers.{run}", "not-a-uuid")]
+    a["headers"] = []
+    assert [(d.path, d.tributary) for d in compare.compare_views("plain", [a], [b], case_of)] == [
+        (f"headers.{run}", compare.ABSENT)]
+
+
+def test_logical_name_header_ignored_only_when_the_prefixes_differ():
+    name = compare.LOGICAL_NAME_HEADER
+    a = _rec("mine.c1.t", {"id": 1}, _value(name="mine"), headers=[(name, "mine")])
+    b = _rec("p.c1.t", {"id": 1}, _value(name="p"), headers=[(name, "p")])
+    assert compare.compare_views("plain", [a], [b], case_of, tributary_prefix="mine", debezium_prefix="p") == []
+    a["topic"], a["value"]["source"]["name"] = "p.c1.t", "p"
+    assert [d.path for d in compare.compare_views("plain", [a], [b], case_of)] == [f"headers.{name}"]
