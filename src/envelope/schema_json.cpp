@@ -1,6 +1,8 @@
 // The JsonConverter "schema" part of the key and value records.
 #include "envelope/schema_json.hpp"
 
+#include "envelope/value_writer.hpp"
+
 namespace tributary::envelope::detail {
 namespace {
 
@@ -17,7 +19,8 @@ void write_row_schema(JsonWriter& json, const event::TableSchema& table, const s
   json.StartArray();
   for (const auto& column : table.columns) {
     if (column.omitted) continue;
-    write_type_schema(json, column.type, column.optional, &column.name, mapping);
+    write_type_schema(json, column.type, column.optional, &column.name, mapping,
+                      column.default_value.get());
   }
   json.EndArray();
   key(json, "optional");
@@ -54,7 +57,8 @@ void write_transaction_schema(JsonWriter& json) {
 }  // namespace
 
 void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
-                       const std::string* field, const Mapping& mapping) {
+                       const std::string* field, const Mapping& mapping,
+                       const event::Value* default_value) {
   std::string_view schema_type;
   std::string_view name;
   bool has_version = true;
@@ -159,7 +163,9 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
     json.EndArray();
   } else if (type.kind == TypeKind::kArray) {
     key(json, "items");
-    write_type_schema(json, *type.element, true, nullptr, mapping);
+    // PostgresValueConverter: an enum array's items are Enum.builder(...) without optional(),
+    // every other array's items are optional.
+    write_type_schema(json, *type.element, type.element->kind != TypeKind::kEnum, nullptr, mapping);
   }
   key(json, "optional");
   json.Bool(optional);
@@ -203,6 +209,15 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
     string(json, allowed);
     json.EndObject();
   }
+  if (default_value != nullptr) {
+    // JsonConverter.asJsonSchema: "default", encoded as a value of the field's schema.
+    key(json, "default");
+    static const std::string kNoPlaceholder;
+    ValueWriter writer(json, kNoPlaceholder);
+    ColumnPlan plan{field != nullptr ? *field : std::string(), event::type_label(type),
+                    make_value_plan(type, mapping), false};
+    if (!writer.write("default", plan, *default_value).ok()) json.Null();
+  }
   if (field != nullptr) {
     key(json, "field");
     string(json, *field);
@@ -222,7 +237,8 @@ RecordPrefixes record_prefixes(const event::TableSchema& table, const std::strin
   json.StartArray();
   for (std::size_t index : table.key_columns) {
     const auto& column = table.columns[index];
-    write_type_schema(json, column.type, column.optional, &column.name, mapping);
+    write_type_schema(json, column.type, column.optional, &column.name, mapping,
+                      column.default_value.get());
   }
   json.EndArray();
   key(json, "optional");

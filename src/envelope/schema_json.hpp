@@ -12,8 +12,10 @@
 namespace tributary::envelope::detail {
 
 /// One column's (or array element's) schema node; `field` null for array items.
+/// `default_value`: the column's Debezium default, written as "default" (null: none).
 void write_type_schema(JsonWriter& json, const event::ColumnType& type, bool optional,
-                       const std::string* field, const Mapping& mapping);
+                       const std::string* field, const Mapping& mapping,
+                       const event::Value* default_value = nullptr);
 
 /// The record prefixes up to the payload: {"schema":<key struct schema>,"payload": and
 /// {"schema":<envelope schema>,"payload": (the payload and a closing brace follow).

@@ -146,7 +146,7 @@ Result<void> ValueWriter::write_typed(const ValuePlan& how, const event::Value& 
           return {};
         }
         text_.clear();
-        codec::append_iso_utc(zoned->micros, how.fraction_digits, text_);
+        codec::append_iso_utc(zoned->micros, zoned->no_fraction ? 0 : how.fraction_digits, text_);
         string(json_, text_);
         return {};
       }
@@ -225,15 +225,13 @@ void ValueWriter::write_float(Float value) {
     json_.String(value > 0 ? "Infinity" : "-Infinity");
     return;
   }
-  char digits[64];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits) - 2, value);
-  (void)ec;  // 62 characters always hold the shortest form of a float or double
-  std::string_view text(digits, static_cast<std::size_t>(end - digits));
-  if (text.find_first_of(".e") == std::string_view::npos) {
-    *end++ = '.';  // keep it reading as a floating-point number, as Java prints it
-    *end++ = '0';
+  text_.clear();
+  if constexpr (sizeof(Float) == sizeof(float)) {
+    codec::append_java_float(value, text_);
+  } else {
+    codec::append_java_double(value, text_);
   }
-  json_.RawValue(digits, static_cast<std::size_t>(end - digits), rapidjson::kNumberType);
+  json_.RawValue(text_.data(), text_.size(), rapidjson::kNumberType);
 }
 
 void ValueWriter::write_base64(std::string_view bytes) {

@@ -109,6 +109,8 @@ inline std::string type_label(const ColumnType& type) {
   return type.source_name + " (" + std::string(kind_name(type.kind)) + ")";
 }
 
+struct Value;
+
 struct Column {
   std::string name;
   ColumnType type;
@@ -119,6 +121,9 @@ struct Column {
   /// indexes stay those of the source's tuples. `type.source_name` names the source type. Never
   /// a key column.
   bool omitted = false;
+  /// The column's DEFAULT as Debezium converts it (a value of `type`, written as "default" in
+  /// the field schema and given to a NOT NULL column a key-only `before` lacks); null: none.
+  std::shared_ptr<const Value> default_value;
 };
 
 struct TableId {
@@ -163,7 +168,8 @@ struct Decimal {
   int32_t scale = 0;
   bool operator==(const Decimal&) const = default;
 };
-/// Days since 1970-01-01 (proleptic Gregorian). PostgreSQL ±infinity: INT32_MAX / INT32_MIN.
+/// Days since 1970-01-01 (proleptic Gregorian). PostgreSQL ±infinity: the days Debezium writes
+/// (-2147472692 / -2147472691, see source/postgres/values/text_parsers.hpp).
 struct Date {
   int32_t days = 0;
   bool operator==(const Date&) const = default;
@@ -183,6 +189,9 @@ struct Timestamp {
 struct ZonedTimestamp {
   int64_t micros = 0;
   int8_t infinity = 0;
+  /// Written without fractional digits whatever the column's precision: Debezium's fallback
+  /// "1970-01-01T00:00:00Z" (a NOT NULL column a key-only `before` lacks).
+  bool no_fraction = false;
   bool operator==(const ZonedTimestamp&) const = default;
 };
 /// A duration in microseconds (io.debezium.time.MicroDuration).

@@ -8,6 +8,7 @@
 
 #include "base/log.hpp"
 #include "source/postgres/key_columns.hpp"
+#include "source/postgres/values/default_value.hpp"
 #include "source/postgres/values/text_parsers.hpp"
 
 namespace tributary::source::postgres {
@@ -66,6 +67,7 @@ bool builtin_type(uint32_t oid, int32_t typmod, ColumnType& out) {
       // PostgresValueConverter.moneySchema, decimal.handling.mode precise: Decimal.builder(2),
       // no precision parameter (precision 0 leaves it out).
       out = simple(TypeKind::kDecimal, "money");
+      out.precision = 0;  // what the value decoder knows money's text (currency symbol) by
       out.scale = postgres::text::kMoneyScale;
       return true;
     case 1560:
@@ -214,6 +216,20 @@ Result<std::vector<std::string>> Catalog::primary_key(uint32_t relation_oid) {
   return names;
 }
 
+Result<std::map<std::string, std::string>> Catalog::column_defaults(uint32_t relation_oid) {
+  auto result = connection_->exec_params(
+      "SELECT a.attname, pg_get_expr(d.adbin, d.adrelid) FROM pg_attrdef d "
+      "JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum "
+      "WHERE d.adrelid = $1 AND a.attgenerated = ''",
+      {std::to_string(relation_oid)});
+  if (!result.ok()) return result.error();
+  std::map<std::string, std::string> defaults;
+  for (int i = 0; i < PQntuples(result->get()); ++i) {
+    defaults.emplace(PQgetvalue(result->get(), i, 0), value_or_empty(result->get(), i, 1));
+  }
+  return defaults;
+}
+
 Result<Catalog::TypeInfo> Catalog::type_info(uint32_t oid) {
   if (auto it = type_cache_.find(oid); it != type_cache_.end()) return it->second;
   auto result = connection_->exec_params(
@@ -255,9 +271,10 @@ Result<event::ColumnType> Catalog::resolve_type(uint32_t oid, int32_t typmod,
   }
   // money[], bit[], varbit[]: Debezium 3.6 has no array mapping for them (PostgresValueConverter:
   // MONEY_ARRAY and VARBIT_ARRAY fall back to "not implemented", DBZ-459; BIT_ARRAY's schema is a
-  // scalar Bits), so they stay unsupported rather than invent one.
-  const bool debezium_has_no_array =
-      info->element == 790 || info->element == 1560 || info->element == 1562;
+  // scalar Bits), so they stay unsupported rather than invent one. interval[] (1187) is absent from
+  // its schemaBuilder too: Debezium drops such a column, and so do we (unsupported_columns: skip).
+  const bool debezium_has_no_array = info->element == 790 || info->element == 1560 ||
+                                     info->element == 1562 || info->element == 1186;
   if (info->category == 'A' && info->element != 0 && !debezium_has_no_array) {
     auto element = resolve_type(info->element, typmod, column_path);
     if (!element.ok()) return element.error();
@@ -329,6 +346,9 @@ Result<std::shared_ptr<const event::TableSchema>> build_table_schema(
   // Every unsupported column is named in one error, so one look at it fixes the table.
   std::string unsupported;
   const bool skip = catalog.unsupported_columns() == config::UnsupportedColumns::kSkip;
+  // Field schemas carry Debezium's conversion of each column DEFAULT (default_value.hpp).
+  auto defaults = catalog.column_defaults(relation_oid);
+  if (!defaults.ok()) return defaults.error();
   for (const auto& raw : columns) {
     auto type = catalog.resolve_type(raw.type_oid, raw.typmod, id.qualified() + "." + raw.name);
     if (!type.ok()) {
@@ -362,6 +382,11 @@ Result<std::shared_ptr<const event::TableSchema>> build_table_schema(
     column.name = raw.name;
     column.type = std::move(type.value());
     column.optional = raw.optional;
+    if (auto it = defaults->find(raw.name); it != defaults->end()) {
+      if (auto value = debezium_default(column.type, it->second)) {
+        column.default_value = std::make_shared<const event::Value>(std::move(*value));
+      }
+    }
     schema->columns.push_back(std::move(column));
   }
   if (!unsupported.empty()) return Error::config(unsupported);

@@ -62,6 +62,9 @@ class Catalog {
 
   Result<uint32_t> relation_oid(const event::TableId& id);
 
+  /// Column name -> its DEFAULT expression (pg_get_expr of pg_attrdef), by relation OID.
+  Result<std::map<std::string, std::string>> column_defaults(uint32_t relation_oid);
+
   /// "schema.typname" of a type OID, for messages.
   Result<std::string> type_name(uint32_t oid);
 

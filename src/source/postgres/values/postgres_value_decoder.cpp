@@ -74,6 +74,52 @@ Result<void> assign(Result<T> result, event::Value& out, Make make) {
   return {};
 }
 
+/// What Debezium's value converters give a NOT NULL column that has no value (JdbcValueConverters
+/// convertValue's `fallback`, PostgresValueConverter's overrides): zero, false, "", empty bytes, the
+/// epoch, an empty array.
+event::Value fallback_value(const event::ColumnType& type) {
+  switch (type.kind) {
+    case TypeKind::kBool:
+      return false;
+    case TypeKind::kInt16:
+    case TypeKind::kInt32:
+    case TypeKind::kInt64:
+    case TypeKind::kYear:
+      return int64_t{0};
+    case TypeKind::kFloat32:
+    case TypeKind::kFloat64:
+      return 0.0;
+    case TypeKind::kDecimal:  // BigDecimal.ZERO at the column's scale (money: scale 2)
+      return event::Decimal{std::string(1, '\0'), type.scale < 0 ? 0 : type.scale};
+    case TypeKind::kVariableDecimal:
+      return event::Decimal{std::string(1, '\0'), 0};
+    case TypeKind::kBytes:
+    case TypeKind::kBits:
+      return event::Bytes{};
+    case TypeKind::kDate:
+      return event::Date{0};
+    case TypeKind::kTime:
+      return event::Time{0};
+    case TypeKind::kTimestamp:
+      return event::Timestamp{0};
+    case TypeKind::kTimestampTz:
+      // fallbackTimestampWithTimeZone: ZonedTimestamp.toIsoString without a precision.
+      return event::ZonedTimestamp{0, 0, true};
+    case TypeKind::kInterval:
+      return event::Interval{0};
+    case TypeKind::kArray:
+      return event::Array{};
+    case TypeKind::kString:
+    case TypeKind::kUuid:
+    case TypeKind::kJson:
+    case TypeKind::kXml:
+    case TypeKind::kEnum:
+    case TypeKind::kSet:
+      return std::string();
+  }
+  return event::Null{};
+}
+
 }  // namespace
 
 Result<void> PostgresValueDecoder::decode(event::ChangeEvent& event) {
@@ -83,7 +129,23 @@ Result<void> PostgresValueDecoder::decode(event::ChangeEvent& event) {
     if (row == nullptr) continue;
     if (auto decoded = decode_row(*event.schema, *row); !decoded.ok()) return decoded;
   }
+  if (event.before_is_key_only && event.before) fill_fallbacks(*event.schema, *event.before);
   return {};
+}
+
+void PostgresValueDecoder::fill_fallbacks(const event::TableSchema& schema, event::Row& row) {
+  if (row.size() != schema.columns.size()) return;  // the envelope reports it
+  for (std::size_t i = 0; i < row.size(); ++i) {
+    const event::Column& column = schema.columns[i];
+    if (column.omitted || column.key || !std::holds_alternative<event::Null>(row[i])) continue;
+    // The column's default when it has one (nullable or not, as Debezium's before shows), else a
+    // NOT NULL column's fallback (JdbcValueConverters.convertValue).
+    if (column.default_value) {
+      row[i] = *column.default_value;
+    } else if (!column.optional) {
+      row[i] = fallback_value(column.type);
+    }
+  }
 }
 
 Result<void> PostgresValueDecoder::decode_row(const event::TableSchema& schema, event::Row& row) {

@@ -13,7 +13,11 @@ namespace tributary::source {
 /// their text. A column type the envelope will refuse (a kDecimal without a scale) is left as text
 /// too, so that the envelope's check names the table and the fix. A value not in its type's text
 /// form is a kCorrupt error: "cannot convert value '<text, cut>' of schema.table.column (<type>):
-/// <reason>". Not thread-safe (one per pipeline): it keeps a scratch buffer for array literals.
+/// <reason>". A key-only `before` (REPLICA IDENTITY DEFAULT: DELETE, primary-key UPDATE) gets
+/// Debezium's values for the non-key columns the server did not send: the column's default
+/// (Column::default_value) when it has one, else for a NOT NULL column what Debezium's value
+/// converters give one without a value (0, false, "", empty bytes, the epoch, an empty array).
+/// Not thread-safe (one per pipeline): it keeps a scratch buffer for array literals.
 class PostgresValueDecoder final : public ValueDecoder {
  public:
   Result<void> decode(event::ChangeEvent& event) override;
@@ -24,6 +28,7 @@ class PostgresValueDecoder final : public ValueDecoder {
 
  private:
   Result<void> decode_row(const event::TableSchema& schema, event::Row& row);
+  static void fill_fallbacks(const event::TableSchema& schema, event::Row& row);
   Result<void> decode_array(const event::ColumnType& element, event::Value& value);
 
   postgres::text::ArrayElements array_;  ///< reused: array literals are not nested here

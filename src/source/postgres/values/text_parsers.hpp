@@ -50,9 +50,11 @@ Result<void> bytea_from_text(std::string_view text, std::string& out);
 /// `text` is unchanged.
 Result<void> bytea_in_place(std::string& text);
 
-/// "infinity" / "-infinity" dates map to the int32 extremes.
-inline constexpr int32_t kDatePositiveInfinity = INT32_MAX;
-inline constexpr int32_t kDateNegativeInfinity = INT32_MIN;
+/// "infinity" / "-infinity" dates: the days Debezium writes for them, those of the LocalDates its
+/// DateTimeFormat.date() returns (PostgresValueConverter.POSITIVE_INFINITY_LOCAL_DATE
+/// -5877611-06-21 and NEGATIVE_INFINITY_LOCAL_DATE -5877611-06-22: -infinity is the later day).
+inline constexpr int32_t kDatePositiveInfinity = -2147472692;
+inline constexpr int32_t kDateNegativeInfinity = -2147472691;
 /// "infinity" / "-infinity" timestamps: Debezium's values (pgjdbc's DATE_POSITIVE_INFINITY and
 /// DATE_NEGATIVE_INFINITY taken as microseconds), so consumers that special-case them keep working.
 inline constexpr int64_t kTimestampPositiveInfinityMicros = 9223372036825200000LL;
