@@ -2,6 +2,8 @@
 // headers; the schema JSON and conversion plans are cached per table version.
 #include "envelope/serializer.hpp"
 
+#include <cstdio>
+#include <random>
 #include <stdexcept>
 #include <utility>
 
@@ -15,7 +17,27 @@ namespace {
 constexpr const char* kNewKeyHeader = "__debezium.newkey";
 constexpr const char* kOldKeyHeader = "__debezium.oldkey";
 
+std::string random_uuid() {
+  std::random_device device;
+  std::mt19937_64 generator((static_cast<uint64_t>(device()) << 32) ^ device());
+  uint64_t high = generator();
+  uint64_t low = generator();
+  high = (high & ~0xF000ULL) | 0x4000ULL;                   // version 4
+  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx",
+                static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xFFFF),
+                static_cast<unsigned>(high & 0xFFFF), static_cast<unsigned>(low >> 48),
+                static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
+  return text;
+}
+
 }  // namespace
+
+const std::string& daemon_run_id() {
+  static const std::string id = random_uuid();
+  return id;
+}
 
 std::string sanitize_topic_name(std::string_view name) {
   std::string topic(name);
@@ -42,6 +64,12 @@ Serializer::Serializer(Options options) : options_(std::move(options)) {
     }
   }
   writer_ = std::make_unique<detail::RecordWriter>(options_, layout_);
+  // Debezium's DebeziumHeaderProducer.contextHeaders, in its order.
+  context_headers_ = std::make_shared<const sink::Headers>(sink::Headers{
+      {"__debezium.context.connectorLogicalName", options_.topic_prefix},
+      {"__debezium.context.taskId", "0"},
+      {"__debezium.context.connectorName", options_.connector},
+      {"__debezium.context.runId", options_.run_id.empty() ? daemon_run_id() : options_.run_id}});
 }
 
 Serializer::~Serializer() = default;
@@ -87,6 +115,15 @@ Result<const detail::TablePlan*> Serializer::plan_for(
 
 Result<void> Serializer::serialize(const event::ChangeEvent& event, int64_t now_us,
                                    std::vector<sink::Message>& out) {
+  const std::size_t first = out.size();
+  auto written = serialize_records(event, now_us, out);
+  if (!written.ok()) return written;
+  for (std::size_t i = first; i < out.size(); ++i) out[i].shared_headers = context_headers_;
+  return {};
+}
+
+Result<void> Serializer::serialize_records(const event::ChangeEvent& event, int64_t now_us,
+                                           std::vector<sink::Message>& out) {
   if (!event.schema) return Error::corrupt("change event without a table schema");
   auto planned = plan_for(event.schema);
   if (!planned.ok()) return planned.error();

@@ -30,6 +30,10 @@
 // - The __debezium.newkey / __debezium.oldkey header values are the key as schemaless JSON
 //   ({"id":1}), what Kafka Connect's default SimpleHeaderConverter writes for a key Struct.
 //   The tombstone after a key-change delete carries the delete's headers, as Debezium's does.
+// - Every data record (tombstones too) ends its headers with Debezium 3.2+'s context headers
+//   (extended.headers.enabled, on by default), as plain UTF-8 text (SimpleHeaderConverter of a
+//   string): __debezium.context.connectorLogicalName (the topic prefix), .taskId ("0"),
+//   .connectorName (`connector`) and .runId (`run_id`). Schema change records carry none.
 // - No tombstone follows a delete from a table without key columns (the key would be null).
 #pragma once
 
@@ -67,12 +71,17 @@ struct Options {
   /// source.connector and the source block's layout: "postgresql", "mysql" or "mariadb".
   std::string connector = "postgresql";
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
+  /// The __debezium.context.runId header; empty: daemon_run_id().
+  std::string run_id;
 #ifdef TRIBUTARY_VERSION
   std::string version = "tributary-" TRIBUTARY_VERSION;  ///< source.version
 #else
   std::string version = "tributary";  ///< source.version
 #endif
 };
+
+/// A random UUID (version 4, lower case), made once per process: the daemon run's id.
+const std::string& daemon_run_id();
 
 /// Debezium's topic naming: every character outside [A-Za-z0-9._-] becomes '_'.
 std::string sanitize_topic_name(std::string_view name);
@@ -139,6 +148,8 @@ class Serializer {
   const Options& options() const { return options_; }
 
  private:
+  Result<void> serialize_records(const event::ChangeEvent& event, int64_t now_us,
+                                 std::vector<sink::Message>& out);
   Result<const detail::TablePlan*> plan_for(
       const std::shared_ptr<const event::TableSchema>& schema);
 
@@ -146,6 +157,7 @@ class Serializer {
   detail::SourceLayout layout_{};
   detail::Mapping mapping_;
   std::unique_ptr<detail::RecordWriter> writer_;
+  std::shared_ptr<const sink::Headers> context_headers_;  ///< on every data record
   const detail::TablePlan* last_plan_ = nullptr;  ///< fast path: consecutive events of one table
   /// Plans by table version; kept alive with their TableSchema so the key cannot be reused.
   std::unordered_map<const event::TableSchema*, std::unique_ptr<detail::TablePlan>> plans_;

@@ -99,7 +99,8 @@ void write_optional_text(JsonWriter& json, const char* what,
 }
 
 void write_postgres_fields(JsonWriter& json, const event::TableSchema& table,
-                           const event::SourceInfo& source, std::string& scratch) {
+                           const event::SourceInfo& source, std::string& scratch,
+                           BadSourceText& bad) {
   static const event::PostgresSourceInfo kNone;
   const auto* found = std::get_if<event::PostgresSourceInfo>(&source.origin);
   const event::PostgresSourceInfo& pg = found != nullptr ? *found : kNone;
@@ -129,6 +130,15 @@ void write_postgres_fields(JsonWriter& json, const event::TableSchema& table,
   }
   key(json, "xmin");
   json.Null();
+  // Debezium 3.5+: the replication origin of the transaction, null when none was set.
+  key(json, "origin");
+  write_optional_text(json, "replication origin name", pg.origin, bad);
+  key(json, "origin_lsn");
+  if (pg.origin && pg.origin_lsn) {
+    json.Int64(static_cast<int64_t>(*pg.origin_lsn));
+  } else {
+    json.Null();
+  }
 }
 
 /// BinlogSourceInfoStructMaker.struct: sequence is not set (null); gtid, thread and query only
@@ -191,6 +201,8 @@ void write_source_schema(JsonWriter& json, SourceLayout layout) {
     primitive_field(json, "int64", true, "txId");
     primitive_field(json, "int64", true, "lsn");
     primitive_field(json, "int64", true, "xmin");
+    primitive_field(json, "string", true, "origin");
+    primitive_field(json, "int64", true, "origin_lsn");
   } else {
     // BinlogSourceInfoStructMaker
     primitive_field(json, "string", true, "table");
@@ -234,7 +246,7 @@ void write_source(JsonWriter& json, SourceLayout layout, const SourceNames& name
   key(json, "db");
   write_source_text(json, "database name", source.db, bad);
   if (layout == SourceLayout::kPostgres) {
-    write_postgres_fields(json, table, source, scratch);
+    write_postgres_fields(json, table, source, scratch, bad);
   } else {
     write_binlog_fields(json, table, source, bad);
   }

@@ -25,7 +25,8 @@ struct SourceNames {
 
 /// A string of the source that is not valid UTF-8: which one, and its text.
 struct BadSourceText {
-  const char* what = nullptr;  ///< "database name", "binlog file name", "GTID", "query"
+  /// "database name", "binlog file name", "GTID", "query", "replication origin name"
+  const char* what = nullptr;
   std::string_view text;
 };
 

@@ -256,6 +256,10 @@ struct PostgresSourceInfo {
   std::optional<uint64_t> lsn;              ///< LSN of this change
   /// End LSN of the previous transaction's commit (Debezium's lastCommitLsn, sequence[0]).
   std::optional<uint64_t> last_commit_lsn;
+  /// The replication origin the transaction came through (pgoutput Origin message), shared by
+  /// the transaction's events; null when none was set.
+  std::shared_ptr<const std::string> origin;
+  std::optional<uint64_t> origin_lsn;  ///< the commit LSN on the origin, with `origin`
   bool operator==(const PostgresSourceInfo&) const = default;
 };
 

@@ -255,7 +255,8 @@ Result<void> TransactionalProducer::produce_to(
     rd_kafka_topic_s* topic, const Message& message,
     std::optional<std::chrono::steady_clock::time_point> deadline) {
   std::vector<rd_kafka_vu_t> fields;
-  fields.reserve(7 + message.headers.size());
+  fields.reserve(7 + message.headers.size() +
+                 (message.shared_headers ? message.shared_headers->size() : 0));
   auto add = [&](rd_kafka_vtype_t type) -> rd_kafka_vu_t& {
     fields.emplace_back();
     fields.back().vtype = type;
@@ -278,12 +279,16 @@ Result<void> TransactionalProducer::produce_to(
     value.ptr = const_cast<char*>(message.value->data());
     value.size = message.value->size();
   }
-  for (const auto& [name, value] : message.headers) {
-    auto& header = add(RD_KAFKA_VTYPE_HEADER).u.header;
-    header.name = name.c_str();
-    header.val = value.data();
-    header.size = static_cast<ssize_t>(value.size());
-  }
+  auto add_headers = [&](const Headers& headers) {
+    for (const auto& [name, value] : headers) {
+      auto& header = add(RD_KAFKA_VTYPE_HEADER).u.header;
+      header.name = name.c_str();
+      header.val = value.data();
+      header.size = static_cast<ssize_t>(value.size());
+    }
+  };
+  add_headers(message.headers);
+  if (message.shared_headers) add_headers(*message.shared_headers);
   add(RD_KAFKA_VTYPE_OPAQUE).u.ptr = reinterpret_cast<void*>(transaction_sequence_);
 
   for (;;) {

@@ -285,6 +285,10 @@ void ReplicationStream::emit(event::ChangeEvent&& change, uint64_t join_lsn) {
   change.source.commit_time_us = transaction_time_us_;
   change.source.postgres().txid = transaction_xid_;
   if (last_commit_lsn_ != 0) change.source.postgres().last_commit_lsn = last_commit_lsn_;
+  if (transaction_origin_) {
+    change.source.postgres().origin = transaction_origin_;
+    change.source.postgres().origin_lsn = transaction_origin_lsn_;
+  }
   change.source.snapshot = event::SnapshotMarker::kFalse;
   change.position.snapshot_completed = true;
   change.position.postgres().lsn = last_end_lsn_;
@@ -310,6 +314,7 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             transaction_time_us_ = begin.commit_time_us;
             transaction_xid_ = begin.xid;
             transaction_events_ = 0;
+            transaction_origin_.reset();  // as Debezium: the origin is cleared at each BEGIN
             skip_transaction_ = begin.final_lsn < options_.resume.lsn();
             skip_events_ = begin.final_lsn == options_.resume.partial_commit_lsn()
                                ? options_.resume.partial_events
@@ -395,7 +400,13 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             }
             return {};
           },
-          [&](const auto&) -> Result<void> { return {}; },  // Origin, Type, LogicalMessage
+          [&](pgoutput::Origin& origin) -> Result<void> {
+            // Sent after Begin when the transaction was replayed through a replication origin.
+            transaction_origin_ = std::make_shared<const std::string>(std::move(origin.name));
+            transaction_origin_lsn_ = origin.commit_lsn;
+            return {};
+          },
+          [&](const auto&) -> Result<void> { return {}; },  // Type, LogicalMessage
       },
       message);
 }

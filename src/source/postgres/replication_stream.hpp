@@ -110,6 +110,9 @@ class ReplicationStream {
 
   uint64_t last_end_lsn_ = 0;      ///< end LSN of the last complete source transaction read
   uint64_t last_commit_lsn_ = 0;   ///< its commit's end LSN (source.sequence[0])
+  /// The current transaction's replication origin (source.origin, origin_lsn); null: none.
+  std::shared_ptr<const std::string> transaction_origin_;
+  uint64_t transaction_origin_lsn_ = 0;
   uint64_t received_lsn_ = 0;      ///< highest WAL position received
   uint64_t acknowledged_lsn_ = 0;  ///< highest LSN durably committed to Kafka
 };

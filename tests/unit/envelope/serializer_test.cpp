@@ -433,7 +433,7 @@ TEST_CASE("source block without LSNs or txid", "[envelope]") {
   REQUIRE(serialize_text(serializer, e, -1, out).ok());
   CHECK(
       out[0].value->find(
-          R"("source":{"version":"tributary-test","connector":"postgresql","name":"srv","ts_ms":-2,"snapshot":"false","db":"db","sequence":"[null,null]","ts_us":-1500,"ts_ns":-1500000,"schema":"public","table":"t","txId":null,"lsn":null,"xmin":null},"transaction":null,"op":"c","ts_ms":-1,"ts_us":-1,"ts_ns":-1000})") !=
+          R"("source":{"version":"tributary-test","connector":"postgresql","name":"srv","ts_ms":-2,"snapshot":"false","db":"db","sequence":"[null,null]","ts_us":-1500,"ts_ns":-1500000,"schema":"public","table":"t","txId":null,"lsn":null,"xmin":null,"origin":null,"origin_lsn":null},"transaction":null,"op":"c","ts_ms":-1,"ts_us":-1,"ts_ns":-1000})") !=
       std::string::npos);
 }
 
