@@ -210,6 +210,11 @@ void write_table_change(JsonWriter& json, const event::TableChange& change) {
   // TableId.toDoubleQuotedString: "db"."table" (MySQL has no schema part)
   string(json, "\"" + change.id.schema + "\".\"" + change.id.table + "\"");
   key(json, "table");
+  if (change.type == event::TableChangeType::kDrop) {  // Debezium's DROP carries no table
+    json.Null();
+    json.EndObject();
+    return;
+  }
   json.StartObject();
   key(json, "defaultCharsetName");
   optional_string(json, change.default_charset);

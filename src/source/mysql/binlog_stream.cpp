@@ -26,6 +26,16 @@ Error not_on_server(Error error, bool by_gtid, const event::MysqlPosition& at) {
   return error;
 }
 
+/// `name` as a MySQL quoted identifier.
+std::string backquoted(const std::string& name) {
+  std::string out = "`";
+  for (char c : name) {
+    if (c == '`') out += '`';
+    out += c;
+  }
+  return out + "`";
+}
+
 }  // namespace
 
 BinlogStream::BinlogStream(StreamOptions options, event::EventQueue& queue,
@@ -119,11 +129,7 @@ Result<void> BinlogStream::handle(binlog::Event& event, uint64_t start) {
         } else if constexpr (std::is_same_v<T, binlog::TableMap>) {
           const event::TableId id{body.database, body.table};
           if (!tracker_.captured(id) && options_.matches && options_.matches(id)) {
-            log::write(log::Level::kInfo, options_.pipeline, id.qualified(),
-                       "new table matches tables.include/exclude: it joins the capture set after "
-                       "a reconnect (its changes from the committed position on)");
-            return Error::retriable("table " + id.qualified() +
-                                    " joining the capture set: reconnecting to capture it");
+            if (auto joined = join_table(id); !joined) return joined.error();
           }
           auto tracked = tracker_.on_table_map(std::move(body));
           if (!tracked) return tracked.error();
@@ -184,6 +190,7 @@ void BinlogStream::end_group(uint64_t end_pos) {
 
 Result<void> BinlogStream::handle_query(const binlog::Query& query,
                                         const binlog::EventHeader& header) {
+  event_start_ = header.log_pos - header.event_size;
   const std::string word = leading_keyword(query.sql);
   if (word == "BEGIN" || word == "XA") {
     if (!in_group_) begin_group("", false, header.log_pos - header.event_size);
@@ -246,7 +253,8 @@ Result<void> BinlogStream::handle_rows(const binlog::RowsEvent& rows,
     change.source.commit_time_us = static_cast<int64_t>(header.timestamp) * 1000000;
     auto& info = change.source.mysql();
     info.server_id = header.server_id;
-    info.row = row++;
+    info.row = row;
+    last_row_ = row++;
     emit(std::move(change));
   }
   return {};
@@ -269,6 +277,43 @@ void BinlogStream::emit(event::ChangeEvent&& change) {
   change.position.mysql() = committed_;
   change.position.partial_events = group_events_;
   batch_.emplace_back(std::move(change));
+}
+
+// A table created after the set-up listed the tables joins by a reconnect: the next set-up
+// lists it and reads its columns from information_schema (which tells MariaDB's JSON from the
+// LONGTEXT its TABLE_MAP shows). A table the server no longer has under that name (renamed or
+// dropped since the stream's position) cannot join so: every set-up would miss it and the stream
+// would reconnect for ever at its first TABLE_MAP. It is captured from its TABLE_MAPs instead
+// (binlog_row_metadata FULL gives its column names), so its rows are not lost.
+Result<void> BinlogStream::join_table(const event::TableId& id) {
+  auto connection = catalog();
+  if (!connection) return connection.error();
+  auto described = describe_table(**connection, id);
+  if (!described) {
+    catalog_.reset();  // reconnect on the next try
+    return described.error();
+  }
+  if (*described) {
+    log::write(log::Level::kInfo, options_.pipeline, id.qualified(),
+               "new table matches tables.include/exclude: it joins the capture set after a "
+               "reconnect (its changes from the committed position on)");
+    return Error::retriable("table " + id.qualified() +
+                            " joining the capture set: reconnecting to capture it");
+  }
+  log::write(log::Level::kInfo, options_.pipeline, id.qualified(),
+             "new table matches tables.include/exclude but the server no longer has it (renamed "
+             "or dropped since): captured from the binlog's table map, without a reconnect");
+  tracker_.capture(id);
+  return {};
+}
+
+Result<Connection*> BinlogStream::catalog() {
+  if (!catalog_) {
+    auto connected = Connection::connect(options_.transport.connection);
+    if (!connected) return connected.error();
+    catalog_ = std::move(*connected);
+  }
+  return catalog_.get();
 }
 
 bool BinlogStream::database_captured(const std::string& database) const {
@@ -315,21 +360,20 @@ Result<void> BinlogStream::emit_schema_change(const binlog::Query& query,
   };
   for (std::size_t i = 0; i < statement->tables.size(); ++i) {
     const auto& id = statement->tables[i];
-    if (!change.source_table.empty()) change.source_table += ",";
-    change.source_table += id.table;
-    if (statement->kind == DdlKind::kTruncateTable) continue;
+    // a rename is an ALTER under the new name, as in Debezium (source.table: the new names)
     const bool renamed_from = statement->kind == DdlKind::kRenameTable && i % 2 == 0;
-    if (renamed_from) continue;  // a rename is an ALTER under the new name, as in Debezium
+    if (!renamed_from) {
+      if (!change.source_table.empty()) change.source_table += ",";
+      change.source_table += id.table;
+    }
+    if (statement->kind == DdlKind::kTruncateTable || renamed_from) continue;
     event::TableChange table;
     if (statement->kind == DdlKind::kDropTable) {
       table = last_known(id);
     } else {
-      if (!catalog_) {
-        auto connected = Connection::connect(options_.transport.connection);
-        if (!connected) return connected.error();
-        catalog_ = std::move(*connected);
-      }
-      auto described = describe_table(*catalog_, id);
+      auto connection = catalog();
+      if (!connection) return connection.error();
+      auto described = describe_table(**connection, id);
       if (!described) {
         catalog_.reset();  // reconnect on the next try
         return described.error();
@@ -359,16 +403,33 @@ Result<void> BinlogStream::emit_schema_change(const binlog::Query& query,
   }
   change.source.db = change.database;
   change.source.commit_time_us = static_cast<int64_t>(header.timestamp) * 1000000;
+  // As Debezium's source block of a schema change: the QUERY event's position, no thread, and
+  // the row index its binlog reader kept from the last rows event.
   auto& info = change.source.mysql();
   info.server_id = header.server_id;
   info.gtid = group_gtid_;
   info.file = file_;
-  info.pos = static_cast<int64_t>(group_start_);
-  info.thread = group_thread_;
+  info.pos = static_cast<int64_t>(event_start_);
+  info.row = last_row_;
   change.position.snapshot_completed = true;
   change.position.mysql() = committed_;
-  change.position.partial_events = group_events_;
-  batch_.emplace_back(std::move(change));
+  if (statement->kind != DdlKind::kDropTable || change.tables.empty()) {
+    change.position.partial_events = group_events_;
+    batch_.emplace_back(std::move(change));
+    return {};
+  }
+  // A DROP TABLE: one record per table, its DDL rewritten as Debezium writes it
+  // (DROP TABLE `db`.`table`; MariaDB's own text says "/* generated by server */").
+  auto tables = std::move(change.tables);
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    if (i > 0 && !count_event()) continue;
+    event::SchemaChange one = change;
+    one.ddl = "DROP TABLE " + backquoted(tables[i].id.schema) + "." + backquoted(tables[i].id.table);
+    one.source_table = tables[i].id.table;
+    one.tables = {std::move(tables[i])};
+    one.position.partial_events = group_events_;
+    batch_.emplace_back(std::move(one));
+  }
   return {};
 }
 

@@ -61,6 +61,11 @@ class BinlogStream {
   /// With schema_changes: a DDL statement of a captured table or database as a SchemaChange.
   Result<void> emit_schema_change(const binlog::Query& query, const binlog::EventHeader& header);
   bool database_captured(const std::string& database) const;
+  /// A matching table outside the capture set: Error::retriable (reconnect to capture it) when the
+  /// server has it now, else captured from its TABLE_MAPs (module comment at its definition).
+  Result<void> join_table(const event::TableId& id);
+  /// The information_schema connection (`catalog_`), opened on first use.
+  Result<Connection*> catalog();
   bool flush();
 
   StreamOptions options_;
@@ -80,6 +85,8 @@ class BinlogStream {
   std::shared_ptr<const std::string> group_gtid_;
   std::string group_gtid_text_;
   uint64_t group_start_ = 0;
+  uint64_t event_start_ = 0;  ///< the current QUERY event's position (a DDL's source.pos)
+  int32_t last_row_ = 0;      ///< source.row of the last row emitted (a DDL's source.row)
   uint32_t group_server_id_ = 0;
   std::optional<int64_t> group_thread_;
   uint64_t group_events_ = 0;  ///< captured events of the group so far (emitted or skipped)

@@ -1,6 +1,7 @@
 // DDL statement recognition and information_schema table descriptions for schema change records.
 #include "source/mysql/ddl_change.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 #include "source/mysql/schema_query.hpp"
@@ -255,6 +256,20 @@ int32_t jdbc_type_of(std::string_view data_type) {
   return 1111;
 }
 
+namespace {
+
+/// 'label' with a quote doubled, as the label stands in the DDL.
+std::string sql_literal(const std::string& label) {
+  std::string out = "'";
+  for (char c : label) {
+    if (c == '\'') out += '\'';
+    out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
 Result<std::optional<event::TableChange>> describe_table(Connection& connection,
                                                          const event::TableId& id) {
   const std::string where = " WHERE TABLE_SCHEMA = " + connection.quote_literal(id.schema) +
@@ -271,8 +286,7 @@ Result<std::optional<event::TableChange>> describe_table(Connection& connection,
   change.id = id;
   const auto& table_row = tables->front();
   if (table_row.size() >= 2) {
-    change.default_charset = table_row[0];
-    if (table_row[1] && !table_row[1]->empty()) change.comment = table_row[1];
+    change.default_charset = table_row[0];  // TABLE_COMMENT: not written, as COLUMN_COMMENT
   }
   auto rows = connection.query(
       "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, ORDINAL_POSITION, "
@@ -293,7 +307,12 @@ Result<std::optional<event::TableChange>> describe_table(Connection& connection,
     column.charset = row[3];
     const std::string base = upper(*row[1]);
     if (base == "ENUM" || base == "SET") {
-      column.enum_values = labels_of(column_type);
+      // As Debezium's DDL parser keeps them: each label as its SQL string literal, and the length
+      // 1 for an ENUM, for a SET its labels and the commas between them.
+      const auto labels = labels_of(column_type);
+      for (const auto& label : labels) column.enum_values.push_back(sql_literal(label));
+      const auto count = static_cast<int32_t>(labels.size());
+      column.length = base == "ENUM" ? 1 : std::max(0, 2 * count - 1);
     } else {
       const auto sizes = sizes_of(column_type);
       if (!sizes.empty()) column.length = sizes[0];
@@ -308,7 +327,8 @@ Result<std::optional<event::TableChange>> describe_table(Connection& connection,
                        extra.find("VIRTUAL") != std::string::npos ||
                        extra.find("PERSISTENT") != std::string::npos ||
                        extra.find("STORED") != std::string::npos;
-    if (row[7] && !row[7]->empty()) column.comment = row[7];
+    // COLUMN_COMMENT (row[7]) is not written: Debezium's include.schema.comments is false by
+    // default, its records then carry a null comment.
     column.default_expression = default_expression(row[8]);
     change.columns.push_back(std::move(column));
   }
@@ -340,8 +360,13 @@ event::TableChange describe_from_schema(const event::TableSchema& schema) {
     column.jdbc_type = jdbc_type_of(base.substr(0, space));
     column.type_name = base;
     column.type_expression = base;
-    column.enum_values = source.type.enum_values;
-    if (source.type.enum_values.empty()) {
+    for (const auto& label : source.type.enum_values) {
+      column.enum_values.push_back(sql_literal(label));
+    }
+    if (!source.type.enum_values.empty()) {
+      const auto count = static_cast<int32_t>(source.type.enum_values.size());
+      column.length = base.rfind("SET", 0) == 0 ? std::max(0, 2 * count - 1) : 1;
+    } else {
       const auto sizes = sizes_of(name);
       if (!sizes.empty()) column.length = sizes[0];
       if (sizes.size() > 1) column.scale = sizes[1];

@@ -116,7 +116,12 @@ bool column_type(const ColumnFacts& facts, event::ColumnType& type) {
   if (data_type == "int" || data_type == "integer")
     return set(is_unsigned ? TypeKind::kInt64 : TypeKind::kInt32, "int" + sign);
   if (data_type == "bigint") return set(TypeKind::kInt64, "bigint" + sign);
-  if (data_type == "float") return set(TypeKind::kFloat32, "float" + sign);
+  // FLOAT(M,D): a float64 in Debezium's MySQL connector (its FLOAT with a scale), plain FLOAT a
+  // float32. The TABLE_MAP of either is a 4-byte FLOAT: the tracker takes this from here.
+  if (data_type == "float") {
+    return set(full.find(',') != std::string::npos ? TypeKind::kFloat64 : TypeKind::kFloat32,
+               "float" + sign);
+  }
   if (data_type == "double" || data_type == "real" || data_type == "double precision")
     return set(TypeKind::kFloat64, "double" + sign);
   if (data_type == "decimal" || data_type == "numeric") {

@@ -36,6 +36,14 @@ bool SchemaTracker::captured(const event::TableId& id) const {
   return captured_ && event::find_table(*captured_, id) != nullptr;
 }
 
+void SchemaTracker::capture(const event::TableId& id) {
+  if (captured(id)) return;
+  auto grown = captured_ ? std::make_shared<event::CaptureSet>(*captured_)
+                         : std::make_shared<event::CaptureSet>();
+  grown->push_back(event::CapturedTable{id});
+  captured_ = std::move(grown);
+}
+
 const TrackedTable* SchemaTracker::find(uint64_t table_id) const {
   auto it = by_id_.find(table_id);
   return it == by_id_.end() ? nullptr : &it->second;
@@ -70,12 +78,14 @@ Result<const TrackedTable*> SchemaTracker::on_table_map(binlog::TableMap map) {
   std::string omitted;
   const auto known = known_.find(name);
   for (auto& column : schema.columns) {
-    // MariaDB's JSON is a LONGTEXT in TABLE_MAP: information_schema knows better.
-    if (known != known_.end() && column.type.kind == event::TypeKind::kString) {
+    // MariaDB's JSON is a LONGTEXT in TABLE_MAP, a FLOAT(M,D) a FLOAT without its scale:
+    // information_schema knows better.
+    if (known != known_.end() && (column.type.kind == event::TypeKind::kString ||
+                                  column.type.kind == event::TypeKind::kFloat32)) {
+      const auto wider = column.type.kind == event::TypeKind::kString ? event::TypeKind::kJson
+                                                                      : event::TypeKind::kFloat64;
       for (const auto& other : known->second->columns) {
-        if (other.name == column.name && other.type.kind == event::TypeKind::kJson) {
-          column.type = other.type;
-        }
+        if (other.name == column.name && other.type.kind == wider) column.type = other.type;
       }
     }
     if (column.omitted)

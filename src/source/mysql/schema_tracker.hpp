@@ -40,6 +40,9 @@ class SchemaTracker {
   /// The map of `table_id`; null if none was seen.
   const TrackedTable* find(uint64_t table_id) const;
   bool captured(const event::TableId& id) const;
+  /// Adds `id` to the capture set this tracker holds (a copy: the set-up's stays as it was), for a
+  /// table the stream captures from its TABLE_MAPs alone.
+  void capture(const event::TableId& id);
   /// The last schema of a captured table (from a TABLE_MAP or information_schema); null if none.
   std::shared_ptr<const event::TableSchema> last_schema(const event::TableId& id) const;
 

@@ -178,7 +178,8 @@ class ImageReader {
         const int64_t fraction = read_fraction(column.fsp, "timestamp fraction");
         if (reader_.failed()) return event::Null{};
         if (fraction < 0 || fraction > 999999) fail(at, "timestamp fraction out of range");
-        if (seconds == 0 && fraction == 0) return zero_date(column, event::ZonedTimestamp{0, 0});
+        // The zero timestamp is the epoch in Debezium's binlog reader, a nullable column too
+        // (its reader gets 0 seconds; only DATE/DATETIME zeros become null)
         return event::ZonedTimestamp{static_cast<int64_t>(seconds) * 1'000'000 + fraction, 0};
       }
       // Old TIME (before MySQL 5.6.4 / MariaDB mysql56_temporal_format): 3 bytes little-endian
@@ -210,8 +211,7 @@ class ImageReader {
       // Old TIMESTAMP: 4 bytes little-endian seconds since the epoch; 0 the zero timestamp
       case kTypeTimestamp: {
         const uint32_t seconds = reader_.u32("timestamp");
-        if (seconds == 0) return zero_date(column, event::ZonedTimestamp{0, 0});
-        return event::ZonedTimestamp{static_cast<int64_t>(seconds) * 1'000'000, 0};
+        return event::ZonedTimestamp{static_cast<int64_t>(seconds) * 1'000'000, 0};  // 0: as above
       }
       // VARCHAR, VAR_STRING: length (1 byte if the max length in bytes < 256, else 2 bytes
       // little-endian), then the bytes; text in the column's charset, binary -> Bytes
