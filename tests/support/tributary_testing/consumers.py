@@ -204,12 +204,7 @@ def failures(records, row_types=None, *, label=""):
 # Rejections of tributary records that a known, still open difference (known_differences.yaml)
 # causes: (case, the parser's message, the difference). Printed, not failed; an entry that matches
 # nothing is printed as stale (its fix landed: delete it).
-KNOWN_REJECTIONS = [
-    (case, "Invalid null value for required STRING field",
-     "known_differences.yaml value*.before.email: a key-only before's NOT NULL column is null, "
-     "not Debezium's fallback value")
-    for case in ("delete_default_identity", "delete_no_tombstone", "pk_change")
-]
+KNOWN_REJECTIONS = []  # none open: the key-only before's fallback values (before.email) landed
 
 
 def _known(line, known):
