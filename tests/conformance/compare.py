@@ -249,3 +249,36 @@ def report(unexplained, explained, known):
             [d.row() for d in unexplained],
             ("view", "case", "topic", "#", "path", "tributary", "debezium")))
     return "\n\n".join(parts)
+
+
+def stale(known, explained):
+    """The known entries no difference matched (their fix landed: delete them), as text lines."""
+    return [f'{known[i]["path"]} ({",".join(known[i]["cases"])})' for i in range(len(known)) if i not in explained]
+
+
+def write_differences(path, diffs):
+    """Every difference, explained or not, as a table in `path` (the test's work dir keeps it)."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(table([d.row() for d in diffs], ("view", "case", "topic", "#", "path", "tributary", "debezium")))
+
+
+def _text(raw):
+    return None if raw is None else raw.decode("utf-8")
+
+
+def tributary_records(records):
+    """Consumed Kafka records (tributary_testing.kafka.Record) as this module's record dicts."""
+    return [{"topic": r.topic, "partition": r.partition,
+             "key": None if r.key is None else json.loads(r.key),
+             "value": None if r.value is None else json.loads(r.value),
+             "headers": [{"key": k, "value": _text(v)} for k, v in r.headers]} for r in records]
+
+
+def debezium_view(records, schemas, partitions, topic_of=None):
+    """One converter setting's records of the Debezium peer (tributary_testing.debezium): with
+    `schemas` the schemas-on key/value, else the plain ones; each with the partition a Connect
+    worker would write it to, `partitions(topic)` partitions (default_partition). `topic_of(record)`
+    may file a record under another topic than its own (the partition still follows its own)."""
+    k, v = ("key_schemas", "value_schemas") if schemas else ("key", "value")
+    return [{"topic": topic_of(r) if topic_of else r["topic"], "key": r[k], "value": r[v], "headers": r["headers"],
+             "partition": default_partition(r[k], partitions(r["topic"]))} for r in records]

@@ -39,33 +39,15 @@ SERVER_IDS = {PREFIX: 5601, PLAIN_PREFIX: 5602, "debezium": 5603}
 WAIT = 120
 
 
-def _text(raw):
-    return None if raw is None else raw.decode("utf-8")
-
-
-def _tributary_records(records):
-    return [{"topic": r.topic, "partition": r.partition,
-             "key": None if r.key is None else json.loads(r.key),
-             "value": None if r.value is None else json.loads(r.value),
-             "headers": [{"key": k, "value": _text(v)} for k, v in r.headers]} for r in records]
-
-
 def _snapshot_ddl(record):
     value = record["value"] or {}
     source = (value.get("payload", value) or {}).get("source") or {}
     return source.get("snapshot", "false") != "false"
 
 
-def _debezium_view(records, schemas, partitions):
-    k, v = ("key_schemas", "value_schemas") if schemas else ("key", "value")
-    out = []
-    for r in records:
-        topic = r["topic"]
-        if topic == PREFIX and _snapshot_ddl(r):
-            topic = PREFIX + SNAPSHOT_DDL
-        out.append({"topic": topic, "key": r[k], "value": r[v], "headers": r["headers"],
-                    "partition": compare.default_partition(r[k], partitions(r["topic"]))})
-    return out
+def _debezium_topic(record):
+    """Debezium's snapshot-time schema change records go to their own topic name (see SNAPSHOT_DDL)."""
+    return PREFIX + SNAPSHOT_DDL if record["topic"] == PREFIX and _snapshot_ddl(record) else record["topic"]
 
 
 def _case_of(topic):
@@ -145,23 +127,22 @@ def test_mariadb_conformance(env, tmp_path):
             while not any(r["topic"] == marker for r in theirs):
                 theirs = peer.records(len(theirs) + 1, timeout=WAIT)
 
-    ours = _tributary_records(collector.records())
+    ours = compare.tributary_records(collector.records())
     schemas_side = [r for r in ours if r["topic"] == PREFIX or r["topic"].startswith(PREFIX + ".")]
     plain_side = [dict(r, topic=PREFIX) if r["topic"] == PLAIN_PREFIX else r
                   for r in ours if r["topic"] == PLAIN_PREFIX or r["topic"].startswith(PLAIN_PREFIX + ".")]
 
-    schemas_theirs = _debezium_view(theirs, True, collector.partition_count)
+    schemas_theirs = compare.debezium_view(theirs, True, collector.partition_count, _debezium_topic)
     diffs = compare.compare_views("schemas", schemas_side, schemas_theirs, _case_of)
 
     def plain_partitions(topic):
         return collector.partition_count(PLAIN_PREFIX + topic[len(PREFIX):])
-    diffs += compare.compare_views("plain", plain_side, _debezium_view(theirs, False, plain_partitions), _case_of,
+    plain_theirs = compare.debezium_view(theirs, False, plain_partitions, _debezium_topic)
+    diffs += compare.compare_views("plain", plain_side, plain_theirs, _case_of,
                                    tributary_prefix=PLAIN_PREFIX, debezium_prefix=PREFIX)
     known = compare.load_known(os.path.join(HERE, "known_differences_mariadb.yaml"))
     unexplained, explained = compare.split_known(diffs, known)
-    with open(os.path.join(env.workdir, "differences.txt"), "w", encoding="utf-8") as f:
-        f.write(compare.table([d.row() for d in diffs],
-                              ("view", "case", "topic", "#", "path", "tributary", "debezium")))
+    compare.write_differences(os.path.join(env.workdir, "differences.txt"), diffs)
     with open(os.path.join(env.workdir, "debezium-records.json"), "w", encoding="utf-8") as f:
         json.dump(theirs, f, indent=1, ensure_ascii=False)
     with open(os.path.join(env.workdir, "tributary-records.json"), "w", encoding="utf-8") as f:
@@ -169,7 +150,7 @@ def test_mariadb_conformance(env, tmp_path):
     print(compare.report(unexplained, explained, known))
     print(f"{len(ours)} tributary records, {len(theirs)} Debezium records, {len(diffs)} differences "
           f"({len(unexplained)} unexplained); Debezium started in {peer.startup_seconds:.1f}s")
-    stale = [f'{known[i]["path"]} ({",".join(known[i]["cases"])})' for i in range(len(known)) if i not in explained]
+    stale = compare.stale(known, explained)
     if stale:
         print("known_differences_mariadb.yaml entries that matched nothing (fixed? then delete them):\n  "
               + "\n  ".join(stale))

@@ -10,7 +10,6 @@ compared after mapping the prefix, its source.name is ignored). Running them one
 with one prefix would need the workload twice.
 """
 
-import json
 import os
 import sys
 
@@ -27,25 +26,6 @@ import workload  # noqa: E402
 PREFIX = "dbserver1"          # Debezium's topic.prefix and the schemas pipeline's topic_prefix
 PLAIN_PREFIX = "dbznoschema"  # the schemas-false pipeline
 MARKER = "zz_marker"          # its one row, inserted last, shows both sides have everything
-
-
-def _text(raw):
-    return None if raw is None else raw.decode("utf-8")
-
-
-def _tributary_records(records):
-    return [{"topic": r.topic, "partition": r.partition,
-             "key": None if r.key is None else json.loads(r.key),
-             "value": None if r.value is None else json.loads(r.value),
-             "headers": [{"key": k, "value": _text(v)} for k, v in r.headers]} for r in records]
-
-
-def _debezium_view(records, schemas, partitions):
-    """One converter setting's records; the partition a Connect worker would write each to, with
-    `partitions(topic)` partitions (compare.default_partition)."""
-    k, v = ("key_schemas", "value_schemas") if schemas else ("key", "value")
-    return [{"topic": r["topic"], "key": r[k], "value": r[v], "headers": r["headers"],
-             "partition": compare.default_partition(r[k], partitions(r["topic"]))} for r in records]
 
 
 def _run(env, db, statements):
@@ -96,30 +76,28 @@ def test_pg_conformance(env, pg):
         while not any(r["topic"] == marker for r in theirs):
             theirs = peer.records(len(theirs) + 1, timeout=120)
 
-    ours = _tributary_records(collector.records())
+    ours = compare.tributary_records(collector.records())
     schemas_side = [r for r in ours if r["topic"].startswith(PREFIX + ".")]
     plain_side = [r for r in ours if r["topic"].startswith(PLAIN_PREFIX + ".")]
 
     def case_of(topic):
         return topic.split(".")[1]
 
-    schemas_theirs = _debezium_view(theirs, True, collector.partition_count)
+    schemas_theirs = compare.debezium_view(theirs, True, collector.partition_count)
     assert any(r["partition"] is not None for r in schemas_theirs), "no partition computed for Debezium's records"
     diffs = compare.compare_views("schemas", schemas_side, schemas_theirs, case_of)
     plain_partitions = lambda topic: collector.partition_count(PLAIN_PREFIX + topic[len(PREFIX):])  # noqa: E731
-    diffs += compare.compare_views("plain", plain_side, _debezium_view(theirs, False, plain_partitions), case_of,
+    diffs += compare.compare_views("plain", plain_side, compare.debezium_view(theirs, False, plain_partitions), case_of,
                                    tributary_prefix=PLAIN_PREFIX, debezium_prefix=PREFIX)
     known = compare.load_known(os.path.join(HERE, "known_differences.yaml"))
     unexplained, explained = compare.split_known(diffs, known)
-    with open(os.path.join(env.workdir, "differences.txt"), "w", encoding="utf-8") as f:
-        f.write(compare.table([d.row() for d in diffs],
-                              ("view", "case", "topic", "#", "path", "tributary", "debezium")))
+    compare.write_differences(os.path.join(env.workdir, "differences.txt"), diffs)
     print(compare.report(unexplained, explained, known))
     print(f"{len(ours)} tributary records, {len(theirs)} Debezium records, {len(diffs)} differences "
           f"({len(unexplained)} unexplained); Debezium started in {peer.startup_seconds:.1f}s")
     # An entry nothing matched any more is named (its fix landed: delete it), without failing: the
     # fixes land one by one while this list is the work list.
-    stale = [f'{known[i]["path"]} ({",".join(known[i]["cases"])})' for i in range(len(known)) if i not in explained]
+    stale = compare.stale(known, explained)
     if stale:
         print("known_differences.yaml entries that matched nothing (fixed? then delete them):\n  "
               + "\n  ".join(stale))
