@@ -286,13 +286,8 @@ void BinlogStream::emit(event::ChangeEvent&& change) {
 // would reconnect for ever at its first TABLE_MAP. It is captured from its TABLE_MAPs instead
 // (binlog_row_metadata FULL gives its column names), so its rows are not lost.
 Result<void> BinlogStream::join_table(const event::TableId& id) {
-  auto connection = catalog();
-  if (!connection) return connection.error();
-  auto described = describe_table(**connection, id);
-  if (!described) {
-    catalog_.reset();  // reconnect on the next try
-    return described.error();
-  }
+  auto described = describe(id);
+  if (!described) return described.error();
   if (*described) {
     log::write(log::Level::kInfo, options_.pipeline, id.qualified(),
                "new table matches tables.include/exclude: it joins the capture set after a "
@@ -314,6 +309,14 @@ Result<Connection*> BinlogStream::catalog() {
     catalog_ = std::move(*connected);
   }
   return catalog_.get();
+}
+
+Result<std::optional<event::TableChange>> BinlogStream::describe(const event::TableId& id) {
+  auto connection = catalog();
+  if (!connection) return connection.error();
+  auto described = describe_table(**connection, id);
+  if (!described) catalog_.reset();  // reconnect on the next try
+  return described;
 }
 
 bool BinlogStream::database_captured(const std::string& database) const {
@@ -371,13 +374,8 @@ Result<void> BinlogStream::emit_schema_change(const binlog::Query& query,
     if (statement->kind == DdlKind::kDropTable) {
       table = last_known(id);
     } else {
-      auto connection = catalog();
-      if (!connection) return connection.error();
-      auto described = describe_table(**connection, id);
-      if (!described) {
-        catalog_.reset();  // reconnect on the next try
-        return described.error();
-      }
+      auto described = describe(id);
+      if (!described) return described.error();
       if (*described) {
         table = std::move(**described);
       } else {

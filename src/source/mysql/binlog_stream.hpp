@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,9 @@ class BinlogStream {
   Result<void> join_table(const event::TableId& id);
   /// The information_schema connection (`catalog_`), opened on first use.
   Result<Connection*> catalog();
+  /// describe_table of `id` through catalog(); on an error the connection is dropped (reopened on
+  /// the next use).
+  Result<std::optional<event::TableChange>> describe(const event::TableId& id);
   bool flush();
 
   StreamOptions options_;
