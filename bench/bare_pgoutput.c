@@ -101,9 +101,15 @@ int main(int argc, char** argv) {
     if (buf[0] == 'w' && len > 25) {
       const char* msg = buf + 25;
       switch (msg[0]) {
-        case 'I': ++inserts; break;
-        case 'U': ++updates; break;
-        case 'D': ++deletes; break;
+        case 'I':
+          ++inserts;
+          break;
+        case 'U':
+          ++updates;
+          break;
+        case 'D':
+          ++deletes;
+          break;
         case 'B':
           if (expected == 0 && len >= 25 + 1 + 8 + 8) {
             printf("%lld\n", (long long)(pg_now_us() - read_u64(msg + 1 + 8)));
@@ -114,7 +120,8 @@ int main(int argc, char** argv) {
           ++commits;
           if (len >= 25 + 1 + 1 + 8 + 8) flushed = read_u64(msg + 2 + 8); /* the commit's end */
           break;
-        default: break;
+        default:
+          break;
       }
       if (msg[0] == 'I' || msg[0] == 'U' || msg[0] == 'D') {
         last = now_seconds();
@@ -133,9 +140,10 @@ int main(int argc, char** argv) {
     }
   }
   send_feedback(conn, flushed);
-  printf("{\"inserts\": %lld, \"updates\": %lld, \"deletes\": %lld, \"commits\": %lld, "
-         "\"seconds\": %.6f}\n",
-         inserts, updates, deletes, commits, last - first);
+  printf(
+      "{\"inserts\": %lld, \"updates\": %lld, \"deletes\": %lld, \"commits\": %lld, "
+      "\"seconds\": %.6f}\n",
+      inserts, updates, deletes, commits, last - first);
   fflush(stdout);
   while (getchar() != EOF) {
   }

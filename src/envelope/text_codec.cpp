@@ -91,12 +91,14 @@ void java_digits(Float value, Digits& out) {
     return;
   }
   char buffer[64];
-  auto shortest = std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
+  auto shortest =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
   read_scientific(buffer, shortest.ptr, out);
   if (out.count != 1) return;
   // One digit reads back, but Java writes two: the two-digit decimal closest to the value, when it
   // reads back too (the smallest subnormals: 1.4E-45, 4.9E-324).
-  auto two = std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific, 1);
+  auto two =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific, 1);
   Float back{};
   std::from_chars(buffer, two.ptr, back);
   if (back == value) read_scientific(buffer, two.ptr, out);

@@ -253,7 +253,7 @@ enum class SnapshotMarker {
 /// PostgreSQL's fields of the `source` block.
 struct PostgresSourceInfo {
   std::optional<int64_t> txid;
-  std::optional<uint64_t> lsn;              ///< LSN of this change
+  std::optional<uint64_t> lsn;  ///< LSN of this change
   /// End LSN of the previous transaction's commit (Debezium's lastCommitLsn, sequence[0]).
   std::optional<uint64_t> last_commit_lsn;
   /// The replication origin the transaction came through (pgoutput Origin message), shared by

@@ -422,7 +422,8 @@ Result<void> BinlogStream::emit_schema_change(const binlog::Query& query,
   for (std::size_t i = 0; i < tables.size(); ++i) {
     if (i > 0 && !count_event()) continue;
     event::SchemaChange one = change;
-    one.ddl = "DROP TABLE " + backquoted(tables[i].id.schema) + "." + backquoted(tables[i].id.table);
+    one.ddl =
+        "DROP TABLE " + backquoted(tables[i].id.schema) + "." + backquoted(tables[i].id.table);
     one.source_table = tables[i].id.table;
     one.tables = {std::move(tables[i])};
     one.position.partial_events = group_events_;

@@ -79,7 +79,8 @@ bool builtin_type(uint32_t oid, int32_t typmod, ColumnType& out) {
         if (varying) return false;
         typmod = 1;
       }
-      const std::string name = std::string(varying ? "varbit(" : "bit(") + std::to_string(typmod) + ")";
+      const std::string name =
+          std::string(varying ? "varbit(" : "bit(") + std::to_string(typmod) + ")";
       if (typmod == 1) {
         out = simple(TypeKind::kBool, name);
       } else {
@@ -330,7 +331,8 @@ Result<std::shared_ptr<const event::TableSchema>> Catalog::load_table_schema(
   auto primary = primary_key(*oid);
   if (!primary.ok()) return primary.error();
   // No primary key: Debezium's first unique index; message_key_columns overrides either.
-  auto key = key_columns(*connection_, id, *oid, columns, std::move(*primary), message_key_columns_);
+  auto key =
+      key_columns(*connection_, id, *oid, columns, std::move(*primary), message_key_columns_);
   if (!key.ok()) return key.error();
   return build_table_schema(*this, id, *oid, columns, *key);
 }

@@ -108,8 +108,8 @@ class ReplicationStream {
       0;                      ///< events of this transaction seen so far (emitted or skipped)
   uint64_t skip_events_ = 0;  ///< leading events of this transaction already in Kafka
 
-  uint64_t last_end_lsn_ = 0;      ///< end LSN of the last complete source transaction read
-  uint64_t last_commit_lsn_ = 0;   ///< its commit's end LSN (source.sequence[0])
+  uint64_t last_end_lsn_ = 0;     ///< end LSN of the last complete source transaction read
+  uint64_t last_commit_lsn_ = 0;  ///< its commit's end LSN (source.sequence[0])
   /// The current transaction's replication origin (source.origin, origin_lsn); null: none.
   std::shared_ptr<const std::string> transaction_origin_;
   uint64_t transaction_origin_lsn_ = 0;

@@ -12,8 +12,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <string>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "base/clock.hpp"
@@ -52,10 +52,9 @@ struct SharedState {
 };
 
 Result<void> read_table(PgConnection& connection, const SnapshotOptions& options,
-                        const std::shared_ptr<const event::TableSchema>& schema,
-                        std::size_t rank, event::EventQueue& queue,
-                        const SnapshotProgress& progress, const std::atomic<bool>& stop,
-                        SharedState& shared) {
+                        const std::shared_ptr<const event::TableSchema>& schema, std::size_t rank,
+                        event::EventQueue& queue, const SnapshotProgress& progress,
+                        const std::atomic<bool>& stop, SharedState& shared) {
   const std::string table_name = schema->id.qualified();
   const std::string relation = connection.quote_identifier(schema->id.schema) + "." +
                                connection.quote_identifier(schema->id.table);
@@ -121,7 +120,7 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
       change.source.commit_time_us = read_time;
       change.source.postgres().lsn = options.consistent_point;
       const bool first = done == 0 && row == 0;
-      change.source.snapshot = !first     ? event::SnapshotMarker::kTrue
+      change.source.snapshot = !first      ? event::SnapshotMarker::kTrue
                                : rank == 0 ? event::SnapshotMarker::kFirst
                                            : event::SnapshotMarker::kFirstInDataCollection;
       change.position = options.row_position;
@@ -177,8 +176,9 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
 
 void worker(const SnapshotOptions& options,
             const std::vector<std::shared_ptr<const event::TableSchema>>& tables,
-            const std::vector<std::size_t>& order, event::EventQueue& queue, const SnapshotProgress& progress,
-            const std::atomic<bool>& stop, SharedState& shared, PgConnection& connection) {
+            const std::vector<std::size_t>& order, event::EventQueue& queue,
+            const SnapshotProgress& progress, const std::atomic<bool>& stop, SharedState& shared,
+            PgConnection& connection) {
   while (!stop.load() && !shared.failed.load()) {
     std::size_t rank;
     {
@@ -235,8 +235,7 @@ Result<void> run_snapshot(const SnapshotOptions& options,
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < workers; ++i) {
     threads.emplace_back(worker, std::cref(options), std::cref(tables), std::cref(order),
-                         std::ref(queue),
-                         std::cref(progress), std::cref(stop), std::ref(shared),
+                         std::ref(queue), std::cref(progress), std::cref(stop), std::ref(shared),
                          std::ref(*connections[i]));
   }
   for (auto& thread : threads) thread.join();

@@ -1,5 +1,6 @@
 // float4 / float8 values as Debezium's JSON has them: Java 17's Float.toString / Double.toString
-// (what Jackson writes for Kafka Connect's JsonConverter). Expected texts printed by OpenJDK 17.0.15.
+// (what Jackson writes for Kafka Connect's JsonConverter). Expected texts printed by
+// OpenJDK 17.0.15.
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstring>

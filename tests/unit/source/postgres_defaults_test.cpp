@@ -44,13 +44,14 @@ TEST_CASE("constants and casts of constants are defaults", "[postgres][defaults]
   CHECK(value_of<std::string>(type(TypeKind::kUuid, "uuid"),
                               "'A0EEBC99-9C0B-4EF8-BB6D-6BB9BD380A11'::uuid") ==
         "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11");
-  CHECK(value_of<tributary::event::Date>(type(TypeKind::kDate, "date"), "'2020-02-03'::date")
-            .days == 18295);
+  CHECK(
+      value_of<tributary::event::Date>(type(TypeKind::kDate, "date"), "'2020-02-03'::date").days ==
+      18295);
   CHECK(value_of<tributary::event::Interval>(type(TypeKind::kInterval, "interval"),
                                              "'1 day'::interval")
             .micros == 86400000000LL);
-  const auto price = value_of<tributary::event::Decimal>(
-      type(TypeKind::kDecimal, "numeric(6,2)", 6, 2), "9.5");
+  const auto price =
+      value_of<tributary::event::Decimal>(type(TypeKind::kDecimal, "numeric(6,2)", 6, 2), "9.5");
   CHECK(price.scale == 2);
   CHECK(price.unscaled == std::string("\x03\xb6", 2));  // 950
   ColumnType tier = type(TypeKind::kEnum, "tier");
@@ -60,8 +61,8 @@ TEST_CASE("constants and casts of constants are defaults", "[postgres][defaults]
 }
 
 TEST_CASE("generated defaults give the type's placeholder", "[postgres][defaults]") {
-  CHECK(value_of<int64_t>(type(TypeKind::kInt32, "int4"),
-                          "nextval('settings_id_seq'::regclass)") == 0);
+  CHECK(value_of<int64_t>(type(TypeKind::kInt32, "int4"), "nextval('settings_id_seq'::regclass)") ==
+        0);
   CHECK(value_of<tributary::event::ZonedTimestamp>(type(TypeKind::kTimestampTz, "timestamptz"),
                                                    "now()")
             .micros == 0);

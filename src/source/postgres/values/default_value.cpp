@@ -20,8 +20,10 @@ std::string lower(std::string_view text) {
 }
 
 std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())))
+    text.remove_prefix(1);
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())))
+    text.remove_suffix(1);
   return text;
 }
 
@@ -125,8 +127,8 @@ std::optional<event::Value> debezium_default(const event::ColumnType& type,
     if (value.size() < 2 || value.front() != '\'' || value.back() != '\'') return std::nullopt;
     return event::Value(std::string(value.substr(1, value.size() - 2)));
   }
-  const bool trimmed = type.kind != TypeKind::kString && type.kind != TypeKind::kJson &&
-                       type.kind != TypeKind::kXml;
+  const bool trimmed =
+      type.kind != TypeKind::kString && type.kind != TypeKind::kJson && type.kind != TypeKind::kXml;
   if (trimmed) expression = trim(expression);
   bool generated = false;
   auto literal = extract(expression, placeholder.value_or("epoch"), generated);

@@ -75,8 +75,8 @@ Result<void> assign(Result<T> result, event::Value& out, Make make) {
 }
 
 /// What Debezium's value converters give a NOT NULL column that has no value (JdbcValueConverters
-/// convertValue's `fallback`, PostgresValueConverter's overrides): zero, false, "", empty bytes, the
-/// epoch, an empty array.
+/// convertValue's `fallback`, PostgresValueConverter's overrides): zero, false, "", empty bytes,
+/// the epoch, an empty array.
 event::Value fallback_value(const event::ColumnType& type) {
   switch (type.kind) {
     case TypeKind::kBool:
