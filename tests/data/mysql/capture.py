@@ -22,7 +22,8 @@ value written as tributary's envelope writes it (DEBEZIUM_FORMAT.md's MySQL tabl
 and YEAR as numbers, FLOAT as the float32 value, DECIMAL and bytes as base64 (DECIMAL: the
 unscaled two's-complement big-endian minimal integer), BIT(n>1) as base64 little-endian, DATE as
 days, TIME as µs, DATETIME(0-3) as ms and (4-6) as µs, TIMESTAMP as an ISO-8601 UTC string,
-zero dates null when nullable else the epoch.
+zero dates null when nullable else the epoch (a zero TIMESTAMP the epoch either way, as Debezium's
+binlog reader).
 """
 
 import base64
@@ -279,8 +280,8 @@ def envelope_value(value, source_name, kind, optional, raw_text):
         micros = (delta.days * 86400 + delta.seconds) * 1_000_000 + delta.microseconds
         return micros // 1000 if precision <= 3 else micros
     if kind == "timestamptz":
-        if zero:
-            return None if optional else "1970-01-01T00:00:00Z"
+        if zero:  # the epoch, nullable or not, as Debezium's binlog reader writes it
+            return "1970-01-01T00:00:00Z"
         return iso_utc(value)
     raise ValueError(kind)
 

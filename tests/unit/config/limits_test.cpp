@@ -130,7 +130,7 @@ TEST_CASE("control bytes in messages are escaped", "[config][limits]") {
     CHECK_THAT(message_at(result, "pipelines[0].name"), Catch::EndsWith("got 'a\\x00b'"));
     CHECK(message_at(result, "pipelines[0].x\\x01y") ==
           "unknown key 'x\\x01y'; valid keys here are: name, source, tables, snapshot, "
-          "topic_prefix, schema_changes, envelope");
+          "topic_prefix, schema_changes, skipped_operations, message_key_columns, envelope");
     CHECK_THAT(message_at(result, "pipelines[0].source.type"), Catch::Contains("got 'p\\x1b[31m'"));
     for (const auto& error : result.errors) CHECK_FALSE(has_control_byte(error.to_string()));
   }
