@@ -269,7 +269,9 @@ def test_unsupported_columns_fail_stops_naming_every_column(env):
 def test_unsupported_key_column_cannot_be_skipped(env):
     name = "keycols"
     db = env.database()
-    env.sql(db, "CREATE TABLE prices (amount box, v text)")
+    # A composite type: btree-comparable (so a primary key), and no type tributary encodes.
+    env.sql(db, "CREATE TYPE price_pair AS (low int, high int)")
+    env.sql(db, "CREATE TABLE prices (amount price_pair PRIMARY KEY, v text)")
     kafka = env.shared_kafka(topics=_topics(name, ["prices"]))
     daemon = env.daemon(env.config(db, kafka, name=name, offsets_topic=f"{name}.offsets"))
     daemon.start(wait_ready=False)
