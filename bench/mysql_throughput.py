@@ -16,7 +16,6 @@ Needs a build (BUILD_DIR, default ./build) with the tests enabled (for tributary
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -34,6 +33,9 @@ from tributary_testing.kafka import MockKafka  # noqa: E402
 from tributary_testing.kafka_server import RealKafka  # noqa: E402
 from tributary_testing.mariadb_server import MariaDbServer  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import read_checkpoint  # noqa: E402
+
 BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
 TRIBUTARY = os.environ.get("TRIBUTARY_BIN", os.path.join(BUILD, "tributary"))
 MOCK_KAFKA = os.path.join(BUILD, "tests", "support", "mock_kafka", "tributary-mock-kafka")
@@ -46,14 +48,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def read_checkpoint(path):
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
 
 
 def wait_checkpoint(path, predicate, timeout, daemon):

@@ -26,16 +26,6 @@ Error not_on_server(Error error, bool by_gtid, const event::MysqlPosition& at) {
   return error;
 }
 
-/// `name` as a MySQL quoted identifier.
-std::string backquoted(const std::string& name) {
-  std::string out = "`";
-  for (char c : name) {
-    if (c == '`') out += '`';
-    out += c;
-  }
-  return out + "`";
-}
-
 }  // namespace
 
 BinlogStream::BinlogStream(StreamOptions options, event::EventQueue& queue,
@@ -422,8 +412,8 @@ Result<void> BinlogStream::emit_schema_change(const binlog::Query& query,
   for (std::size_t i = 0; i < tables.size(); ++i) {
     if (i > 0 && !count_event()) continue;
     event::SchemaChange one = change;
-    one.ddl =
-        "DROP TABLE " + backquoted(tables[i].id.schema) + "." + backquoted(tables[i].id.table);
+    one.ddl = "DROP TABLE " + Connection::quote_identifier(tables[i].id.schema) + "." +
+              Connection::quote_identifier(tables[i].id.table);
     one.source_table = tables[i].id.table;
     one.tables = {std::move(tables[i])};
     one.position.partial_events = group_events_;
