@@ -1,0 +1,11 @@
+// The option table's rows for pipelines[].messages, pipelines[].routes and
+// pipelines[].topic_naming.
+#include "config/option_rows.hpp"
+
+namespace tributary::config::detail {
+
+std::vector<Option> message_options() {
+  return {};
+}
+
+}  // namespace tributary::config::detail
