@@ -51,7 +51,10 @@ Result<void> ReplicationStream::start() {
   std::string sql = "START_REPLICATION SLOT " + connection_->quote_identifier(options_.slot) +
                     " LOGICAL " + event::format_lsn(options_.resume.lsn()) +
                     " (proto_version '1', publication_names " +
-                    connection_->quote_literal(options_.publication) + ")";
+                    connection_->quote_literal(options_.publication) +
+                    // pg_logical_emit_message() records (PostgreSQL 14+): snapshot watermarks and
+                    // the logical decoding messages a pipeline writes to Kafka.
+                    (PQserverVersion(connection_->raw()) >= 140000 ? ", messages 'true')" : ")");
   auto started = connection_->exec_copy_both(sql);
   if (!started.ok()) return started.error();
   if (PQsetnonblocking(connection_->raw(), 1) != 0) {
