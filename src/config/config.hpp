@@ -67,6 +67,14 @@ struct PipelineConfig {
   TablesConfig tables;
   SnapshotConfig snapshot;
   std::string topic_prefix;  ///< default: name
+/// PostgreSQL logical decoding messages (options_messages.cpp): Debezium's
+/// message.prefix.include.list / message.prefix.exclude.list, regexes on the whole prefix,
+/// case-insensitive. Empty include: every prefix not excluded.
+struct MessagesConfig {
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+};
+
   EnvelopeConfig envelope;
   bool schema_changes = false;  ///< MySQL only: DDL -> schema change records on <topic_prefix>
   /// Debezium's skipped.operations: comma list of c, u, d, t (validated), or "none".
@@ -90,6 +98,7 @@ struct BatchConfig {
 
 /// Settings for the topics whose name `match` matches; 0 and an empty map: not set here, the
 /// `kafka.topics` value applies.
+  MessagesConfig messages;
 struct TopicOverride {
   std::string match;           ///< ECMAScript regex on the whole topic name
   int partitions = 0;          ///< -1: the broker's default; 0: kafka.topics.partitions
