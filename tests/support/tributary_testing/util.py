@@ -1,6 +1,7 @@
 """Small shared helpers: deadlines, condition polling, free ports, process shutdown."""
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -40,8 +41,33 @@ def wait_until(condition, timeout, what, interval=0.05, max_interval=0.5):
         delay = min(delay * 1.5, max_interval)
 
 
+_PORTS = random.SystemRandom()  # not the `random` module's state: tests seed that, alike in every process
+
+
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(host="127.0.0.1"):
-    """A TCP port free right now (another process may take it before it is used: callers retry)."""
+    """A TCP port free right now (another process may take it before it is used: callers retry).
+
+    Picked at random below the kernel's ephemeral range, where neither the outgoing connections of
+    the tests running beside this one (ctest -j) nor their bind(0) can land between this call and
+    the server's own bind (a JVM takes seconds to get there)."""
+    high = _ephemeral_low()
+    low = max(1024, high - 20000)
+    for _ in range(100):
+        port = _PORTS.randrange(low, high) if high - low >= 1000 else 0
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind((host, port))
+            except OSError:
+                continue
+            return sock.getsockname()[1]
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return sock.getsockname()[1]
