@@ -7,7 +7,8 @@
 # growing working corpus (DIR/corpus/<target>, seeded from tests/fuzz/corpus/<target>), logs and
 # crash artifacts. Targets: pgoutput config checkpoint envelope (default: all). Exits non-zero on
 # any crash, leak, timeout or out-of-memory, printing the reproducer and how to replay it.
-# The fuzz ctest runs it with --seconds 60; scripts/fuzz.sh runs it longer by hand.
+# The fuzz ctest runs it with --seconds TRIBUTARY_FUZZ_SECONDS (tests/fuzz/CMakeLists.txt);
+# scripts/fuzz.sh runs it longer by hand.
 set -euo pipefail
 # The whole script is one function, read before it runs: editing this file meanwhile is safe.
 main() {
