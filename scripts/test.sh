@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: install what is needed, build, run every test (ctest labels:
 # unit, kafka, integration, crash). Extra arguments go to ctest (e.g. -L unit).
+# Tests run TRIBUTARY_TEST_JOBS (default 2) at a time; those labelled `exclusive` run alone
+# (tests/integration/CMakeLists.txt says which and why).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,4 +12,4 @@ tests/support/debezium/fetch.sh mariadb >/dev/null   # the MariaDB peer: Debeziu
 tests/support/consumers/fetch.sh >/dev/null   # the consumers' parsers: Kafka Connect JsonConverter 3.9.2, Flink debezium-json 1.20.4 (cached)
 scripts/build.sh
 cd "${BUILD_DIR:-build}"
-ctest --output-on-failure --timeout 1200 "$@"
+ctest --output-on-failure --timeout 1200 -j"${TRIBUTARY_TEST_JOBS:-2}" "$@"
