@@ -72,7 +72,8 @@ main() {
       -DTRIBUTARY_FUZZ=ON -DTRIBUTARY_TESTS=OFF >/dev/null
   fi
   local started=$SECONDS
-  cmake --build "$build_dir" -j"$jobs" --target "${targets[@]/#/fuzz_}"
+  # Niced: under `ctest -j` the build fills the cycles the tests beside it leave idle.
+  nice -n 10 cmake --build "$build_dir" -j"$jobs" --target "${targets[@]/#/fuzz_}"
   echo "built in $((SECONDS - started)) s"
   started=$SECONDS
 
