@@ -368,6 +368,7 @@ Result<void> Committer::handle(event::QueueItem& item) {
     held_snapshot_row_ = std::move(*change);
     return emitted;
   }
+  if (auto* message = std::get_if<event::LogicalMessage>(&item)) return write_message(*message);
   if (auto* ddl = std::get_if<event::SchemaChange>(&item)) {
     scratch_.clear();
     auto serialized = serializer_->serialize_schema_change(*ddl, unix_now_us(), scratch_);

@@ -16,6 +16,7 @@
 #include "checkpoint/checkpoint_store.hpp"
 #include "config/config.hpp"
 #include "envelope/serializer.hpp"
+#include "envelope/message_writer.hpp"
 #include "event/event_queue.hpp"
 #include "event/source_identity.hpp"
 #include "metrics/metrics.hpp"
@@ -105,6 +106,9 @@ class Committer {
   Result<std::optional<event::SourcePosition>> initialize();
   Result<void> handle(event::QueueItem& item);
   Result<void> emit(event::ChangeEvent& change, event::SnapshotMarker marker);
+  /// pipelines[].messages: a logical decoding message's record, or only its position when the
+  /// prefix filter leaves it out (committer_messages.cpp).
+  Result<void> write_message(const event::LogicalMessage& message);
   /// Produces the records in scratch_ into the open transaction (begun if none; their topics
   /// made sure of first) and moves the batch's position to `position`.
   Result<void> add_to_batch(const event::SourcePosition& position);
@@ -165,6 +169,9 @@ class Committer {
   mutable std::mutex tables_mutex_;
   std::optional<event::CaptureSet> committed_tables_;  ///< guarded by tables_mutex_
   std::vector<sink::Message> scratch_;
+  /// pipelines[].messages.include / exclude, compiled once.
+  envelope::MessageFilter message_filter_{pipeline_.messages.include,
+                                          pipeline_.messages.exclude};
   /// MySQL/MariaDB snapshots: the row held back until the next one or the snapshot's end.
   std::optional<event::ChangeEvent> held_snapshot_row_;
   bool first_snapshot_row_emitted_ = false;

@@ -56,6 +56,8 @@ void write_transaction_schema(JsonWriter& json) {
 
 }  // namespace
 
+void write_transaction_block_schema(JsonWriter& json) { write_transaction_schema(json); }
+
 void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
                        const std::string* field, const Mapping& mapping,
                        const event::Value* default_value) {

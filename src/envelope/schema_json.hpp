@@ -26,4 +26,8 @@ struct RecordPrefixes {
 RecordPrefixes record_prefixes(const event::TableSchema& table, const std::string& topic,
                                SourceLayout layout, const Mapping& mapping);
 
+/// The value schema's `transaction` field (event.block, optional), for records other than data
+/// change events that carry it (logical decoding messages).
+void write_transaction_block_schema(JsonWriter& json);
+
 }  // namespace tributary::envelope::detail

@@ -12,6 +12,7 @@
 
 #include "event/capture_set.hpp"
 #include "event/change_event.hpp"
+#include "event/logical_message.hpp"
 #include "event/schema_change.hpp"
 
 namespace tributary::event {
@@ -27,7 +28,8 @@ struct PositionMarker {
 };
 
 /// SchemaChange: a DDL statement (pipelines[].schema_changes), ordered with the events around it.
-using QueueItem = std::variant<ChangeEvent, PositionMarker, SchemaChange>;
+/// LogicalMessage: a PostgreSQL logical decoding message, in stream order.
+using QueueItem = std::variant<ChangeEvent, PositionMarker, SchemaChange, LogicalMessage>;
 
 /// Multi-producer, single-consumer FIFO with a soft capacity. The loop thread never blocks on it
 /// (`push` always succeeds; it checks `full()` before reading more); snapshot threads use

@@ -409,7 +409,47 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             transaction_origin_lsn_ = origin.commit_lsn;
             return {};
           },
-          [&](const auto&) -> Result<void> { return {}; },  // Type, LogicalMessage
+          [&](pgoutput::LogicalMessage& message) -> Result<void> {
+            // pipelines[].messages: Debezium's `op: m` records (the prefix filter is applied
+            // on the sink side, so the event count below is the same whatever it is).
+            event::LogicalMessage out;
+            out.transactional = message.transactional;
+            out.prefix = std::move(message.prefix);
+            out.content = std::move(message.content);
+            out.source.db = options_.database;
+            out.source.postgres().lsn = wal_start;
+            out.position.snapshot_completed = true;
+            if (message.transactional) {
+              // Counted and resumed like a row of its transaction, and ordered with its rows.
+              ++transaction_events_;
+              if (skip_transaction_ || transaction_events_ <= skip_events_) return {};
+              out.source.commit_time_us = transaction_time_us_;
+              out.source.postgres().txid = transaction_xid_;
+              if (last_commit_lsn_ != 0) out.source.postgres().last_commit_lsn = last_commit_lsn_;
+              if (transaction_origin_) {
+                out.source.postgres().origin = transaction_origin_;
+                out.source.postgres().origin_lsn = transaction_origin_lsn_;
+              }
+              out.position.postgres().lsn = last_end_lsn_;
+              out.position.postgres().partial_commit_lsn = transaction_commit_lsn_;
+              out.position.partial_events = transaction_events_;
+            } else {
+              // Sent at once, outside any transaction, at its record's end LSN: written once
+              // the stream is past it (the server sends none from before the start point).
+              if (message.lsn <= options_.resume.lsn()) return {};
+              // As Debezium: no txId; the commit time is the last transaction's (now if none
+              // this run); the message counts as a commit for sequence[0].
+              out.source.commit_time_us = transaction_time_us_ != 0 ? transaction_time_us_
+                                                                    : unix_now_us();
+              last_commit_lsn_ = wal_start;
+              out.source.postgres().last_commit_lsn = wal_start;
+              last_end_lsn_ = std::max(last_end_lsn_, message.lsn);
+              out.position.postgres().lsn = last_end_lsn_;
+            }
+            queue_.push(std::move(out));
+            return {};
+          },
+          [&](const auto&) -> Result<void> { return {}; },  // Type
       },
       message);
 }
