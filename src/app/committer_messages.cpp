@@ -16,8 +16,8 @@ Result<void> Committer::write_message(const event::LogicalMessage& message) {
   }
   auto record = envelope::message_record(serializer_->options(), message, unix_now_us());
   if (!record.ok()) {
-    return Error::fatal("cannot write the logical decoding message with prefix '" +
-                        message.prefix + "' as a record: " + record.error().message);
+    return Error::fatal("cannot write the logical decoding message with prefix '" + message.prefix +
+                        "' as a record: " + record.error().message);
   }
   scratch_.clear();
   scratch_.push_back(std::move(*record));
