@@ -2,6 +2,8 @@
 # kill -9 soak: tests/integration/test_crash.py with many iterations against a real Apache Kafka
 # (one KRaft node; TRIBUTARY_KAFKA_VERSION picks the version), then one summary line:
 #   soak: iterations=N seed=S events_verified=E lost=L duplicated=D result=PASS|FAIL ... kafka=V ...
+#   ... stale_snapshot_keys=K snapshots_resumed=R snapshot_rows_read_twice=T (a kill during the
+#   PostgreSQL snapshot resumes it after its last committed chunk: T counts rows read again)
 #
 # Usage: scripts/soak.sh [--iterations N] [--seed S] [--rows R] [--build-dir DIR] [--keep-log FILE]
 # Defaults: 200 iterations, a random seed, 20000 preloaded rows, build dir $BUILD_DIR or ./build
@@ -84,6 +86,8 @@ print(f"soak: iterations={s.get('iterations', iterations)} seed={s.get('seed', s
       f"events_verified={get('events')} lost={get('lost')} duplicated={get('duplicated')} "
       f"result={'PASS' if status == '0' else 'FAIL'} seconds={elapsed} kafka={kafka} "
       f"snapshot_attempts={get('snapshot_attempts')} stale_snapshot_keys={get('stale_snapshot_keys')} "
+      f"snapshots_resumed={s.get('moments', {}).get('snapshot (resumed on restart)', 0)} "
+      f"snapshot_rows_read_twice={s.get('snapshot_rows_read_twice', 0)} "
       f"moments={json.dumps(s.get('moments', {}), sort_keys=True)}")
 EOF
 exit "$status"

@@ -319,7 +319,8 @@ void Committer::run() {
     const bool position_due =
         !batch_.open && batch_.position_dirty &&
         (record_now_ || Clock::now() >= last_position_commit_ + kPositionOnlyInterval);
-    if ((batch_.open && Clock::now() >= batch_.started + max_wait) || stopping || flushing ||
+    if ((batch_.open && !inside_snapshot_chunk_ && Clock::now() >= batch_.started + max_wait) ||
+        stopping || flushing ||
         position_due) {
       auto committed = commit_batch();
       if (!committed.ok()) {
@@ -346,6 +347,10 @@ void Committer::run() {
 
 Result<void> Committer::handle(event::QueueItem& item) {
   if (auto* change = std::get_if<event::ChangeEvent>(&item)) {
+    // A resumable snapshot chunk's rows and the marker recording it share one transaction.
+    inside_snapshot_chunk_ = change->op == event::Op::kRead &&
+                             !change->position.snapshot_completed &&
+                             change->position.snapshot_progress != nullptr;
     if (config::operation_skipped(pipeline_, static_cast<char>(change->op))) {
       // pipelines[].skipped_operations: nothing written, the position moves on as for a marker.
       batch_.position = change->position;
@@ -379,6 +384,7 @@ Result<void> Committer::handle(event::QueueItem& item) {
     return add_to_batch(ddl->position);
   }
   auto& marker = std::get<event::PositionMarker>(item);
+  inside_snapshot_chunk_ = false;
   if (marker.snapshot_done && held_snapshot_row_) {
     auto emitted = emit(*held_snapshot_row_, event::SnapshotMarker::kLast);
     held_snapshot_row_.reset();
@@ -414,6 +420,7 @@ Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker m
   if (change.op != event::Op::kRead) {
     probe_.source_lag(static_cast<double>(unix_now_us() - change.source.commit_time_us) / 1e6);
   }
+  if (inside_snapshot_chunk_) return {};  // the chunk's marker closes it (bounded by chunk_rows)
   if (batch_.events >= static_cast<std::size_t>(config_.kafka.batch.max_events) ||
       batch_.bytes >= static_cast<std::size_t>(config_.kafka.batch.max_bytes)) {
     return commit_batch();

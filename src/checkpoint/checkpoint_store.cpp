@@ -200,8 +200,10 @@ event::SourcePosition further(const event::SourcePosition& a, const event::Sourc
   }
   auto rank = [](const event::SourcePosition& p) {
     bool has_partial = p.partial_commit_lsn() != 0 || p.partial_events != 0;
-    return std::make_tuple(p.snapshot_completed, p.lsn(), has_partial, p.partial_commit_lsn(),
-                           p.partial_events);
+    // An unfinished chunked snapshot: both grow along the queue, so more chunks is further.
+    const uint64_t chunks = p.snapshot_progress ? p.snapshot_progress->chunks : 0;
+    return std::make_tuple(p.snapshot_completed, p.lsn(), chunks, has_partial,
+                           p.partial_commit_lsn(), p.partial_events);
   };
   return rank(b) > rank(a) ? b : a;
 }

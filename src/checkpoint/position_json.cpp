@@ -256,6 +256,43 @@ bool is_gtid_set_text(const std::string& text) {
   return true;
 }
 
+/// "snapshot_progress": {"chunks": N, "tables": [{"table": "s.t", "after": ["key text", ...],
+/// "done": bool}, ...]}.
+Result<std::shared_ptr<const event::SnapshotProgress>> read_snapshot_progress(
+    const rapidjson::Value& value) {
+  if (!value.IsObject()) return corrupt("\"snapshot_progress\" must be an object");
+  if (auto checked = check_fields(value, {"chunks", "tables"}, "snapshot_progress."); !checked) {
+    return checked.error();
+  }
+  auto progress = std::make_shared<event::SnapshotProgress>();
+  const rapidjson::Value* chunks = member(value, "chunks");
+  if (!chunks->IsUint64()) return corrupt("\"snapshot_progress.chunks\" must be an integer");
+  progress->chunks = chunks->GetUint64();
+  const rapidjson::Value* tables = member(value, "tables");
+  if (!tables->IsArray()) return corrupt("\"snapshot_progress.tables\" must be an array");
+  for (const auto& entry : tables->GetArray()) {
+    const std::string where = "snapshot_progress.tables[].";
+    if (!entry.IsObject()) return corrupt("\"" + where + "\" entries must be objects");
+    if (auto checked = check_fields(entry, {"table", "after", "done"}, where); !checked) {
+      return checked.error();
+    }
+    const rapidjson::Value* name = member(entry, "table");
+    const rapidjson::Value* after = member(entry, "after");
+    const rapidjson::Value* done = member(entry, "done");
+    if (!name->IsString()) return corrupt("\"" + where + "table\" must be a string");
+    if (!after->IsArray()) return corrupt("\"" + where + "after\" must be an array");
+    if (!done->IsBool()) return corrupt("\"" + where + "done\" must be true or false");
+    event::SnapshotProgress::Table table;
+    table.done = done->GetBool();
+    for (const auto& key : after->GetArray()) {
+      if (!key.IsString()) return corrupt("\"" + where + "after\" must hold strings");
+      table.after.emplace_back(key.GetString(), key.GetStringLength());
+    }
+    progress->tables[std::string(name->GetString(), name->GetStringLength())] = std::move(table);
+  }
+  return std::shared_ptr<const event::SnapshotProgress>(std::move(progress));
+}
+
 /// Format 4's "position" object, into `position` (partial_events and snapshot_completed aside).
 Result<void> read_position(const rapidjson::Value& value, event::SourcePosition& position) {
   if (!value.IsObject()) return corrupt("\"position\" must be an object");
@@ -366,6 +403,10 @@ Result<PositionRecord> position_record_from_json(std::string_view text) {
   } else {
     fields.insert(fields.end(), kLsnFields.begin(), kLsnFields.end());
   }
+  // Optional in format 4: written only while a chunked snapshot is unfinished.
+  if (record.format >= 4 && member(document, "snapshot_progress") != nullptr) {
+    fields.push_back("snapshot_progress");
+  }
   if (auto checked = check_fields(document, fields, ""); !checked) return checked.error();
 
   const auto& pipeline = *member(document, "pipeline");
@@ -414,6 +455,12 @@ Result<PositionRecord> position_record_from_json(std::string_view text) {
     return corrupt(std::string("\"position.type\" is ") + record.position.type_name() +
                    " but \"source.type\" is " + event::type_name(*record.source) +
                    " (a position of one source type recorded with another's identity)");
+  }
+
+  if (const rapidjson::Value* progress = member(document, "snapshot_progress")) {
+    auto read = read_snapshot_progress(*progress);
+    if (!read) return read.error();
+    record.position.snapshot_progress = std::move(*read);
   }
 
   const auto& partial_events = *member(document, "partial_events");

@@ -168,6 +168,28 @@ std::string write_record(const PositionRecord& record, const std::string& update
   writer.Bool(position.snapshot_completed);
   writer.Key("position");
   write_position(writer, position);
+  if (position.snapshot_progress && !position.snapshot_completed) {
+    writer.Key("snapshot_progress");
+    writer.StartObject();
+    writer.Key("chunks");
+    writer.Uint64(position.snapshot_progress->chunks);
+    writer.Key("tables");
+    writer.StartArray();
+    for (const auto& [name, table] : position.snapshot_progress->tables) {
+      writer.StartObject();
+      writer.Key("table");
+      write_string(writer, name);
+      writer.Key("after");
+      writer.StartArray();
+      for (const auto& key : table.after) write_string(writer, key);
+      writer.EndArray();
+      writer.Key("done");
+      writer.Bool(table.done);
+      writer.EndObject();
+    }
+    writer.EndArray();
+    writer.EndObject();
+  }
   writer.Key("partial_events");
   writer.Uint64(position.partial_events);
   writer.Key("updated_at");

@@ -53,6 +53,7 @@ struct SnapshotConfig {
   SnapshotMode mode = SnapshotMode::kInitial;
   int parallelism = 2;     ///< 1..64
   int fetch_size = 10000;  ///< rows per fetch from a snapshot cursor
+  int chunk_rows = 8096;   ///< rows per resumable snapshot chunk (key-ordered)
 };
 
 struct EnvelopeConfig {

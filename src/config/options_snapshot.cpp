@@ -32,6 +32,17 @@ std::vector<Option> snapshot_options() {
        .min = 1,
        .max = 1000000,
        .bind = FIELD(pipeline->snapshot.fetch_size)},
+      {.path = "pipelines[].snapshot.chunk_rows",
+       .type = Type::kInteger,
+       .description =
+           "Rows per snapshot chunk. A table with a key is read in key order, chunk by chunk; "
+           "each chunk is recorded in the checkpoint with its rows, so a snapshot interrupted "
+           "(crash, stop, database restart) resumes at the first unfinished chunk, read between "
+           "DBLog watermarks while streaming runs. A table without a key is one chunk.",
+       .default_value = "8096",
+       .min = 1,
+       .max = 10000000,
+       .bind = FIELD(pipeline->snapshot.chunk_rows)},
   };
 }
 

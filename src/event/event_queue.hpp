@@ -46,6 +46,16 @@ class EventQueue {
     readable_.notify_one();
   }
 
+  /// Queues every item of `batch` together (no consumer sees a part of it); never blocks.
+  void push_all(std::vector<QueueItem>& batch) {
+    {
+      std::lock_guard lock(mutex_);
+      for (auto& item : batch) items_.push_back(std::move(item));
+    }
+    batch.clear();
+    readable_.notify_one();
+  }
+
   /// Blocks while the queue is full; returns false (dropping nothing already queued) if `stop`
   /// became true while waiting.
   bool push_wait(std::vector<QueueItem>& batch, const std::atomic<bool>& stop) {

@@ -2,8 +2,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace tributary::event {
 
@@ -34,6 +37,19 @@ struct MysqlPosition {
   bool operator==(const MysqlPosition&) const = default;
 };
 
+/// How far an unfinished chunked snapshot got: per table, the key of the last row emitted (in
+/// key order) or done. Immutable once shared: a new chunk makes a new copy.
+struct SnapshotProgress {
+  struct Table {
+    std::vector<std::string> after;  ///< key columns' text of the last row emitted; empty: none
+    bool done = false;
+    bool operator==(const Table&) const = default;
+  };
+  std::map<std::string, Table> tables;  ///< by "schema.table"
+  uint64_t chunks = 0;                  ///< chunks emitted so far (all tables, all attempts)
+  bool operator==(const SnapshotProgress&) const = default;
+};
+
 /// The point reached in the source. A Kafka transaction may end inside a source transaction, so a
 /// position is (last fully emitted source transaction, events already emitted of the next one).
 struct SourcePosition {
@@ -44,6 +60,9 @@ struct SourcePosition {
   uint64_t partial_events = 0;
   /// Per source type; PostgreSQL by default.
   std::variant<PostgresPosition, MysqlPosition> at;
+  /// While snapshot_completed is false: the chunks already emitted (null: none, the snapshot
+  /// starts from the beginning). Shared, so copying a position allocates nothing.
+  std::shared_ptr<const SnapshotProgress> snapshot_progress;
 
   bool is_postgres() const { return std::holds_alternative<PostgresPosition>(at); }
   bool is_mysql() const { return std::holds_alternative<MysqlPosition>(at); }
@@ -66,7 +85,14 @@ struct SourcePosition {
   /// The source type's name as the checkpoint's JSON writes it: "postgres" or "mysql".
   const char* type_name() const { return is_postgres() ? "postgres" : "mysql"; }
 
-  bool operator==(const SourcePosition&) const = default;
+  bool operator==(const SourcePosition& other) const {
+    const bool same_progress =
+        snapshot_progress == other.snapshot_progress ||
+        (snapshot_progress && other.snapshot_progress &&
+         *snapshot_progress == *other.snapshot_progress);
+    return snapshot_completed == other.snapshot_completed &&
+           partial_events == other.partial_events && at == other.at && same_progress;
+  }
 };
 
 /// For logs: PostgreSQL "16/B374D848" (the end LSN), MySQL "mysql-bin.000003:1234 gtid 0-1-100"

@@ -57,6 +57,7 @@ PREFIX = "shop"
 OFFSETS_TOPIC = "tributary.offsets"
 MAX_EVENTS = 500   # kafka.batch.max_events: many source transactions are larger
 MAX_MS = 20        # kafka.batch.max_ms
+CHUNK_ROWS = 500   # snapshot.chunk_rows (PostgreSQL: a killed snapshot resumes after its last chunk)
 RATE = 1200        # workload changes per second (pacing only)
 WAIT = 120         # deadline of each condition, seconds
 CATCH_UP = 120     # deadline of the final catch-up, seconds
@@ -209,17 +210,25 @@ class Run:
     """One start of the daemon and whether it snapshots (its consistent point: the slot's LSN, or
     the binlog point)."""
 
-    def __init__(self, daemon, source):
+    def __init__(self, daemon, source, checkpoint_path=None):
+        def checkpoint_state():
+            checkpoint = _read_checkpoint(checkpoint_path) if checkpoint_path else None
+            return "snapshot" if checkpoint and checkpoint.get("snapshot_completed") is False else ""
+
         # No wait for /readyz (polled with back-off): a snapshot may be over before it answers.
         daemon.start(wait_ready=False)
 
         def mode_known():
             daemon.check_running("the snapshot or streaming log line")
             text = daemon.current_run_stderr()
+            if checkpoint_state():  # the snapshot resumes, or is taken anew (no chunk recorded)
+                return "unfinished tables" in text or bool(source.snapshot_started.search(text))
             return bool(source.snapshot_started.search(text) or source.streaming_started.search(text))
 
         _poll_until(mode_known, WAIT, lambda: f"the daemon to snapshot or stream\n{daemon.stderr_tail(30)}")
         self.attempt = source.snapshot_attempt(daemon.current_run_stderr())
+        # An interrupted chunked snapshot resumed while streaming (no new slot, no new attempt).
+        self.resumed = "unfinished tables are read in chunks" in daemon.current_run_stderr()
         _poll_until(lambda: daemon.check_running("/healthz") and daemon.http_get("/healthz")[0] == 200,
                     WAIT, lambda: f"/healthz of the daemon\n{daemon.stderr_tail(30)}")
 
@@ -307,8 +316,11 @@ def test_kill9_at_random_moments_loses_and_duplicates_nothing(env, request, sour
     collector = env.collector(kafka, topics=[items_topic, OFFSETS_TOPIC])
     feed = EventFeed(collector, items_topic, field_schemas=ITEMS_FIELD_SCHEMAS)
     tracker = Tracker(feed, source)
-    config = source.config(kafka, PREFIX, max_events=MAX_EVENTS, max_ms=MAX_MS,
-                           pipeline={"envelope": {"schemas": False, "tombstones_on_delete": True}})
+    pipeline = {"envelope": {"schemas": False, "tombstones_on_delete": True}}
+    if source_kind == "postgres":
+        # Chunks of one Kafka batch: a kill lands between chunks, and the restart resumes there.
+        pipeline["snapshot"] = {"chunk_rows": CHUNK_ROWS}
+    config = source.config(kafka, PREFIX, max_events=MAX_EVENTS, max_ms=MAX_MS, pipeline=pipeline)
     daemon = env.daemon(config)
     checkpoint_path = os.path.join(env.workdir, "offsets", f"{PREFIX}.offsets")
 
@@ -321,7 +333,7 @@ def test_kill9_at_random_moments_loses_and_duplicates_nothing(env, request, sour
     try:
         # The workload runs from before the first start: its early changes are folded into a snapshot.
         wait_until(lambda: driver.check() and workload.last_seq >= 50, WAIT, "the workload to start")
-        run = Run(daemon, source)
+        run = Run(daemon, source, checkpoint_path)
         for iteration, kind in enumerate(_plan(rng, iterations)):
             record, run = _one_iteration(iteration, kind, rng, daemon, run, driver, tracker,
                                          checkpoint_path, rows, source)
@@ -352,6 +364,20 @@ def test_kill9_at_random_moments_loses_and_duplicates_nothing(env, request, sour
         feed.poll()
 
         events = _plant(feed.events, os.environ.get("TRIBUTARY_CRASH_PLANT", ""), rng)
+        if any(m.get("hit", "").startswith("snapshot (resumed") for m in moments):
+            # A resumed snapshot (DBLog): its chunks' rows are read after streaming resumed.
+            stats = _verify_resumed(events, workload.log, final)
+            summary.update(events=stats["streamed"] + stats["snapshot_rows"], lost=stats["missing"],
+                           duplicated=stats["duplicated"], problems=stats["problems"],
+                           streamed=stats["streamed"], snapshot_attempts=1,
+                           stale_snapshot_keys=stats["stale_snapshot_keys"],
+                           snapshot_rows_read_twice=stats["snapshot_rows_read_twice"],
+                           snapshot_resumes=stats["snapshot_resumes"], s_star=stats["s_star"])
+            print("verification:", stats, flush=True)
+            if caught_up is not None and not stats["problem_list"]:
+                raise caught_up
+            assert not stats["problem_list"], "\n".join(stats["problem_list"][:40])
+            return _after_verification(summary, collector, daemon, iterations, seed, driver, moments)
         result = verify_exactly_once(events, workload.log, initial, final, topic_prefix=PREFIX,
                                      schemas=False, snapshot_attempts=True, **source.verify_kwargs(),
                                      partitions=collector.partition_count(items_topic))
@@ -368,9 +394,15 @@ def test_kill9_at_random_moments_loses_and_duplicates_nothing(env, request, sour
         result.raise_if_failed()
     finally:
         driver.stop()
-        summary["moments"] = collections.Counter(m["hit"] for m in moments)
+        summary["moments"] = collections.Counter(m["hit"] for m in moments if "hit" in m)
         _write_summary(summary, moments)
+    _after_verification(summary, collector, daemon, iterations, seed, driver, moments)
 
+
+def _after_verification(summary, collector, daemon, iterations, seed, driver, moments):
+    driver.stop()
+    summary["moments"] = collections.Counter(m["hit"] for m in moments if "hit" in m)
+    _write_summary(summary, moments)
     # The offsets topic holds committed records keyed by the pipeline name.
     offsets = collector.records(OFFSETS_TOPIC)
     assert offsets and {r.key for r in offsets} == {PREFIX.encode()}, {r.key for r in offsets}
@@ -401,6 +433,9 @@ def _one_iteration(iteration, kind, rng, daemon, run, driver, tracker, checkpoin
     streamed_at_start = tracker.streamed
 
     def snapshot_done():
+        if run.resumed:
+            checkpoint = _read_checkpoint(checkpoint_path)
+            return bool(checkpoint and checkpoint.get("snapshot_completed"))
         if attempt is None or attempt in tracker.last_marker_lsns:
             return True
         checkpoint = _read_checkpoint(checkpoint_path)
@@ -409,10 +444,11 @@ def _one_iteration(iteration, kind, rng, daemon, run, driver, tracker, checkpoin
     def running(what):
         return daemon.check_running(what) and driver.check()
 
-    if kind == "snapshot" and attempt is not None and not snapshot_done():
+    if kind == "snapshot" and (attempt is not None or run.resumed) and not snapshot_done():
         # The daemon's own counter, polled by a separate process that sends the SIGKILL.
         target = rng.randint(1, max(1, rows // MAX_EVENTS - 2))
-        record["condition"] = f"{target} Kafka transactions of the snapshot at {_attempt_name(attempt)} committed"
+        name = "resumed while streaming" if run.resumed else f"at {_attempt_name(attempt)}"
+        record["condition"] = f"{target} Kafka transactions of the snapshot {name} committed"
         record["killer"] = _kill_when_committed(daemon, target, checkpoint_path)
     else:
         if kind == "snapshot":
@@ -462,10 +498,12 @@ def _one_iteration(iteration, kind, rng, daemon, run, driver, tracker, checkpoin
         "partial_commit_lsn": position.get("partial_commit_lsn"),
         "file": position.get("file"), "pos": position.get("pos"),
         "partial_events": checkpoint.get("partial_events")}
-    run = Run(daemon, source)
+    run = Run(daemon, source, checkpoint_path)
     # What was hit: the restart retakes the snapshot iff it was not complete; the checkpoint
     # (Kafka's commit may be one batch further) says whether a source transaction was cut.
-    if run.attempt is not None:
+    if run.resumed:
+        record["hit"] = "snapshot (resumed on restart)"
+    elif run.attempt is not None:
         record["hit"] = "snapshot (retaken on restart)"
     elif kind == "snapshot":
         record["hit"] = "snapshot end (completed before the kill)"
@@ -475,6 +513,62 @@ def _one_iteration(iteration, kind, rng, daemon, run, driver, tracker, checkpoin
         record["hit"] = "streaming, between source transactions"
     driver.check()
     return record, run
+
+
+def _verify_resumed(events, log, final):
+    """The checks of a run whose snapshot was resumed (DBLog: a chunk read after streaming resumed
+    holds each key's state at its read, and the keys the stream changed inside its window are not
+    in it): every streamed change from S* (the first one collected) on exactly once, in per-key
+    order; at most one `r` per key (no chunk read again); replaying each key's records in
+    partition order gives the table (a key whose last record is an `r` the table disagrees with
+    is a stale snapshot key)."""
+    by_identity = {(c.key, c.op, c.version): c for c in log}
+    per_key = collections.defaultdict(list)
+    for event in events:
+        if not event.tombstone:
+            per_key[event.key.get("id")].append(event)
+    problems, seen, r_count, duplicated = [], {}, collections.Counter(), 0
+    replayed = {}
+    for key, sequence in per_key.items():
+        last_seq = None
+        for event in sequence:
+            if event.op == "r":
+                r_count[key] += 1
+                replayed[key] = event.after
+                continue
+            image = event.before if event.op == "d" else event.after
+            change = by_identity.get((key, event.op, (image or {}).get("version")))
+            if change is None:
+                problems.append(f"key {key}: {event.op} at {event.where} matches no workload change")
+                continue
+            if change.seq in seen:
+                duplicated += 1
+                problems.append(f"seq {change.seq} at {seen[change.seq].where} and {event.where}")
+                continue
+            seen[change.seq] = event
+            if last_seq is not None and change.seq < last_seq:
+                problems.append(f"key {key}: seq {change.seq} at {event.where} after seq {last_seq}")
+            last_seq = change.seq
+            if event.op == "d":
+                replayed.pop(key, None)
+            else:
+                replayed[key] = event.after
+    s_star = min(seen) if seen else (log[-1].seq + 1 if log else 1)
+    missing = [c for c in log if c.seq >= s_star and c.seq not in seen]
+    problems += [f"seq {c.seq} (key {c.key} {c.op} version {c.version}) never arrived" for c in missing]
+    read_twice = sorted(k for k, n in r_count.items() if n > 1)
+    problems += [f"key {k}: {r_count[k]} snapshot rows (a chunk read again)" for k in read_twice[:20]]
+    stale = 0
+    for key in set(replayed) | set(final):
+        got, want = replayed.get(key), final.get(key)
+        if (got is None) != (want is None) or (got and want and got.get("version") != want.get("version")):
+            last = per_key.get(key, [None])[-1]
+            stale += bool(last is not None and last.op == "r")
+            problems.append(f"key {key}: replayed {got} but the table has {want}")
+    return {"streamed": len(seen), "snapshot_rows": sum(r_count.values()), "missing": len(missing),
+            "duplicated": duplicated, "snapshot_rows_read_twice": len(read_twice),
+            "stale_snapshot_keys": stale, "s_star": s_star, "snapshot_resumes": None,
+            "problems": len(problems), "problem_list": problems}
 
 
 def _attempt_name(attempt):

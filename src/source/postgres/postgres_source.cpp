@@ -1,8 +1,13 @@
 // PostgreSQL source lifecycle: prerequisites, publication, slot, snapshot decision, streaming.
 #include "source/postgres/postgres_source.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <set>
+
+#include "base/clock.hpp"
 
 #include "base/log.hpp"
 #include "checkpoint/resume_check.hpp"
@@ -13,12 +18,26 @@
 #include "source/postgres/slot_manager.hpp"
 #include "source/postgres/snapshot.hpp"
 #include "source/postgres/table_join.hpp"
+#include "source/postgres/watermark.hpp"
 
 namespace tributary::source::postgres {
 namespace {
 
 /// How often a streaming source looks for new tables that match tables.include.
 constexpr auto kTableWatchInterval = std::chrono::seconds(3);
+
+/// Tables keyed by pipelines[].message_key_columns: their key need not be unique, no chunks.
+std::set<std::string> key_overridden(const config::PipelineConfig& pipeline) {
+  std::set<std::string> tables;
+  for (const auto& [table, columns] : pipeline.message_key_columns) tables.insert(table);
+  return tables;
+}
+
+/// Debezium's table order (TableId.compareTo: the text "schema.table", byte order).
+void sort_tables(std::vector<std::shared_ptr<const event::TableSchema>>& tables) {
+  std::sort(tables.begin(), tables.end(),
+            [](const auto& a, const auto& b) { return a->id.qualified() < b->id.qualified(); });
+}
 
 std::string names(const std::vector<event::TableId>& tables) {
   std::string text;
@@ -33,6 +52,8 @@ struct PostgresSource::Prepared {
   std::unique_ptr<PgConnection> replication;
   event::SourcePosition resume;
   std::shared_ptr<const event::CaptureSet> captured;
+  /// An interrupted initial snapshot resuming while streaming: its reader's options.
+  std::optional<WatermarkReaderOptions> resumed_snapshot;
 };
 
 PostgresSource::PostgresSource(boost::asio::io_context& io, const config::PipelineConfig& pipeline,
@@ -48,7 +69,8 @@ PostgresSource::~PostgresSource() {
   stop_ = true;
   queue_.wake_all();
   if (setup_thread_.joinable()) setup_thread_.join();
-  watcher_.reset();  // joins its thread
+  watcher_.reset();          // joins its thread
+  snapshot_reader_.reset();  // joins its thread
 }
 
 void PostgresSource::start(StartOptions options) {
@@ -63,6 +85,7 @@ void PostgresSource::stop() {
   wal_probe_timer_.cancel();
   queue_.wake_all();
   if (watcher_) watcher_->stop();
+  if (snapshot_reader_) snapshot_reader_->stop();
   if (stream_) stream_->stop();
 }
 
@@ -160,6 +183,15 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
   if (callbacks_.tables) callbacks_.tables(*tables);
 
   const bool completed = resume && resume->snapshot_completed;
+  // An initial snapshot that recorded chunks before it stopped: streaming resumes from the
+  // position and the remaining chunks are read between watermarks (PostgreSQL 14+, which
+  // decodes logical messages for pgoutput), unless the mode wants a new snapshot anyway.
+  const bool resumable =
+      resume && !completed && resume->snapshot_progress && resume->lsn() != 0 && slot->exists &&
+      PQserverVersion(catalog->connection().raw()) >= 140000 &&
+      pipeline_.snapshot.mode != config::SnapshotMode::kNever &&
+      pipeline_.snapshot.mode != config::SnapshotMode::kInitialOnly &&
+      !(pipeline_.snapshot.mode == config::SnapshotMode::kAlways && first_start);
   bool snapshot = false;
   switch (pipeline_.snapshot.mode) {
     case config::SnapshotMode::kNever:
@@ -178,6 +210,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
   }
   // Streaming resumes from the checkpoint: the recorded capture set decides which tables join.
   // Otherwise every matching table is in the snapshot (or, mode never, streamed from the start).
+  if (resumable) snapshot = false;
   const bool resumes = !snapshot && completed;
   CapturePlan plan;
   if (resumes) {
@@ -253,6 +286,9 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     options.consistent_point = created->consistent_point;
     options.parallelism = pipeline_.snapshot.parallelism;
     options.fetch_size = pipeline_.snapshot.fetch_size;
+    options.chunk_rows = pipeline_.snapshot.chunk_rows;
+    options.key_overridden = key_overridden(pipeline_);
+    options.record_progress = true;
     SnapshotProgress progress{callbacks_.snapshot_rows, callbacks_.snapshot_table_done};
     auto done = run_snapshot(options, schemas, queue_, progress, stop_);
     if (!done.ok()) return post_failure(done.error());
@@ -271,6 +307,20 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
       return;
     }
     prepared->resume = marker.position;
+  } else if (resumable) {
+    prepared->resume = *resume;
+    WatermarkReaderOptions reader;
+    reader.pipeline = name;
+    reader.source = source;
+    reader.chunk_rows = pipeline_.snapshot.chunk_rows;
+    reader.key_overridden = key_overridden(pipeline_);
+    reader.tables = schemas;
+    sort_tables(reader.tables);
+    reader.progress = resume->snapshot_progress;
+    prepared->resumed_snapshot = std::move(reader);
+    post_alive([this] {
+      if (callbacks_.reading) callbacks_.reading(false);
+    });
   } else if (initial_only) {
     prepared->resume = *resume;  // joining tables only; no stream
   } else if (!slot->exists) {
@@ -369,6 +419,13 @@ void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {
   options.database = pipeline_.source.database;
   options.resume = prepared->resume;
   options.captured = prepared->captured;
+  std::shared_ptr<WatermarkWindows> windows;
+  if (prepared->resumed_snapshot) {
+    // Unique per reader: the slot may replay an earlier run's watermarks.
+    windows = std::make_shared<WatermarkWindows>(std::to_string(unix_now_us()) + "-" +
+                                                 std::to_string(::getpid()));
+    options.windows = windows;
+  }
   StreamObserver observer;
   observer.failed = [this](Error error) {
     if (callbacks_.failed) callbacks_.failed(std::move(error));
@@ -380,6 +437,15 @@ void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {
     return;
   }
   if (pending_ack_ > 0) stream_->acknowledge(pending_ack_);
+  if (windows) {
+    snapshot_reader_ = std::make_unique<WatermarkReader>(
+        std::move(*prepared->resumed_snapshot), windows, [this](Error error) {
+          post_alive([this, error = std::move(error)]() mutable {
+            if (callbacks_.failed) callbacks_.failed(std::move(error));
+          });
+        });
+    snapshot_reader_->start();
+  }
   if (callbacks_.reading) callbacks_.reading(true);
   schedule_wal_probe();
   // A table created (or newly matching) while streaming: the next source round joins it

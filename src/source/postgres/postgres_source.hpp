@@ -25,6 +25,7 @@ class Catalog;
 class CatalogWorker;
 class ReplicationStream;
 class TableWatcher;
+class WatermarkReader;
 
 /// Lifecycle of one connection round to PostgreSQL. A failed source is destroyed and a new one
 /// started from the last committed position (the pipeline does that).
@@ -74,6 +75,8 @@ class PostgresSource final : public Source {
   std::unique_ptr<CatalogWorker> catalog_;
   std::unique_ptr<ReplicationStream> stream_;
   std::unique_ptr<TableWatcher> watcher_;
+  /// Reads the chunks an interrupted initial snapshot did not finish, while streaming.
+  std::unique_ptr<WatermarkReader> snapshot_reader_;
   /// false once destroyed: handlers posted by the watcher's thread check it (loop thread).
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
   uint64_t pending_ack_ = 0;

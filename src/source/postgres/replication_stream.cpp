@@ -8,6 +8,7 @@
 
 #include "base/clock.hpp"
 #include "base/log.hpp"
+#include "source/postgres/chunk_query.hpp"
 #include "source/postgres/replication_protocol.hpp"
 
 namespace tributary::source::postgres {
@@ -40,6 +41,8 @@ ReplicationStream::ReplicationStream(boost::asio::io_context& io,
   last_end_lsn_ = options_.resume.lsn();
   acknowledged_lsn_ = options_.resume.lsn();
   received_lsn_ = options_.resume.lsn();
+  snapshot_pending_ = !options_.resume.snapshot_completed;
+  progress_ = options_.resume.snapshot_progress;
 }
 
 ReplicationStream::~ReplicationStream() {
@@ -162,8 +165,7 @@ void ReplicationStream::handle_copy_data(std::string_view bytes) {
     if (!in_transaction_ && keepalive->wal_end > last_end_lsn_) {
       last_end_lsn_ = keepalive->wal_end;
       event::PositionMarker marker;
-      marker.position.snapshot_completed = true;
-      marker.position.postgres().lsn = last_end_lsn_;
+      marker.position = position_now();
       queue_.push(std::move(marker));
     }
     if (keepalive->reply_requested) send_status(false);
@@ -293,7 +295,9 @@ void ReplicationStream::emit(event::ChangeEvent&& change, uint64_t join_lsn) {
     change.source.postgres().origin_lsn = transaction_origin_lsn_;
   }
   change.source.snapshot = event::SnapshotMarker::kFalse;
-  change.position.snapshot_completed = true;
+  if (window_) note_window_keys(change);
+  change.position.snapshot_completed = !snapshot_pending_;
+  if (snapshot_pending_) change.position.snapshot_progress = progress_;
   change.position.postgres().lsn = last_end_lsn_;
   change.position.postgres().partial_commit_lsn = transaction_commit_lsn_;
   change.position.partial_events = transaction_events_;
@@ -301,6 +305,11 @@ void ReplicationStream::emit(event::ChangeEvent&& change, uint64_t join_lsn) {
 }
 
 Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint64_t wal_start) {
+  // A snapshot watermark (this pipeline's resumed snapshot, or another's): never a record.
+  if (const auto* logical = std::get_if<pgoutput::LogicalMessage>(&message);
+      logical != nullptr && logical->prefix == kWatermarkPrefix) {
+    return handle_watermark(logical->content);
+  }
   auto schema_of = [this](uint32_t oid) -> Result<const RelationEntry*> {
     auto it = relations_.find(oid);
     if (it == relations_.end()) {
@@ -335,7 +344,7 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             last_commit_lsn_ = commit.end_lsn;
             if (skipped) return {};
             event::PositionMarker marker;
-            marker.position.snapshot_completed = true;
+            marker.position = position_now();
             marker.position.postgres().lsn = commit.end_lsn;
             queue_.push(std::move(marker));
             return {};
@@ -452,6 +461,92 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
           [&](const auto&) -> Result<void> { return {}; },  // Type
       },
       message);
+}
+
+event::SourcePosition ReplicationStream::position_now() const {
+  event::SourcePosition position;
+  position.snapshot_completed = !snapshot_pending_;
+  if (snapshot_pending_) position.snapshot_progress = progress_;
+  position.postgres().lsn = last_end_lsn_;
+  return position;
+}
+
+void ReplicationStream::note_window_keys(const event::ChangeEvent& change) {
+  if (!(change.schema->id == window_->table)) return;
+  if (change.op == event::Op::kTruncate) {
+    window_->truncated = true;
+    return;
+  }
+  for (const auto* image : {&change.before, &change.after}) {
+    if (!*image) continue;
+    auto key = key_text(**image, change.schema->key_columns);
+    if (!key.empty()) window_->keys.insert(std::move(key));
+  }
+}
+
+Result<void> ReplicationStream::handle_watermark(std::string_view content) {
+  if (!options_.windows) return {};  // another run's or pipeline's watermark
+  auto parsed = options_.windows->parse(content);
+  if (!parsed) return {};
+  const auto [low, id] = *parsed;
+  if (low) {
+    auto table = options_.windows->table_of(id);
+    if (table) window_ = Window{id, std::move(*table), {}, false};
+    return {};
+  }
+  if (!window_ || window_->id != id) {
+    return Error::retriable("snapshot watermark window " + std::to_string(id) +
+                            " closed without being opened in this stream; restarting it");
+  }
+  auto chunk = options_.windows->take(id);
+  if (!chunk) {
+    return Error::fatal("snapshot watermark window " + std::to_string(id) +
+                        " has no chunk at its high watermark (a broken invariant)");
+  }
+  const std::string table = chunk->table.qualified();
+  std::vector<event::QueueItem> batch;
+  batch.reserve(chunk->rows.size() + 1);
+  const event::SourcePosition before = position_now();
+  std::size_t dropped = 0;
+  for (auto& row : chunk->rows) {
+    // Changed inside the window: the stream carries the newer state (or the delete).
+    const bool changed =
+        window_->truncated ||
+        (!chunk->key.empty() && window_->keys.contains(key_text(*row.after, chunk->key)));
+    if (changed) {
+      ++dropped;
+      continue;
+    }
+    row.position = before;
+    batch.emplace_back(std::move(row));
+  }
+  auto progress = std::make_shared<event::SnapshotProgress>(progress_ ? *progress_
+                                                                      : event::SnapshotProgress{});
+  if (!chunk->table.table.empty()) {
+    auto& entry = progress->tables[table];
+    if (!chunk->last_key.empty()) entry.after = chunk->last_key;
+    entry.done = entry.done || chunk->table_done;
+  }
+  ++progress->chunks;
+  event::PositionMarker marker;
+  if (chunk->snapshot_done) {
+    snapshot_pending_ = false;
+    progress_.reset();
+    marker.snapshot_done = true;
+    log::info(options_.pipeline, "snapshot completed while streaming (" +
+                                     std::to_string(progress->chunks) + " chunks recorded)");
+  } else {
+    progress_ = std::move(progress);
+  }
+  marker.position = position_now();
+  batch.emplace_back(std::move(marker));
+  log::write(log::Level::kInfo, options_.pipeline, table,
+             "snapshot chunk " + std::to_string(id) + " of the resumed snapshot: " +
+                 std::to_string(chunk->rows.size() - dropped) + " rows queued, " +
+                 std::to_string(dropped) + " dropped (changed by the stream inside the window)");
+  window_.reset();
+  queue_.push_all(batch);
+  return {};
 }
 
 void ReplicationStream::acknowledge(uint64_t lsn) {

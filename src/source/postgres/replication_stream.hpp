@@ -7,7 +7,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "base/result.hpp"
 #include "event/capture_set.hpp"
@@ -16,6 +19,7 @@
 #include "source/postgres/catalog_worker.hpp"
 #include "source/postgres/pg_connection.hpp"
 #include "source/postgres/pgoutput_decoder.hpp"
+#include "source/postgres/watermark.hpp"
 
 namespace tributary::source::postgres {
 
@@ -33,6 +37,9 @@ struct StreamOptions {
   /// are in that snapshot).
   std::shared_ptr<const event::CaptureSet> captured;
   std::chrono::milliseconds status_interval{10000};
+  /// An interrupted initial snapshot resuming (resume.snapshot_completed false): the windows its
+  /// reader opens. Null otherwise.
+  std::shared_ptr<WatermarkWindows> windows;
 };
 
 struct StreamObserver {
@@ -71,6 +78,13 @@ class ReplicationStream {
   Result<event::Row> to_row(pgoutput::Tuple& tuple, const event::TableSchema& schema);
   /// `join_lsn`: the table's join point (0: none).
   void emit(event::ChangeEvent&& change, uint64_t join_lsn);
+  /// A tributary watermark of this run: opens the window (low) or queues its deduplicated chunk
+  /// and the marker recording it (high).
+  Result<void> handle_watermark(std::string_view content);
+  /// Inside an open window: the streamed change's keys are dropped from the window's chunk.
+  void note_window_keys(const event::ChangeEvent& change);
+  /// The position events carry now (the snapshot's progress while it is being resumed).
+  event::SourcePosition position_now() const;
   void send_status(bool reply_requested);
   void flush_output();
   void schedule_status();
@@ -113,6 +127,16 @@ class ReplicationStream {
   /// The current transaction's replication origin (source.origin, origin_lsn); null: none.
   std::shared_ptr<const std::string> transaction_origin_;
   uint64_t transaction_origin_lsn_ = 0;
+  /// The resumed snapshot: its recorded chunks (null once finished), and the open window.
+  std::shared_ptr<const event::SnapshotProgress> progress_;
+  bool snapshot_pending_ = false;
+  struct Window {
+    uint64_t id = 0;
+    event::TableId table;
+    std::set<std::vector<std::string>> keys;  ///< changed inside the window
+    bool truncated = false;                   ///< the table was truncated inside it
+  };
+  std::optional<Window> window_;
   uint64_t received_lsn_ = 0;      ///< highest WAL position received
   uint64_t acknowledged_lsn_ = 0;  ///< highest LSN durably committed to Kafka
 };

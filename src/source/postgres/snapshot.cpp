@@ -18,10 +18,19 @@
 
 #include "base/clock.hpp"
 #include "base/log.hpp"
+#include "source/postgres/chunk_query.hpp"
 #include "source/postgres/pg_connection.hpp"
 
 namespace tributary::source::postgres {
 namespace {
+
+/// A chunk's effect on the recorded progress: `table` emitted up to key `after` (empty: no key
+/// known, the table is not chunked), `done` once its last row is queued.
+struct ProgressUpdate {
+  std::string table;
+  std::vector<std::string> after;
+  bool done = false;
+};
 
 struct SharedState {
   std::mutex mutex;
@@ -32,6 +41,13 @@ struct SharedState {
   /// later-ranked table has rows. Written at the end, marked `last`.
   std::optional<event::ChangeEvent> last_row;
   std::size_t last_row_rank = 0;
+  std::vector<std::string> last_row_key;  ///< its key (its table's progress once queued)
+
+  /// Held while a chunk is queued: the progress a marker records matches the queue's order.
+  std::mutex push_mutex;
+  event::SnapshotProgress progress;
+  /// Where a restart resumes from (recorded_progress only): the rows of the next chunk carry it.
+  event::SourcePosition position;
 
   void fail(Error error) {
     std::lock_guard lock(mutex);
@@ -40,14 +56,46 @@ struct SharedState {
   }
 
   /// A table's last row (rank = the table's place in the order): keeps the later-ranked of it
-  /// and the row held so far; returns the other one, to be queued now.
-  std::optional<event::ChangeEvent> offer_last_row(event::ChangeEvent row, std::size_t rank) {
+  /// and the row held so far; returns the other one, to be queued now, with its key.
+  std::optional<std::pair<event::ChangeEvent, std::vector<std::string>>> offer_last_row(
+      event::ChangeEvent row, std::vector<std::string> key, std::size_t rank) {
     std::lock_guard lock(mutex);
-    if (last_row && last_row_rank > rank) return row;
-    std::optional<event::ChangeEvent> earlier = std::move(last_row);
+    if (last_row && last_row_rank > rank) return std::make_pair(std::move(row), std::move(key));
+    std::optional<std::pair<event::ChangeEvent, std::vector<std::string>>> earlier;
+    if (last_row) earlier = std::make_pair(std::move(*last_row), std::move(last_row_key));
     last_row = std::move(row);
+    last_row_key = std::move(key);
     last_row_rank = rank;
     return earlier;
+  }
+
+  /// Queues `batch` (one chunk, or part of an unchunked table) and, when recording, the marker
+  /// of `updates` after it; the rows carry the position before the chunk.
+  bool push_chunk(const SnapshotOptions& options, event::EventQueue& queue,
+                  std::vector<event::QueueItem>& batch, std::vector<ProgressUpdate> updates,
+                  const std::atomic<bool>& stop) {
+    std::lock_guard lock(push_mutex);
+    if (!options.record_progress) return queue.push_wait(batch, stop);
+    for (auto& item : batch) {
+      if (auto* change = std::get_if<event::ChangeEvent>(&item)) change->position = position;
+    }
+    bool changed = false;
+    for (auto& update : updates) {
+      if (update.after.empty() && !update.done) continue;
+      auto& table = progress.tables[update.table];
+      if (!update.after.empty()) table.after = std::move(update.after);
+      table.done = table.done || update.done;
+      changed = true;
+    }
+    if (changed) {
+      ++progress.chunks;
+      position.snapshot_progress = std::make_shared<const event::SnapshotProgress>(progress);
+    }
+    // Always a marker: it ends the chunk for the committer (an unchunked table's fetch, too).
+    event::PositionMarker marker;
+    marker.position = position;
+    batch.emplace_back(std::move(marker));
+    return queue.push_wait(batch, stop);
   }
 };
 
@@ -56,39 +104,44 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
                         event::EventQueue& queue, const SnapshotProgress& progress,
                         const std::atomic<bool>& stop, SharedState& shared) {
   const std::string table_name = schema->id.qualified();
-  const std::string relation = connection.quote_identifier(schema->id.schema) + "." +
-                               connection.quote_identifier(schema->id.table);
   uint64_t estimate = 0;
   auto count = connection.exec("SELECT GREATEST(reltuples, 0)::bigint FROM pg_class WHERE oid = " +
                                std::to_string(schema->source_oid));
   if (count.ok() && PQntuples(count->get()) == 1)
     estimate = std::stoull(PQgetvalue(count->get(), 0, 0));
 
-  std::string columns;
-  for (std::size_t i = 0; i < schema->columns.size(); ++i) {
-    if (i > 0) columns += ", ";
-    // An omitted column's type has no encoding: its value is never looked at, so not read.
-    columns += schema->columns[i].omitted ? std::string("NULL")
-                                          : connection.quote_identifier(schema->columns[i].name);
+  const ChunkPlan plan =
+      plan_chunks(connection, *schema, options.key_overridden.contains(table_name));
+  if (plan.chunked()) {
+    log::write(log::Level::kInfo, options.pipeline, table_name,
+               "snapshot of table started, about " + std::to_string(estimate) +
+                   " rows, in chunks of " + std::to_string(options.chunk_rows) + " rows by key (" +
+                   plan.key_list + ")");
+  } else {
+    auto declared = connection.exec("DECLARE tributary_snapshot NO SCROLL CURSOR FOR " +
+                                    chunk_sql(connection, plan, {}, 0));
+    if (!declared.ok()) return declared.error();
+    log::write(log::Level::kInfo, options.pipeline, table_name,
+               "snapshot of table started, about " + std::to_string(estimate) +
+                   " rows, as one chunk: " + plan.unchunked_reason +
+                   " (an interrupted snapshot reads it again from its start)");
   }
-  if (columns.empty()) columns = "NULL";
-  auto declared = connection.exec("DECLARE tributary_snapshot NO SCROLL CURSOR FOR SELECT " +
-                                  columns + " FROM ONLY " + relation);
-  if (!declared.ok()) return declared.error();
-
-  log::write(log::Level::kInfo, options.pipeline, table_name,
-             "snapshot of table started, about " + std::to_string(estimate) + " rows");
   const std::string fetch =
       "FETCH FORWARD " + std::to_string(options.fetch_size) + " FROM tributary_snapshot";
   uint64_t done = 0;
+  uint64_t chunks = 0;
   auto started = std::chrono::steady_clock::now();
   auto last_report = started;
   std::vector<event::QueueItem> batch;
   // The table's newest row, queued once a later one shows it is not the table's last.
   std::optional<event::ChangeEvent> held;
+  std::vector<std::string> held_key;  ///< its key (chunked tables)
+  std::vector<std::string> read_after;  ///< the key the next chunk starts after
   bool complete = false;
   while (!stop.load() && !shared.failed.load()) {
-    auto rows = connection.exec(fetch);
+    auto rows = connection.exec(plan.chunked()
+                                    ? chunk_sql(connection, plan, read_after, options.chunk_rows)
+                                    : fetch);
     if (!rows.ok()) return rows.error();
     const PGresult* r = rows->get();
     const int row_count = PQntuples(r);
@@ -96,26 +149,21 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
       complete = true;
       break;
     }
-    const int column_count = PQnfields(r);
+    ++chunks;
     const int64_t read_time = unix_now_us();
-    batch.reserve(static_cast<std::size_t>(row_count) + 1);
-    if (held) batch.emplace_back(std::move(*held));
+    batch.reserve(static_cast<std::size_t>(row_count) + 2);
+    // The last row queued in this batch: its key is the table's progress once it is queued.
+    std::vector<std::string> queued_key;
+    if (held) {
+      batch.emplace_back(std::move(*held));
+      queued_key = std::move(held_key);
+    }
     held.reset();
     for (int row = 0; row < row_count; ++row) {
       event::ChangeEvent change;
       change.op = event::Op::kRead;
       change.schema = schema;
-      event::Row after;
-      after.reserve(static_cast<std::size_t>(column_count));
-      for (int col = 0; col < column_count; ++col) {
-        if (PQgetisnull(r, row, col)) {
-          after.emplace_back(event::Null{});
-        } else {
-          after.emplace_back(std::in_place_type<std::string>, PQgetvalue(r, row, col),
-                             static_cast<std::size_t>(PQgetlength(r, row, col)));
-        }
-      }
-      change.after = std::move(after);
+      change.after = read_row(r, row);
       change.source.db = options.source.database;
       change.source.commit_time_us = read_time;
       change.source.postgres().lsn = options.consistent_point;
@@ -124,13 +172,22 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
                                : rank == 0 ? event::SnapshotMarker::kFirst
                                            : event::SnapshotMarker::kFirstInDataCollection;
       change.position = options.row_position;
+      if (plan.chunked() && row + 2 >= row_count) {
+        // The last two rows' keys: the queued prefix ends at the one before the held row.
+        (row + 1 == row_count ? read_after : queued_key) = key_text(*change.after, plan.key);
+      }
       if (row + 1 == row_count) {
         held = std::move(change);
+        held_key = read_after;
       } else {
         batch.emplace_back(std::move(change));
       }
     }
-    if (!batch.empty() && !queue.push_wait(batch, stop)) break;
+    if (!batch.empty()) {
+      std::vector<ProgressUpdate> updates;
+      if (plan.chunked()) updates.push_back({table_name, std::move(queued_key), false});
+      if (!shared.push_chunk(options, queue, batch, std::move(updates), stop)) break;
+    }
     done += static_cast<uint64_t>(row_count);
     if (progress.rows_read)
       progress.rows_read(table_name, static_cast<uint64_t>(row_count), done, estimate);
@@ -143,7 +200,8 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
               : "";
       log::write(log::Level::kInfo, options.pipeline, table_name,
                  "snapshot progress: " + std::to_string(done) + " of about " +
-                     std::to_string(estimate) + " rows" + percent);
+                     std::to_string(estimate) + " rows" + percent + ", " +
+                     std::to_string(chunks) + " chunks");
     }
   }
   double seconds =
@@ -152,23 +210,33 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
     // Stopped (shutdown, or another table's reader failed): the rows queued so far are a prefix.
     log::write(log::Level::kInfo, options.pipeline, table_name,
                "snapshot of table " + table_name + " interrupted after " + std::to_string(done) +
-                   " rows (it restarts on the next start)");
+                   " rows" +
+                   (plan.chunked() && options.record_progress
+                        ? " (the next start resumes after its last chunk committed to Kafka)"
+                        : " (it restarts on the next start)"));
     return {};
   }
-  auto closed = connection.exec("CLOSE tributary_snapshot");
-  if (!closed.ok()) return closed.error();
+  if (!plan.chunked()) {
+    auto closed = connection.exec("CLOSE tributary_snapshot");
+    if (!closed.ok()) return closed.error();
+  }
   if (held) {
     // The table's last row; the first table's only row stays `first` (Debezium's precedence).
     if (held->source.snapshot != event::SnapshotMarker::kFirst) {
       held->source.snapshot = event::SnapshotMarker::kLastInDataCollection;
     }
-    if (auto earlier = shared.offer_last_row(std::move(*held), rank)) {
-      batch.emplace_back(std::move(*earlier));
-      if (!queue.push_wait(batch, stop)) return {};  // stopping: the snapshot restarts
+    if (auto earlier = shared.offer_last_row(std::move(*held), std::move(held_key), rank)) {
+      const std::string earlier_table = earlier->first.schema->id.qualified();
+      batch.emplace_back(std::move(earlier->first));
+      std::vector<ProgressUpdate> updates{{earlier_table, std::move(earlier->second), true}};
+      if (!shared.push_chunk(options, queue, batch, std::move(updates), stop)) {
+        return {};  // stopping: the next start resumes after the last chunk committed
+      }
     }
   }
   log::write(log::Level::kInfo, options.pipeline, table_name,
              "snapshot of table finished: " + std::to_string(done) + " rows in " +
+                 std::to_string(chunks) + (plan.chunked() ? " chunks in " : " fetches in ") +
                  std::to_string(seconds) + " s");
   if (progress.table_done) progress.table_done(table_name, done);
   return {};
@@ -232,6 +300,8 @@ Result<void> run_snapshot(const SnapshotOptions& options,
   std::sort(order.begin(), order.end(),
             [&names](std::size_t a, std::size_t b) { return names[a] < names[b]; });
   SharedState shared;
+  shared.position.postgres().lsn = options.consistent_point;
+  shared.position.snapshot_progress = std::make_shared<const event::SnapshotProgress>();
   std::vector<std::thread> threads;
   for (std::size_t i = 0; i < workers; ++i) {
     threads.emplace_back(worker, std::cref(options), std::cref(tables), std::cref(order),
@@ -243,7 +313,13 @@ Result<void> run_snapshot(const SnapshotOptions& options,
   if (stop.load()) return Error::retriable("snapshot interrupted by shutdown");
   if (shared.last_row) {
     shared.last_row->source.snapshot = event::SnapshotMarker::kLast;
-    queue.push(std::move(*shared.last_row));
+    const std::string table = shared.last_row->schema->id.qualified();
+    std::vector<event::QueueItem> batch;
+    batch.emplace_back(std::move(*shared.last_row));
+    std::vector<ProgressUpdate> updates{{table, std::move(shared.last_row_key), true}};
+    if (!shared.push_chunk(options, queue, batch, std::move(updates), stop)) {
+      return Error::retriable("snapshot interrupted by shutdown");
+    }
   }
   for (auto& connection : connections) {
     auto committed = connection->exec("COMMIT");

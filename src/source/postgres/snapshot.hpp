@@ -4,6 +4,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,10 +33,19 @@ struct SnapshotOptions {
   event::SourcePosition row_position;
   int parallelism = 2;
   int fetch_size = 10000;
+  int chunk_rows = 8096;
+  /// Tables keyed by pipelines[].message_key_columns ("schema.table"): not chunked.
+  std::set<std::string> key_overridden;
+  /// The initial snapshot: each chunk is followed by a marker recording it (snapshot not
+  /// completed, the consistent point, every chunk queued so far), and its rows carry the
+  /// progress before it, so a restart resumes after the last chunk Kafka committed. Off for
+  /// tables joining a running capture set (their rows carry `row_position`).
+  bool record_progress = false;
 };
 
-/// Reads every table under the exported snapshot with up to `parallelism` connections, pushing
-/// op=r events (source.snapshot = true; the sink marks first/last) into the queue. Omitted columns
+/// Reads every table under the exported snapshot with up to `parallelism` connections, in
+/// key-ordered chunks of `chunk_rows` (a table without a usable key: one chunk, said in the log),
+/// pushing op=r events (source.snapshot = true; the sink marks first/last) into the queue. Omitted columns
 /// are not read (NULL in their place). Each table logs "finished" with its row count only when it
 /// was read to the end, "interrupted after N rows" otherwise.
 /// Blocking: run it on a worker thread, never on the loop.
