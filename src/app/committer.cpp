@@ -312,6 +312,10 @@ void Committer::run() {
         return;
       }
     }
+    if (auto beat = beat_if_due(); !beat.ok()) {
+      if (callbacks_.stopped) callbacks_.stopped(beat.error());
+      return;
+    }
     producer_->poll();
     const bool drained = queue_.empty();
     const bool stopping = stop_requested_.load() && drained;

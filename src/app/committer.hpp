@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "app/heartbeat.hpp"
 #include "base/result.hpp"
 #include "checkpoint/checkpoint_store.hpp"
 #include "config/config.hpp"
@@ -113,6 +114,9 @@ class Committer {
   /// made sure of first) and moves the batch's position to `position`.
   Result<void> add_to_batch(const event::SourcePosition& position);
   Result<void> commit_batch();
+  /// pipelines[].heartbeat: a due heartbeat record joins the open transaction, or is committed
+  /// at once with the offsets record (committer_heartbeat.cpp).
+  Result<void> beat_if_due();
   Result<void> resend_batch();
   /// Begins a transaction and produces the kept batch into it again (after an abort or a rebuild).
   Result<void> reproduce_batch();
@@ -156,6 +160,7 @@ class Committer {
   std::atomic<int64_t> shutdown_deadline_ns_{0};
 
   Batch batch_;
+  HeartbeatSchedule heartbeat_{pipeline_};
   /// When a position-only advance was last committed; they are rate-limited. Sink thread only.
   std::chrono::steady_clock::time_point last_position_commit_{};
   bool record_now_ = false;  ///< commit the dirty position without waiting (identity changed)

@@ -62,6 +62,12 @@ struct EnvelopeConfig {
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
 };
 
+/// Debezium's heartbeat.interval.ms / heartbeat.action.query (options_transactions.cpp).
+struct HeartbeatConfig {
+  int64_t interval_ms = 0;   ///< 0: no heartbeats
+  std::string action_query;  ///< PostgreSQL: run on its own connection at each heartbeat; "": none
+};
+
 struct PipelineConfig {
   std::string name;  ///< unique; [A-Za-z0-9_.-]+
   SourceConfig source;
@@ -83,6 +89,7 @@ struct MessagesConfig {
   /// Debezium's message.key.columns: "schema.table" -> "col1,col2" (PostgreSQL only so far), the
   /// columns that key that table's messages instead of its primary key / first unique index.
   std::map<std::string, std::string> message_key_columns;
+  HeartbeatConfig heartbeat;
 };
 
 /// Whether streamed events of operation `op` ('c', 'u', 'd', 't') are left out of the topics.

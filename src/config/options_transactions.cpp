@@ -4,7 +4,35 @@
 namespace tributary::config::detail {
 
 std::vector<Option> transaction_options() {
-  return {};
+  return {
+      {.path = "pipelines[].heartbeat",
+       .type = Type::kSection,
+       .description =
+           "Debezium's heartbeats: a record on `__debezium-heartbeat.<topic_prefix>` at a fixed "
+           "interval, idle or busy, committed in one Kafka transaction with the offsets record."},
+      {.path = "pipelines[].heartbeat.interval_ms",
+       .type = Type::kInteger,
+       .description =
+           "Debezium's `heartbeat.interval.ms`: milliseconds between heartbeat records (key "
+           "`{\"serverName\": \"<topic_prefix>\"}`, value `{\"ts_ms\": ...}`); 0 turns them off. "
+           "A heartbeat is written only once the pipeline has a position (after its first "
+           "commit or checkpoint).",
+       .default_value = "0",
+       .min = 0,
+       .max = 86400000,
+       .bind = FIELD(pipeline->heartbeat.interval_ms)},
+      {.path = "pipelines[].heartbeat.action_query",
+       .type = Type::kString,
+       .description =
+           "PostgreSQL only, Debezium's `heartbeat.action.query`: a statement run on its own "
+           "connection to the source database at each heartbeat (e.g. `UPDATE "
+           "heartbeat SET ts = now()` on a captured table, or `SELECT "
+           "pg_logical_emit_message(false, 'heartbeat', now()::text)`), so that the slot sees "
+           "this database's WAL move while the captured tables are idle. Failures are logged "
+           "and retried at the next heartbeat. Needs `heartbeat.interval_ms` > 0.",
+       .default_doc = "none",
+       .bind = FIELD(pipeline->heartbeat.action_query)},
+  };
 }
 
 }  // namespace tributary::config::detail

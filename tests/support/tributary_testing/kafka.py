@@ -327,9 +327,11 @@ class Collector:
                 reply.put(e)
 
     def _wanted(self, topic):
+        if topic in self.topics:  # named: also an __ topic (e.g. __debezium-heartbeat.<prefix>)
+            return True
         if topic.startswith("__"):
             return False
-        return topic in self.topics or bool(self.pattern and self.pattern.fullmatch(topic))
+        return bool(self.pattern and self.pattern.fullmatch(topic))
 
     def _refresh_assignment(self):
         from confluent_kafka import OFFSET_BEGINNING, KafkaException, TopicPartition
