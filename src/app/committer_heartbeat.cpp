@@ -38,7 +38,8 @@ Result<void> Committer::beat_if_due() {
     batch_.position = committed_position_;
     batch_.position_dirty = true;
   }
-  log::debug(pipeline_.name, "heartbeat written to " + envelope::heartbeat_topic(options.topic_prefix));
+  log::debug(pipeline_.name,
+             "heartbeat written to " + envelope::heartbeat_topic(options.topic_prefix));
   // Idle: committed at once with the offsets record. Busy: committed with the open batch.
   if (batch_.events == 0) return commit_batch();
   return {};

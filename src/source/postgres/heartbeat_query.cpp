@@ -45,7 +45,8 @@ void HeartbeatQuery::run_once() {
                                            "tributary-" + pipeline_.name + "-heartbeat");
     if (!connected.ok()) {
       log::warn(pipeline_.name, "heartbeat.action_query: cannot connect to the source database (" +
-                                    connected.error().message + "); retrying at the next heartbeat");
+                                    connected.error().message +
+                                    "); retrying at the next heartbeat");
       return;
     }
     connection_ = std::move(connected.value());
