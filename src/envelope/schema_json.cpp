@@ -148,6 +148,22 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
       schema_type = "string";
       name = "io.debezium.data.EnumSet";
       break;
+    case TypeKind::kTimeTz:
+      schema_type = "string";
+      name = "io.debezium.time.ZonedTime";
+      break;
+    case TypeKind::kLtree:
+      schema_type = "string";
+      name = "io.debezium.data.Ltree";
+      break;
+    case TypeKind::kTsvector:
+      schema_type = "string";
+      name = "io.debezium.data.Tsvector";
+      break;
+    case TypeKind::kHstore:  // hstore.handling.mode json, Debezium's default
+      schema_type = "string";
+      name = "io.debezium.data.Json";
+      break;
     case TypeKind::kArray:
       schema_type = "array";
       break;
@@ -165,9 +181,12 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
     json.EndArray();
   } else if (type.kind == TypeKind::kArray) {
     key(json, "items");
-    // PostgresValueConverter: an enum array's items are Enum.builder(...) without optional(),
-    // every other array's items are optional.
-    write_type_schema(json, *type.element, type.element->kind != TypeKind::kEnum, nullptr, mapping);
+    // PostgresValueConverter: the items of enum, tsvector and isbn arrays are built without
+    // optional() (checked against Debezium 3.6.1), every other array's items are optional.
+    const bool required_items = type.element->kind == TypeKind::kEnum ||
+                                type.element->kind == TypeKind::kTsvector ||
+                                type.element->source_name == "isbn";
+    write_type_schema(json, *type.element, !required_items, nullptr, mapping);
   }
   key(json, "optional");
   json.Bool(optional);

@@ -36,6 +36,10 @@ std::string unsupported_reason(const ColumnType& type, bool is_element) {
     case TypeKind::kEnum:
     case TypeKind::kYear:
     case TypeKind::kSet:
+    case TypeKind::kTimeTz:
+    case TypeKind::kLtree:
+    case TypeKind::kTsvector:
+    case TypeKind::kHstore:
       return "";
     case TypeKind::kBits:
       if (type.precision < 1) return "is a BIT(n) without its length n (precision)";
@@ -131,6 +135,10 @@ ValuePlan make_value_plan(const ColumnType& type, const Mapping& mapping) {
     case TypeKind::kXml:
     case TypeKind::kEnum:
     case TypeKind::kSet:  // io.debezium.data.EnumSet: "a,b" (BinlogValueConverters, SET)
+    case TypeKind::kTimeTz:
+    case TypeKind::kLtree:
+    case TypeKind::kTsvector:
+    case TypeKind::kHstore:
       plan.conversion = Conversion::kString;
       break;
   }

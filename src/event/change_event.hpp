@@ -34,11 +34,15 @@ enum class TypeKind {
   kUuid,
   kJson,  ///< json and jsonb
   kXml,
-  kEnum,   ///< enum_values holds the allowed labels in order
-  kArray,  ///< element holds the element type
-  kBits,   ///< MySQL BIT(n), n > 1 -> io.debezium.data.Bits (precision = n); BIT(1) is kBool
-  kYear,   ///< MySQL YEAR -> io.debezium.time.Year (int32)
-  kSet,    ///< MySQL SET -> io.debezium.data.EnumSet; enum_values holds the members in order
+  kEnum,      ///< enum_values holds the allowed labels in order
+  kArray,     ///< element holds the element type
+  kBits,      ///< MySQL BIT(n), n > 1 -> io.debezium.data.Bits (precision = n); BIT(1) is kBool
+  kYear,      ///< MySQL YEAR -> io.debezium.time.Year (int32)
+  kSet,       ///< MySQL SET -> io.debezium.data.EnumSet; enum_values holds the members in order
+  kTimeTz,    ///< PostgreSQL timetz -> io.debezium.time.ZonedTime ("HH:MM:SS[.f]Z", in UTC)
+  kLtree,     ///< PostgreSQL ltree -> io.debezium.data.Ltree (string)
+  kTsvector,  ///< PostgreSQL tsvector -> io.debezium.data.Tsvector (string)
+  kHstore,    ///< PostgreSQL hstore -> io.debezium.data.Json (a JSON object of its pairs)
 };
 
 /// The enumerator's name ("kInt32"), for messages.
@@ -90,6 +94,14 @@ inline std::string_view kind_name(TypeKind kind) {
       return "kYear";
     case TypeKind::kSet:
       return "kSet";
+    case TypeKind::kTimeTz:
+      return "kTimeTz";
+    case TypeKind::kLtree:
+      return "kLtree";
+    case TypeKind::kTsvector:
+      return "kTsvector";
+    case TypeKind::kHstore:
+      return "kHstore";
   }
   return "unknown";
 }
@@ -213,7 +225,8 @@ using ValueVariant = std::variant<Null, Unchanged, std::string, bool, int64_t, d
 ///   kBool: bool.  kInt16, kInt32, kInt64, kYear: int64_t (range-checked against the kind).
 ///   kFloat32, kFloat64: double (or int64_t).  kDecimal: Decimal at exactly the column's scale.
 ///   kVariableDecimal: Decimal, any scale >= 0, written as given (a source strips trailing zeros).
-///   kString, kUuid, kJson, kXml, kEnum: std::string, final UTF-8 text.  kSet: std::string, the
+///   kString, kUuid, kJson, kXml, kEnum, kTimeTz, kLtree, kTsvector, kHstore: std::string, final
+///   UTF-8 text (kTimeTz "08:34:56.789Z", kHstore a JSON object).  kSet: std::string, the
 ///   members joined by ',' ("a,c").  kBytes, kBits: Bytes.  kDate: Date.  kTime: Time.
 ///   kTimestamp: Timestamp.  kTimestampTz: ZonedTimestamp.  kInterval: Interval.
 ///   kArray: Array of the element kind's values.

@@ -172,6 +172,59 @@ std::vector<event::ChangeEvent> text_like() {
           row({text("2"), kNull, kNull, kNull, kNull, kNull})});
 }
 
+std::vector<event::ChangeEvent> more_types() {
+  auto t = table(
+      "public", "more_types",
+      {column("id", type(TypeKind::kInt32, "int4"), false),
+       column("o", type(TypeKind::kInt64, "oid")),
+       column("m8", type(TypeKind::kString, "macaddr8")),
+       column("tz", type(TypeKind::kTimeTz, "timetz")),
+       column("tz3", type(TypeKind::kTimeTz, "timetz", 3)),
+       column("tza", array_of(type(TypeKind::kTimeTz, "timetz"), "_timetz")),
+       column("r4", type(TypeKind::kString, "int4range")),
+       column("r8", type(TypeKind::kString, "int8range")),
+       column("rn", type(TypeKind::kString, "numrange")),
+       column("rts", type(TypeKind::kString, "tsrange")),
+       column("rtz", type(TypeKind::kString, "tstzrange")),
+       column("rd", type(TypeKind::kString, "daterange")),
+       column("lt", type(TypeKind::kLtree, "ltree")),
+       column("lta", array_of(type(TypeKind::kLtree, "ltree"), "_ltree")),
+       column("tv", type(TypeKind::kTsvector, "tsvector")),
+       column("hs", type(TypeKind::kHstore, "hstore")),
+       column("ib", type(TypeKind::kString, "isbn")),
+       column("oa", array_of(type(TypeKind::kInt64, "oid"), "_oid")),
+       column("tva", array_of(type(TypeKind::kTsvector, "tsvector"), "_tsvector")),
+       column("hsa", array_of(type(TypeKind::kHstore, "hstore"), "_hstore")),
+       column("iba", array_of(type(TypeKind::kString, "isbn"), "_isbn"))},
+      {0});
+  return inserts(
+      t,
+      {row({text("1"), text("4000000000"), text("08:00:2b:01:02:03:04:05"), text("10:34:56.789+02"),
+            text("23:59:59.123-05:30"), text("{01:02:03+00,NULL}"), text("[1,10)"), text("[5,)"),
+            text("(1.5,2.5]"), text(R"(["2020-01-01 00:00:00","2020-01-02 00:00:00"))"),
+            text(R"(["2020-01-01 01:00:00+01","2020-01-02 01:00:00+01"))"),
+            text("[2020-01-01,2020-02-01)"), text("Top.Science.Astronomy"), text("{a.b,c}"),
+            text("'a' 'cat' 'fat' 'mat' 'on' 'sat'"), text(R"("a"=>"1", "b"=>NULL, "c d"=>"x")"),
+            text("0-393-04002-X"), text("{1,4000000000}"), text(R"({"'a' 'b'"})"),
+            text(R"({"\"a\"=>\"1\"",NULL})"), text("{0-393-04002-X}")}),
+       row({text("2"), text("0"), kNull, text("00:00:00+14"), text("12:00:00.5-00:30"), text("{}"),
+            text("empty"), text("(,)"), kNull, kNull, kNull, kNull, text(""), text("{}"), text(""),
+            text(""), kNull, text("{}"), text("{}"), text("{}"), text("{}")}),
+       row({text("3"), kNull, kNull, text("24:00:00-01"), kNull, kNull, kNull, kNull, kNull, kNull,
+            kNull, kNull, kNull, kNull, kNull,
+            text(R"("a"=>"b", "zz"=>"y", "k01"=>"1", "k02"=>"2", "k03"=>"3", "k04"=>"4", )"
+                 R"("k05"=>"5", "k06"=>"6", "k07"=>"7", "k08"=>"8", "k09"=>"9", "k10"=>"10", )"
+                 R"("k11"=>"11", "k12"=>"12", "k13"=>"13", "k14"=>"14", "k15"=>"15", )"
+                 R"("k16"=>"16", "k17"=>"17", "k18"=>"18", "k19"=>"19", "k20"=>"20")"),
+            kNull, kNull, kNull, kNull, kNull}),
+       row({text("4"), kNull, kNull, kNull, kNull, kNull, kNull, kNull, kNull, kNull, kNull, kNull,
+            kNull, kNull, kNull,
+            text("\"\xC3\xA9\"=>NULL, \"q\\\"uote\"=>\"back\\\\slash\", \"tab\tin\"=>\"line\nbreak\", "
+                 "\"\xD0\xBA\xD0\xBB\xD1\x8E\xD1\x87\"=>"
+                 "\"\xD0\xB7\xD0\xBD\xD0\xB0\xD1\x87\xD0\xB5\xD0\xBD\xD0\xB8\xD0\xB5\""),
+            kNull, kNull, kNull, kNull, kNull})});
+}
+
 std::vector<event::ChangeEvent> arrays() {
   auto t = table(
       "public", "arrays",
@@ -336,6 +389,7 @@ const std::map<std::string, GoldenCase>& golden_cases() {
       {"temporal", {temporal}},
       {"text_like", {text_like}},
       {"arrays", {arrays}},
+      {"more_types", {more_types}},
       {"interval", {interval}},
       {"snapshot_read", {snapshot_read}},
       {"insert",
@@ -516,6 +570,7 @@ TRIBUTARY_GOLDEN(bytea)
 TRIBUTARY_GOLDEN(temporal)
 TRIBUTARY_GOLDEN(text_like)
 TRIBUTARY_GOLDEN(arrays)
+TRIBUTARY_GOLDEN(more_types)
 TRIBUTARY_GOLDEN(interval)
 TRIBUTARY_GOLDEN(snapshot_read)
 TRIBUTARY_GOLDEN(insert)

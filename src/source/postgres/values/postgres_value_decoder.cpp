@@ -60,6 +60,8 @@ bool stays_text(TypeKind kind) {
     case TypeKind::kXml:
     case TypeKind::kEnum:
     case TypeKind::kSet:
+    case TypeKind::kLtree:
+    case TypeKind::kTsvector:
       return true;
     default:
       return false;
@@ -115,7 +117,13 @@ event::Value fallback_value(const event::ColumnType& type) {
     case TypeKind::kXml:
     case TypeKind::kEnum:
     case TypeKind::kSet:
+    case TypeKind::kLtree:
+    case TypeKind::kTsvector:
       return std::string();
+    case TypeKind::kTimeTz:  // OffsetTime 00:00 UTC
+      return std::string("00:00:00Z");
+    case TypeKind::kHstore:  // an empty map
+      return std::string("{}");
   }
   return event::Null{};
 }
@@ -235,6 +243,15 @@ Result<void> PostgresValueDecoder::decode_value(const event::ColumnType& type,
     case TypeKind::kInterval:
       return assign(text::interval_micros_from_text(view), value,
                     [](int64_t micros) { return event::Interval{micros}; });
+    case TypeKind::kTimeTz:
+      return assign(text::timetz_from_text(view), value,
+                    [](std::string& text) { return std::move(text); });
+    case TypeKind::kHstore: {
+      std::string json;
+      if (auto converted = text::hstore_json(view, json); !converted.ok()) return converted;
+      value = std::move(json);
+      return {};
+    }
     case TypeKind::kArray:
       if (!type.element) return {};  // no mapping: the envelope's check_supported names it
       return decode_array(*type.element, value);

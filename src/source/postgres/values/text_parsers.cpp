@@ -3,6 +3,7 @@
 #include "source/postgres/values/text_parsers.hpp"
 
 #include <array>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -98,6 +99,26 @@ bool read_time_fields(std::string_view text, std::size_t& pos, bool allow_24, in
   if (m > 59 || s > 59) return false;
   if (h > 24 || (h == 24 && (!allow_24 || m != 0 || s != 0 || fraction != 0))) return false;
   micros = ((h * 60 + m) * 60 + s) * kMicrosPerSecond + fraction;
+  return true;
+}
+
+/// A zone offset "+HH[:MM[:SS]]" / "-..." at `pos` -> signed microseconds east of UTC.
+bool read_offset(std::string_view text, std::size_t& pos, int64_t& offset) {
+  if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-')) return false;
+  const int64_t sign = text[pos] == '-' ? -1 : 1;
+  ++pos;
+  int64_t oh = 0, om = 0, os = 0;
+  if (!read_number(text, pos, 2, 2, oh)) return false;
+  if (pos + 1 < text.size() && text[pos] == ':' && is_digit(text[pos + 1])) {
+    ++pos;
+    if (!read_number(text, pos, 2, 2, om)) return false;
+    if (pos + 1 < text.size() && text[pos] == ':' && is_digit(text[pos + 1])) {
+      ++pos;
+      if (!read_number(text, pos, 2, 2, os)) return false;
+    }
+  }
+  if (om > 59 || os > 59) return false;
+  offset = sign * ((oh * 60 + om) * 60 + os) * kMicrosPerSecond;
   return true;
 }
 
@@ -483,26 +504,45 @@ Result<event::ZonedTimestamp> timestamptz_from_text(std::string_view text) {
   int64_t micros = 0, year = 0;
   unsigned month = 0, day = 0;
   if (!read_timestamp(text, pos, micros, year, month, day)) return corrupt(kForm);
-  if (pos >= text.size() || (text[pos] != '+' && text[pos] != '-')) return corrupt(kForm);
-  const int64_t sign = text[pos] == '-' ? -1 : 1;
-  ++pos;
-  int64_t oh = 0, om = 0, os = 0;
-  if (!read_number(text, pos, 2, 2, oh)) return corrupt(kForm);
-  if (pos + 1 < text.size() && text[pos] == ':' && is_digit(text[pos + 1])) {
-    ++pos;
-    if (!read_number(text, pos, 2, 2, om)) return corrupt(kForm);
-    if (pos + 1 < text.size() && text[pos] == ':' && is_digit(text[pos + 1])) {
-      ++pos;
-      if (!read_number(text, pos, 2, 2, os)) return corrupt(kForm);
-    }
-  }
-  if (om > 59 || os > 59) return corrupt(kForm);
+  int64_t offset = 0;
+  if (!read_offset(text, pos, offset)) return corrupt(kForm);
   bool bc = read_bc(text, pos);
   if (pos != text.size() || !finish_date(year, month, day, bc)) return corrupt(kForm);
   const int64_t days = event::days_from_civil(year, month, day);
   if (!days_in_timestamp_range(days)) return corrupt("timestamp out of range");
-  const int64_t offset = sign * ((oh * 60 + om) * 60 + os) * kMicrosPerSecond;
   return event::ZonedTimestamp{days * kMicrosPerDay + micros - offset, 0};
+}
+
+Result<std::string> timetz_from_text(std::string_view text) {
+  static constexpr const char* kForm = "not a time with time zone (HH:MM:SS[.ffffff]+HH[:MM[:SS]])";
+  std::size_t pos = 0;
+  int64_t micros = 0, offset = 0;
+  if (!read_time_fields(text, pos, true, micros) || !read_offset(text, pos, offset) ||
+      pos != text.size()) {
+    return corrupt(kForm);
+  }
+  // OffsetTime.withOffsetSameInstant(UTC): the time of day wraps around midnight.
+  int64_t utc = (micros - offset) % kMicrosPerDay;
+  if (utc < 0) utc += kMicrosPerDay;
+  const int64_t seconds = utc / kMicrosPerSecond;
+  int64_t fraction = utc % kMicrosPerSecond;
+  char out[32];
+  int n = std::snprintf(
+      out, sizeof out, "%02lld:%02lld:%02lld", static_cast<long long>(seconds / 3600),
+      static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60));
+  std::string result(out, static_cast<std::size_t>(n));
+  if (fraction != 0) {
+    // DateTimeFormatter.ISO_OFFSET_TIME: as many fractional digits as the value needs.
+    int digits = 6;
+    while (fraction % 10 == 0) {
+      fraction /= 10;
+      --digits;
+    }
+    n = std::snprintf(out, sizeof out, ".%0*lld", digits, static_cast<long long>(fraction));
+    result.append(out, static_cast<std::size_t>(n));
+  }
+  result += 'Z';
+  return result;
 }
 
 }  // namespace tributary::source::postgres::text

@@ -76,6 +76,16 @@ Result<int64_t> timestamp_from_text(std::string_view text);
 /// envelope writes them as Debezium does, the words as they are).
 Result<event::ZonedTimestamp> timestamptz_from_text(std::string_view text);
 
+/// timetz text "HH:MM:SS[.ffffff]+HH[:MM[:SS]]" -> io.debezium.time.ZonedTime: the same instant's
+/// time of day in UTC, "HH:MM:SS[.f...]Z" with as many fractional digits as it needs (none when
+/// whole), as DateTimeFormatter.ISO_OFFSET_TIME prints it ("10:34:56.789+02" -> "08:34:56.789Z").
+Result<std::string> timetz_from_text(std::string_view text);
+
+/// hstore text (`"a"=>"1", "b"=>NULL`) -> the JSON object Debezium's hstore.handling.mode json
+/// writes: Jackson's text of a java.util.HashMap of the pairs, so the keys come in HashMap
+/// iteration order ({"a":"1","b":null}). Overwrites `out`.
+Result<void> hstore_json(std::string_view text, std::string& out);
+
 /// interval text in IntervalStyle postgres ("1 year 2 mons 3 days 04:05:06.789",
 /// "-1 years -2 mons +3 days -04:05:06", "3 days", "00:00:00", "-00:00:00.000001") ->
 /// io.debezium.time.MicroDuration: microseconds, counting a month as the average 365.25 / 12 days
