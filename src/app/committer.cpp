@@ -388,7 +388,7 @@ Result<void> Committer::handle(event::QueueItem& item) {
     return add_to_batch(ddl->position);
   }
   auto& marker = std::get<event::PositionMarker>(item);
-  inside_snapshot_chunk_ = false;
+  const bool chunk_ended = std::exchange(inside_snapshot_chunk_, false);
   if (marker.snapshot_done && held_snapshot_row_) {
     auto emitted = emit(*held_snapshot_row_, event::SnapshotMarker::kLast);
     held_snapshot_row_.reset();
@@ -400,6 +400,11 @@ Result<void> Committer::handle(event::QueueItem& item) {
   if (marker.tables) capture_set_ = *marker.tables;
   batch_.position = marker.position;
   batch_.position_dirty = true;
+  // The size limit, not looked at inside the chunk, applies again at its end.
+  if (chunk_ended && (batch_.events >= static_cast<std::size_t>(config_.kafka.batch.max_events) ||
+                      batch_.bytes >= static_cast<std::size_t>(config_.kafka.batch.max_bytes))) {
+    return commit_batch();
+  }
   return {};
 }
 
