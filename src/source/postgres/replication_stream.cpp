@@ -427,7 +427,9 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             out.content = std::move(message.content);
             out.source.db = options_.database;
             out.source.postgres().lsn = wal_start;
-            out.position.snapshot_completed = true;
+            // As emit(): a snapshot resumed while streaming stays pending in the position.
+            out.position.snapshot_completed = !snapshot_pending_;
+            if (snapshot_pending_) out.position.snapshot_progress = progress_;
             if (message.transactional) {
               // Counted and resumed like a row of its transaction, and ordered with its rows.
               ++transaction_events_;
