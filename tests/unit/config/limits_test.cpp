@@ -128,9 +128,10 @@ TEST_CASE("control bytes in messages are escaped", "[config][limits]") {
         "    source: {type: \"p\\e[31m\", database: shop, user: cdc}\n"
         "kafka: {bootstrap_servers: k}\n");
     CHECK_THAT(message_at(result, "pipelines[0].name"), Catch::EndsWith("got 'a\\x00b'"));
-    CHECK(message_at(result, "pipelines[0].x\\x01y") ==
-          "unknown key 'x\\x01y'; valid keys here are: name, source, tables, snapshot, "
-          "topic_prefix, schema_changes, skipped_operations, message_key_columns, envelope");
+    // The list of valid keys grows with the option table; its start and the escaped name matter.
+    CHECK_THAT(
+        message_at(result, "pipelines[0].x\\x01y"),
+        Catch::StartsWith("unknown key 'x\\x01y'; valid keys here are: name, source, tables, "));
     CHECK_THAT(message_at(result, "pipelines[0].source.type"), Catch::Contains("got 'p\\x1b[31m'"));
     for (const auto& error : result.errors) CHECK_FALSE(has_control_byte(error.to_string()));
   }
