@@ -12,7 +12,8 @@ RUN BUILD_DIR=/build BUILD_TYPE=Release scripts/build.sh -DTRIBUTARY_TESTS=OFF \
 FROM debian:12-slim
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      librdkafka1 libpq5 libmariadb3 libyaml-cpp0.7 libprometheus-cpp-core1.0 ca-certificates \
+      librdkafka1 libpq5 libmariadb3 libyaml-cpp0.7 libprometheus-cpp-core1.0 libssl3 \
+      ca-certificates \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 65532 tributary \
  && useradd --system --uid 65532 --gid 65532 --home-dir /var/lib/tributary --create-home tributary

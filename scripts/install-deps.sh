@@ -8,6 +8,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 BUILD_PACKAGES=(
   build-essential cmake pkg-config
   librdkafka-dev libpq-dev libyaml-cpp-dev rapidjson-dev prometheus-cpp-dev libboost-dev
+  libssl-dev                   # libcrypto: columns.mask_hash digests
   default-libmysqlclient-dev   # MariaDB Connector/C 3.3 (libmariadb-dev): MySQL/MariaDB source
   catch2
 )

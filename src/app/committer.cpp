@@ -1,12 +1,15 @@
 // The exactly-once loop: Kafka transaction per batch, offsets record last, then checkpoint.
 #include "app/committer.hpp"
 
+#include <stdexcept>
+
 #include "app/offsets_command.hpp"
 #include "app/topics.hpp"
 #include "base/clock.hpp"
 #include "base/log.hpp"
 #include "checkpoint/position_json.hpp"
 #include "checkpoint/resume_check.hpp"
+#include "envelope/column_masks.hpp"
 
 namespace tributary::app {
 namespace {
@@ -30,6 +33,9 @@ envelope::Options envelope_options(const config::PipelineConfig& pipeline) {
       pipeline.source.type == config::SourceType::kPostgres ? "postgresql" : "mysql";
   options.unavailable_value_placeholder = pipeline.envelope.unavailable_value_placeholder;
   options.version = std::string("tributary-") + TRIBUTARY_VERSION;
+  auto columns = envelope::ColumnRules::make(pipeline.columns);
+  if (!columns.ok()) throw std::invalid_argument(columns.error().message);
+  options.columns = std::move(*columns);
   return options;
 }
 

@@ -36,6 +36,25 @@ struct SourceConfig {
   int64_t server_id = 0;
 };
 
+/// One entry of columns.mask_hash, columns.truncate_to or columns.mask_with (options_columns.cpp).
+struct ColumnMaskRule {
+  std::vector<std::string> columns;  ///< anchored, case-insensitive regexes on schema.table.column
+  std::string algorithm;             ///< mask_hash: a Java MessageDigest name, e.g. SHA-256
+  std::string salt;                  ///< mask_hash: hashed before the value; never logged
+  std::string version = "v1";        ///< mask_hash: v1 (Java-serialized value) or v2 (its UTF-8)
+  int64_t length = 0;                ///< truncate_to / mask_with: characters
+  bool operator==(const ColumnMaskRule&) const = default;
+};
+
+/// Debezium's column.include.list / column.exclude.list and column mappers.
+struct ColumnsConfig {
+  std::vector<std::string> include;  ///< empty: every column; at most one of include / exclude
+  std::vector<std::string> exclude;
+  std::vector<ColumnMaskRule> truncate_to;
+  std::vector<ColumnMaskRule> mask_with;
+  std::vector<ColumnMaskRule> mask_hash;
+};
+
 struct TablesConfig {
   /// Anchored regexes on "schema.table" (PostgreSQL) or "database.table" (MySQL); the default
   /// for mysql is kMysqlDefaultInclude.
@@ -83,6 +102,7 @@ struct MessagesConfig {
 };
 
   EnvelopeConfig envelope;
+  ColumnsConfig columns;
   bool schema_changes = false;  ///< MySQL only: DDL -> schema change records on <topic_prefix>
   /// Debezium's skipped.operations: comma list of c, u, d, t (validated), or "none".
   std::string skipped_operations = "t";

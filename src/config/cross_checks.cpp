@@ -215,6 +215,18 @@ void cross_checks(LoadState& state, Config& config) {
       }
     }
   }
+
+  // 10. columns.include and columns.exclude are not both set (Debezium refuses it too).
+  for (std::size_t i = 0; i < state.pipelines.size() && i < config.pipelines.size(); ++i) {
+    const Scope& scope = state.pipelines[i];
+    if (config.pipelines[i].columns.include.empty() ||
+        config.pipelines[i].columns.exclude.empty()) {
+      continue;
+    }
+    state.error(scope.concrete("pipelines[].columns.exclude"),
+                "cannot be used with pipelines[].columns.include; keep one of them (a column "
+                "is kept when include matches it, or when exclude does not)");
+  }
 }
 
 }  // namespace tributary::config::detail

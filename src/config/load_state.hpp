@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <deque>
 #include <functional>
 #include <map>
 #include <set>
@@ -42,6 +43,7 @@ struct LoadState {
   Scope root;
   std::vector<Scope> pipelines;  ///< one per element of `pipelines`, same order
   std::vector<Scope> overrides;  ///< one per element of `kafka.topics.overrides`, same order
+  std::deque<Scope> column_rules;  ///< one per element of a pipelines[].columns mask list
 
   /// kMaxErrors are kept: further errors need not be described (only counted by error()).
   bool full() const { return errors.size() >= kMaxErrors; }

@@ -50,6 +50,7 @@ const std::vector<std::string_view>& cross_check_descriptions() {
       "every other key and value (each set on a scratch configuration; nothing is contacted).",
       "Each `message_key_columns` table is a `schema.table` name that `tables.include` / "
       "`tables.exclude` capture, and each value a comma-separated list of column names.",
+      "A pipeline sets at most one of `columns.include` and `columns.exclude`.",
   };
   return kDescriptions;
 }

@@ -22,6 +22,7 @@ struct Target {
   Config* config = nullptr;
   PipelineConfig* pipeline = nullptr;
   TopicOverride* topic_override = nullptr;
+  ColumnMaskRule* column_rule = nullptr;  ///< inside pipelines[].columns.<mask list>[]
 };
 
 enum class Type {
@@ -40,7 +41,8 @@ using Binding =
     std::variant<std::monostate, std::string& (*)(Target), int& (*)(Target), int64_t& (*)(Target),
                  bool& (*)(Target), std::vector<std::string>& (*)(Target),
                  std::map<std::string, std::string>& (*)(Target), void (*)(Target, std::size_t),
-                 std::vector<PipelineConfig>& (*)(Target), std::vector<TopicOverride>& (*)(Target)>;
+                 std::vector<PipelineConfig>& (*)(Target), std::vector<TopicOverride>& (*)(Target),
+                 std::vector<ColumnMaskRule>& (*)(Target)>;
 
 /// Checks one value (after ${ENV} expansion). Returns what is wrong and how to fix it, phrased
 /// to be followed by ", got '<value>'", or nothing when the value is fine.

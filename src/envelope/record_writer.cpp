@@ -45,7 +45,8 @@ Result<std::string> RecordWriter::key_json(const TablePlan& plan, const event::R
                             "from");
     }
     key(json_, column.name);
-    if (auto result = values_.write(plan.qualified, column, *value); !result.ok()) {
+    if (auto result = values_.write(plan.qualified, column, *value, /*masked=*/false);
+        !result.ok()) {
       return result.error();
     }
   }

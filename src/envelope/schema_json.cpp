@@ -11,16 +11,19 @@ using event::TypeKind;
 
 /// The before/after struct: every column, optional, named <topic>.Value.
 void write_row_schema(JsonWriter& json, const event::TableSchema& table, const std::string& topic,
-                      std::string_view field, const Mapping& mapping) {
+                      std::string_view field, const Mapping& mapping,
+                      const std::vector<ColumnPlan>* plans) {
   json.StartObject();
   key(json, "type");
   string(json, "struct");
   key(json, "fields");
   json.StartArray();
-  for (const auto& column : table.columns) {
-    if (column.omitted) continue;
+  for (std::size_t i = 0; i < table.columns.size(); ++i) {
+    const auto& column = table.columns[i];
+    const ColumnPlan* plan = plans != nullptr && i < plans->size() ? &(*plans)[i] : nullptr;
+    if (plan != nullptr ? plan->omitted : column.omitted) continue;
     write_type_schema(json, column.type, column.optional, &column.name, mapping,
-                      column.default_value.get());
+                      column.default_value.get(), plan != nullptr ? plan->mask.get() : nullptr);
   }
   json.EndArray();
   key(json, "optional");
@@ -60,7 +63,7 @@ void write_transaction_block_schema(JsonWriter& json) { write_transaction_schema
 
 void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
                        const std::string* field, const Mapping& mapping,
-                       const event::Value* default_value) {
+                       const event::Value* default_value, const ColumnMask* mask) {
   std::string_view schema_type;
   std::string_view name;
   bool has_version = true;
@@ -202,6 +205,16 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
     key(json, "doc");
     string(json, "Variable scaled decimal");
   }
+  // A column mapper's parameter (columns.truncate_to / mask_with / mask_hash) follows the
+  // type's own, as Debezium's alterFieldSchema adds it after the converter's.
+  const bool mask_parameter = mask != nullptr && !mask->parameter.empty();
+  const auto end_parameters = [&] {
+    if (mask_parameter) {
+      key(json, mask->parameter);
+      string(json, mask->parameter_value);
+    }
+    json.EndObject();
+  };
   if (type.kind == TypeKind::kDecimal) {
     key(json, "parameters");
     json.StartObject();
@@ -211,13 +224,13 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
       key(json, "connect.decimal.precision");
       string(json, std::to_string(type.precision));
     }
-    json.EndObject();
+    end_parameters();
   } else if (type.kind == TypeKind::kBits) {
     key(json, "parameters");
     json.StartObject();
     key(json, "length");
     string(json, std::to_string(type.precision));
-    json.EndObject();
+    end_parameters();
   } else if (type.kind == TypeKind::kEnum || type.kind == TypeKind::kSet) {
     std::string allowed;
     for (const auto& label : type.enum_values) {
@@ -228,7 +241,11 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
     json.StartObject();
     key(json, "allowed");
     string(json, allowed);
-    json.EndObject();
+    end_parameters();
+  } else if (mask_parameter) {
+    key(json, "parameters");
+    json.StartObject();
+    end_parameters();
   }
   if (default_value != nullptr) {
     // JsonConverter.asJsonSchema: "default", encoded as a value of the field's schema.
@@ -247,7 +264,8 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
 }
 
 RecordPrefixes record_prefixes(const event::TableSchema& table, const std::string& topic,
-                               SourceLayout layout, const Mapping& mapping) {
+                               SourceLayout layout, const Mapping& mapping,
+                               const std::vector<ColumnPlan>* columns) {
   RecordPrefixes prefixes;
   rapidjson::StringBuffer buffer;
   JsonWriter json(buffer);
@@ -277,8 +295,8 @@ RecordPrefixes record_prefixes(const event::TableSchema& table, const std::strin
   string(json, "struct");
   key(json, "fields");
   json.StartArray();
-  write_row_schema(json, table, topic, "before", mapping);
-  write_row_schema(json, table, topic, "after", mapping);
+  write_row_schema(json, table, topic, "before", mapping, columns);
+  write_row_schema(json, table, topic, "after", mapping, columns);
   write_source_schema(json, layout);
   write_transaction_schema(json);
   primitive_field(json, "string", false, "op");

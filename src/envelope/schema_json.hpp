@@ -15,7 +15,8 @@ namespace tributary::envelope::detail {
 /// `default_value`: the column's Debezium default, written as "default" (null: none).
 void write_type_schema(JsonWriter& json, const event::ColumnType& type, bool optional,
                        const std::string* field, const Mapping& mapping,
-                       const event::Value* default_value = nullptr);
+                       const event::Value* default_value = nullptr,
+                       const ColumnMask* mask = nullptr);
 
 /// The record prefixes up to the payload: {"schema":<key struct schema>,"payload": and
 /// {"schema":<envelope schema>,"payload": (the payload and a closing brace follow).
@@ -23,8 +24,11 @@ struct RecordPrefixes {
   std::string key;
   std::string value;
 };
+/// `columns` (the table plan's, when given): which value fields are left out, and their masks'
+/// schema parameters.
 RecordPrefixes record_prefixes(const event::TableSchema& table, const std::string& topic,
-                               SourceLayout layout, const Mapping& mapping);
+                               SourceLayout layout, const Mapping& mapping,
+                               const std::vector<ColumnPlan>* columns = nullptr);
 
 /// The value schema's `transaction` field (event.block, optional), for records other than data
 /// change events that carry it (logical decoding messages).

@@ -91,12 +91,19 @@ Result<const detail::TablePlan*> Serializer::plan_for(
   plan->schema = schema;
   plan->qualified = schema->id.qualified();
   plan->topic = sanitize_topic_name(options_.topic_prefix + "." + plan->qualified);
+  const ColumnRules* rules =
+      options_.columns && !options_.columns->empty() ? options_.columns.get() : nullptr;
   for (const auto& column : schema->columns) {
     plan->columns.push_back({column.name, event::type_label(column.type),
                              detail::make_value_plan(column.type, mapping_), column.omitted});
+    if (rules != nullptr && !column.omitted) {
+      plan->columns.back().omitted = rules->excluded(schema->id, column);
+      plan->columns.back().mask = rules->mask_for(schema->id, column);
+    }
   }
   if (options_.schemas) {
-    auto prefixes = detail::record_prefixes(*schema, plan->topic, layout_, mapping_);
+    auto prefixes =
+        detail::record_prefixes(*schema, plan->topic, layout_, mapping_, &plan->columns);
     plan->key_prefix = std::move(prefixes.key);
     plan->value_prefix = std::move(prefixes.value);
   }

@@ -49,6 +49,7 @@
 #include "sink/kafka/message.hpp"
 
 namespace tributary::envelope {
+class ColumnRules;  // column_masks.hpp
 namespace detail {
 struct TablePlan;
 class RecordWriter;
@@ -73,6 +74,8 @@ struct Options {
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
   /// The __debezium.context.runId header; empty: daemon_run_id().
   std::string run_id;
+  /// pipelines[].columns: value columns left out, and masks (column_masks.hpp); null: none.
+  std::shared_ptr<const ColumnRules> columns;
 #ifdef TRIBUTARY_VERSION
   std::string version = "tributary-" TRIBUTARY_VERSION;  ///< source.version
 #else

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "envelope/column_masks.hpp"
 #include "envelope/serializer.hpp"  // detail::Mapping
 #include "event/change_event.hpp"
 
@@ -44,7 +45,9 @@ struct ColumnPlan {
   std::string name;
   std::string type_name;  ///< for error messages
   ValuePlan value;
-  bool omitted = false;  ///< Column::omitted: no field, its row value is ignored
+  bool omitted = false;  ///< Column::omitted or columns.include/exclude: no value field (the key
+                         ///< still has a key column)
+  std::shared_ptr<const ColumnMask> mask;  ///< columns.truncate_to / mask_with / mask_hash; null
 };
 
 /// Why `type` cannot be serialized, or "" when it can.

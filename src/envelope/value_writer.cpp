@@ -30,7 +30,28 @@ ValueWriter::ValueWriter(JsonWriter& json, const std::string& placeholder)
 }
 
 Result<void> ValueWriter::write(const std::string& qualified, const ColumnPlan& column,
-                                const event::Value& value) {
+                                const event::Value& value, bool masked) {
+  if (masked && column.mask != nullptr) {
+    auto outcome = apply_mask(*column.mask, value, masked_);
+    if (!outcome.ok()) return outcome.error();
+    switch (*outcome) {
+      case MaskOutcome::kUnchanged:
+        break;
+      case MaskOutcome::kNull:
+        json_.Null();
+        return {};
+      case MaskOutcome::kText:
+        if (!valid_utf8(masked_)) {
+          return Error::corrupt("cannot convert " + describe(value) + " of " + qualified + "." +
+                                column.name + " (" + column.type_name + "): not valid UTF-8");
+        }
+        string(json_, masked_);
+        return {};
+      case MaskOutcome::kBytes:
+        write_base64(masked_);
+        return {};
+    }
+  }
   auto written = write_typed(column.value, value);
   if (written.ok()) return written;
   return Error::corrupt("cannot convert " + describe(value) + " of " + qualified + "." +

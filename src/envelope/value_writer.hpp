@@ -17,8 +17,9 @@ class ValueWriter {
   /// Writes `value` of `column` (in table `qualified`), or returns the kCorrupt error "cannot
   /// convert <value> of <table>.<column> (<type>): <reason>" (the JSON written so far is then
   /// incomplete and must be discarded).
+  /// `masked`: the column's mask applies (values); false for the message key.
   Result<void> write(const std::string& qualified, const ColumnPlan& column,
-                     const event::Value& value);
+                     const event::Value& value, bool masked = true);
 
  private:
   /// The reason alone on error.
@@ -31,7 +32,8 @@ class ValueWriter {
   JsonWriter& json_;
   const std::string& placeholder_;
   std::string placeholder_base64_;
-  std::string text_;  ///< scratch: base64, ISO timestamps
+  std::string text_;    ///< scratch: base64, ISO timestamps
+  std::string masked_;  ///< scratch: a masked value
 };
 
 }  // namespace tributary::envelope::detail

@@ -93,10 +93,10 @@ bool builtin_type(uint32_t oid, int32_t typmod, ColumnType& out) {
       out = simple(TypeKind::kString, "text");
       return true;
     case 1043:
-      out = simple(TypeKind::kString, "varchar");
-      return true;
     case 1042:
-      out = simple(TypeKind::kString, "bpchar");
+      out = simple(TypeKind::kString, oid == 1043 ? "varchar" : "bpchar");
+      // The declared length n of varchar(n) / char(n): columns.mask_hash cuts its hex to it.
+      if (typmod >= 4) out.precision = typmod - 4;
       return true;
     case 18:
       out = simple(TypeKind::kString, "char");
