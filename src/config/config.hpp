@@ -68,6 +68,14 @@ struct TablesConfig {
 inline constexpr const char* kMysqlDefaultInclude =
     "(?!(mysql|information_schema|performance_schema|sys)\\.)[^.]+\\..*";
 
+/// PostgreSQL logical decoding messages (options_messages.cpp): Debezium's
+/// message.prefix.include.list / message.prefix.exclude.list, regexes on the whole prefix,
+/// case-insensitive. Empty include: every prefix not excluded.
+struct MessagesConfig {
+  std::vector<std::string> include;
+  std::vector<std::string> exclude;
+};
+
 struct SnapshotConfig {
   SnapshotMode mode = SnapshotMode::kInitial;
   int parallelism = 2;     ///< 1..64
@@ -91,16 +99,9 @@ struct PipelineConfig {
   std::string name;  ///< unique; [A-Za-z0-9_.-]+
   SourceConfig source;
   TablesConfig tables;
+  MessagesConfig messages;
   SnapshotConfig snapshot;
   std::string topic_prefix;  ///< default: name
-/// PostgreSQL logical decoding messages (options_messages.cpp): Debezium's
-/// message.prefix.include.list / message.prefix.exclude.list, regexes on the whole prefix,
-/// case-insensitive. Empty include: every prefix not excluded.
-struct MessagesConfig {
-  std::vector<std::string> include;
-  std::vector<std::string> exclude;
-};
-
   EnvelopeConfig envelope;
   ColumnsConfig columns;
   bool schema_changes = false;  ///< MySQL only: DDL -> schema change records on <topic_prefix>
@@ -126,7 +127,6 @@ struct BatchConfig {
 
 /// Settings for the topics whose name `match` matches; 0 and an empty map: not set here, the
 /// `kafka.topics` value applies.
-  MessagesConfig messages;
 struct TopicOverride {
   std::string match;           ///< ECMAScript regex on the whole topic name
   int partitions = 0;          ///< -1: the broker's default; 0: kafka.topics.partitions

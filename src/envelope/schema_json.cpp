@@ -59,7 +59,9 @@ void write_transaction_schema(JsonWriter& json) {
 
 }  // namespace
 
-void write_transaction_block_schema(JsonWriter& json) { write_transaction_schema(json); }
+void write_transaction_block_schema(JsonWriter& json) {
+  write_transaction_schema(json);
+}
 
 void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
                        const std::string* field, const Mapping& mapping,
