@@ -7,6 +7,9 @@
 // when more than 3/4 full, or when a bucket reaches 9 entries while the table is under 64 buckets).
 // A bucket of 9 or more entries in a table of 64 or more becomes a tree in Java, whose order this
 // does not follow: that needs 9 keys with equal masked hashes.
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <numeric>
@@ -90,47 +93,6 @@ bool java_hash(std::string_view utf8, uint32_t& out) {
   return true;
 }
 
-/// Jackson's escaping of a JSON string: \" \\ \b \t \n \f \r, other control characters \u00XX.
-void append_json_string(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  out += '"';
-  for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xF];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
-
 /// The bucket table size a HashMap ends with after these insertions, in order.
 uint32_t hashmap_capacity(const std::vector<Pair>& pairs) {
   uint32_t capacity = 16;
@@ -189,20 +151,21 @@ Result<void> hstore_json(std::string_view text, std::string& out) {
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
     return (pairs[a].hash & mask) < (pairs[b].hash & mask);
   });
-  out.clear();
-  out += '{';
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    const Pair& pair = pairs[order[i]];
-    if (i > 0) out += ',';
-    append_json_string(out, pair.key);
-    out += ':';
+  // RapidJSON escapes as Jackson does: \" \\ \b \t \n \f \r, other control characters \u00XX.
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> json(buffer);
+  json.StartObject();
+  for (std::size_t index : order) {
+    const Pair& pair = pairs[index];
+    json.Key(pair.key.data(), static_cast<rapidjson::SizeType>(pair.key.size()));
     if (pair.value) {
-      append_json_string(out, *pair.value);
+      json.String(pair.value->data(), static_cast<rapidjson::SizeType>(pair.value->size()));
     } else {
-      out += "null";
+      json.Null();
     }
   }
-  out += '}';
+  json.EndObject();
+  out.assign(buffer.GetString(), buffer.GetSize());
   return {};
 }
 
