@@ -85,6 +85,9 @@ std::vector<std::string> changed_keys(const config::Config& before, const config
     }
     for (const auto& option : config::detail::options()) {
       if (!in_scope(option.path, kPipeline) || option.path == "pipelines[].name") continue;
+      // Keys of a list inside a pipeline (columns.mask_hash[].salt, ...) bind to that list's
+      // element, which these targets do not hold: the list's own row compares it whole.
+      if (option.path.substr(kPipeline.size()).find("[]") != std::string_view::npos) continue;
       if (differs(option, Target{&a, &pa}, Target{&b, &*pb}).value_or(false)) {
         changed.push_back("pipelines[" + pa.name + "]." +
                           std::string(option.path.substr(kPipeline.size())));

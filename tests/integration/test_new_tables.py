@@ -310,7 +310,7 @@ def test_sigterm_during_a_snapshot_logs_it_interrupted_not_finished(env):
     output = daemon.current_run_stderr()
     (line,) = [l for l in output.splitlines() if "interrupted after" in l]
     assert re.search(r"table=public\.items snapshot of table public\.items interrupted after \d+ rows "
-                     r"\(it restarts on the next start\)", line), line
+                     r"\(the next start resumes after its last chunk committed to Kafka\)", line), line
     count = int(re.search(r"after (\d+) rows", line).group(1))
     assert 0 < count < rows, line
     assert "snapshot of table finished" not in output, output
