@@ -330,8 +330,7 @@ void Committer::run() {
         !batch_.open && batch_.position_dirty &&
         (record_now_ || Clock::now() >= last_position_commit_ + kPositionOnlyInterval);
     if ((batch_.open && !inside_snapshot_chunk_ && Clock::now() >= batch_.started + max_wait) ||
-        stopping || flushing ||
-        position_due) {
+        stopping || flushing || position_due) {
       auto committed = commit_batch();
       if (!committed.ok()) {
         if (callbacks_.stopped) callbacks_.stopped(committed.error());

@@ -16,8 +16,8 @@
 #include "base/result.hpp"
 #include "checkpoint/checkpoint_store.hpp"
 #include "config/config.hpp"
-#include "envelope/serializer.hpp"
 #include "envelope/message_writer.hpp"
+#include "envelope/serializer.hpp"
 #include "event/event_queue.hpp"
 #include "event/source_identity.hpp"
 #include "metrics/metrics.hpp"
@@ -175,8 +175,7 @@ class Committer {
   std::optional<event::CaptureSet> committed_tables_;  ///< guarded by tables_mutex_
   std::vector<sink::Message> scratch_;
   /// pipelines[].messages.include / exclude, compiled once.
-  envelope::MessageFilter message_filter_{pipeline_.messages.include,
-                                          pipeline_.messages.exclude};
+  envelope::MessageFilter message_filter_{pipeline_.messages.include, pipeline_.messages.exclude};
   /// MySQL/MariaDB snapshots: the row held back until the next one or the snapshot's end.
   std::optional<event::ChangeEvent> held_snapshot_row_;
   bool first_snapshot_row_emitted_ = false;

@@ -41,8 +41,8 @@ struct LoadState {
   /// this, never the expanded value.
   std::map<std::string, std::string> written;
   Scope root;
-  std::vector<Scope> pipelines;  ///< one per element of `pipelines`, same order
-  std::vector<Scope> overrides;  ///< one per element of `kafka.topics.overrides`, same order
+  std::vector<Scope> pipelines;    ///< one per element of `pipelines`, same order
+  std::vector<Scope> overrides;    ///< one per element of `kafka.topics.overrides`, same order
   std::deque<Scope> column_rules;  ///< one per element of a pipelines[].columns mask list
 
   /// kMaxErrors are kept: further errors need not be described (only counted by error()).

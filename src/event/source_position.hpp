@@ -86,10 +86,9 @@ struct SourcePosition {
   const char* type_name() const { return is_postgres() ? "postgres" : "mysql"; }
 
   bool operator==(const SourcePosition& other) const {
-    const bool same_progress =
-        snapshot_progress == other.snapshot_progress ||
-        (snapshot_progress && other.snapshot_progress &&
-         *snapshot_progress == *other.snapshot_progress);
+    const bool same_progress = snapshot_progress == other.snapshot_progress ||
+                               (snapshot_progress && other.snapshot_progress &&
+                                *snapshot_progress == *other.snapshot_progress);
     return snapshot_completed == other.snapshot_completed &&
            partial_events == other.partial_events && at == other.at && same_progress;
   }

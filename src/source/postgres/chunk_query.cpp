@@ -4,8 +4,7 @@
 
 namespace tributary::source::postgres {
 
-ChunkPlan plan_chunks(PgConnection& connection, const event::TableSchema& schema,
-                      bool overridden) {
+ChunkPlan plan_chunks(PgConnection& connection, const event::TableSchema& schema, bool overridden) {
   ChunkPlan plan;
   plan.relation = connection.quote_identifier(schema.id.schema) + "." +
                   connection.quote_identifier(schema.id.table);
@@ -77,7 +76,8 @@ std::vector<std::string> key_text(const event::Row& values, const std::vector<st
   text.reserve(key.size());
   for (std::size_t index : key) {
     if (index >= values.size()) return {};
-    const auto* value = std::get_if<std::string>(static_cast<const event::ValueVariant*>(&values[index]));
+    const auto* value =
+        std::get_if<std::string>(static_cast<const event::ValueVariant*>(&values[index]));
     if (value == nullptr) return {};
     text.push_back(*value);
   }

@@ -26,8 +26,7 @@ struct ChunkPlan {
 /// Chunks follow the table's key when it is unique and never null: the primary key, or a unique
 /// index of NOT NULL columns. A key given by pipelines[].message_key_columns (`overridden`) need
 /// not be unique, and a unique index may hold NULLs: such tables, like keyless ones, are one chunk.
-ChunkPlan plan_chunks(PgConnection& connection, const event::TableSchema& schema,
-                      bool overridden);
+ChunkPlan plan_chunks(PgConnection& connection, const event::TableSchema& schema, bool overridden);
 
 /// The SELECT of the next chunk: rows whose key is after `after` (empty: from the start), in key
 /// order, at most `limit`. Unchunked: the whole table.

@@ -8,7 +8,6 @@
 #include <set>
 
 #include "base/clock.hpp"
-
 #include "base/log.hpp"
 #include "checkpoint/resume_check.hpp"
 #include "source/postgres/catalog.hpp"
@@ -186,12 +185,11 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
   // An initial snapshot that recorded chunks before it stopped: streaming resumes from the
   // position and the remaining chunks are read between watermarks (PostgreSQL 14+, which
   // decodes logical messages for pgoutput), unless the mode wants a new snapshot anyway.
-  const bool resumable =
-      resume && !completed && resume->snapshot_progress && resume->lsn() != 0 && slot->exists &&
-      PQserverVersion(catalog->connection().raw()) >= 140000 &&
-      pipeline_.snapshot.mode != config::SnapshotMode::kNever &&
-      pipeline_.snapshot.mode != config::SnapshotMode::kInitialOnly &&
-      !(pipeline_.snapshot.mode == config::SnapshotMode::kAlways && first_start);
+  const bool resumable = resume && !completed && resume->snapshot_progress && resume->lsn() != 0 &&
+                         slot->exists && PQserverVersion(catalog->connection().raw()) >= 140000 &&
+                         pipeline_.snapshot.mode != config::SnapshotMode::kNever &&
+                         pipeline_.snapshot.mode != config::SnapshotMode::kInitialOnly &&
+                         !(pipeline_.snapshot.mode == config::SnapshotMode::kAlways && first_start);
   bool snapshot = false;
   switch (pipeline_.snapshot.mode) {
     case config::SnapshotMode::kNever:

@@ -450,8 +450,8 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
               if (message.lsn <= options_.resume.lsn()) return {};
               // As Debezium: no txId; the commit time is the last transaction's (now if none
               // this run); the message counts as a commit for sequence[0].
-              out.source.commit_time_us = transaction_time_us_ != 0 ? transaction_time_us_
-                                                                    : unix_now_us();
+              out.source.commit_time_us =
+                  transaction_time_us_ != 0 ? transaction_time_us_ : unix_now_us();
               last_commit_lsn_ = wal_start;
               out.source.postgres().last_commit_lsn = wal_start;
               last_end_lsn_ = std::max(last_end_lsn_, message.lsn);
@@ -522,8 +522,8 @@ Result<void> ReplicationStream::handle_watermark(std::string_view content) {
     row.position = before;
     batch.emplace_back(std::move(row));
   }
-  auto progress = std::make_shared<event::SnapshotProgress>(progress_ ? *progress_
-                                                                      : event::SnapshotProgress{});
+  auto progress =
+      std::make_shared<event::SnapshotProgress>(progress_ ? *progress_ : event::SnapshotProgress{});
   if (!chunk->table.table.empty()) {
     auto& entry = progress->tables[table];
     if (!chunk->last_key.empty()) entry.after = chunk->last_key;

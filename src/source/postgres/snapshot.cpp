@@ -135,13 +135,12 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
   std::vector<event::QueueItem> batch;
   // The table's newest row, queued once a later one shows it is not the table's last.
   std::optional<event::ChangeEvent> held;
-  std::vector<std::string> held_key;  ///< its key (chunked tables)
+  std::vector<std::string> held_key;    ///< its key (chunked tables)
   std::vector<std::string> read_after;  ///< the key the next chunk starts after
   bool complete = false;
   while (!stop.load() && !shared.failed.load()) {
-    auto rows = connection.exec(plan.chunked()
-                                    ? chunk_sql(connection, plan, read_after, options.chunk_rows)
-                                    : fetch);
+    auto rows = connection.exec(
+        plan.chunked() ? chunk_sql(connection, plan, read_after, options.chunk_rows) : fetch);
     if (!rows.ok()) return rows.error();
     const PGresult* r = rows->get();
     const int row_count = PQntuples(r);
@@ -200,8 +199,8 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
               : "";
       log::write(log::Level::kInfo, options.pipeline, table_name,
                  "snapshot progress: " + std::to_string(done) + " of about " +
-                     std::to_string(estimate) + " rows" + percent + ", " +
-                     std::to_string(chunks) + " chunks");
+                     std::to_string(estimate) + " rows" + percent + ", " + std::to_string(chunks) +
+                     " chunks");
     }
   }
   double seconds =

@@ -45,11 +45,11 @@ struct SnapshotOptions {
 
 /// Reads every table under the exported snapshot with up to `parallelism` connections, in
 /// key-ordered chunks of `chunk_rows` (a table without a usable key: one chunk, said in the log),
-/// pushing op=r events (source.snapshot = true; the sink marks first/last) into the queue. Omitted columns
-/// are not read (NULL in their place). Each table logs "finished" with its row count only when it
-/// was read to the end, "interrupted after N rows" otherwise.
-/// Blocking: run it on a worker thread, never on the loop.
-/// Returns once every table was read, on the first error, or when `stop` turns true.
+/// pushing op=r events (source.snapshot = true; the sink marks first/last) into the queue. Omitted
+/// columns are not read (NULL in their place). Each table logs "finished" with its row count only
+/// when it was read to the end, "interrupted after N rows" otherwise. Blocking: run it on a worker
+/// thread, never on the loop. Returns once every table was read, on the first error, or when `stop`
+/// turns true.
 Result<void> run_snapshot(const SnapshotOptions& options,
                           const std::vector<std::shared_ptr<const event::TableSchema>>& tables,
                           event::EventQueue& queue, const SnapshotProgress& progress,

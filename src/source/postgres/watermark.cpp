@@ -102,9 +102,9 @@ namespace {
 /// xid, so its commit flushes the WAL up to the (non-transactional) message: the walsender only
 /// decodes flushed WAL.
 Result<uint64_t> emit_watermark(PgConnection& connection, const std::string& content) {
-  auto written = connection.exec_params(
-      "SELECT txid_current(), pg_logical_emit_message(false, $1, $2)::text",
-      {kWatermarkPrefix, content});
+  auto written =
+      connection.exec_params("SELECT txid_current(), pg_logical_emit_message(false, $1, $2)::text",
+                             {kWatermarkPrefix, content});
   if (!written.ok()) return written.error();
   uint64_t lsn = 0;
   if (PQntuples(written->get()) == 1) event::parse_lsn(PQgetvalue(written->get(), 0, 1), lsn);
@@ -124,11 +124,12 @@ Result<void> WatermarkReader::run() {
     auto it = recorded.find(schema->id.qualified());
     if (it == recorded.end() || !it->second.done) pending.push_back(schema);
   }
-  log::info(options_.pipeline,
-            "the initial snapshot did not finish: streaming resumes and the " +
-                std::to_string(pending.size()) + " unfinished tables are read in chunks between "
-                "watermarks (" + std::to_string(options_.progress->chunks) +
-                " chunks already recorded are not read again)");
+  log::info(options_.pipeline, "the initial snapshot did not finish: streaming resumes and the " +
+                                   std::to_string(pending.size()) +
+                                   " unfinished tables are read in chunks between "
+                                   "watermarks (" +
+                                   std::to_string(options_.progress->chunks) +
+                                   " chunks already recorded are not read again)");
   uint64_t id = 0;
   if (pending.empty()) {
     WatermarkChunk chunk;
@@ -138,8 +139,7 @@ Result<void> WatermarkReader::run() {
   for (std::size_t t = 0; t < pending.size() && !stop_.load(); ++t) {
     const auto& schema = pending[t];
     const std::string name = schema->id.qualified();
-    const ChunkPlan plan =
-        plan_chunks(connection, *schema, options_.key_overridden.contains(name));
+    const ChunkPlan plan = plan_chunks(connection, *schema, options_.key_overridden.contains(name));
     std::vector<std::string> after;
     if (auto it = recorded.find(name); it != recorded.end() && plan.chunked()) {
       after = it->second.after;
@@ -176,8 +176,8 @@ Result<void> WatermarkReader::run() {
         chunk.rows.push_back(std::move(change));
       }
       chunk.table_done = !plan.chunked() || count < options_.chunk_rows;
-      chunk.last_key = count > 0 && plan.chunked() ? key_text(*chunk.rows.back().after, plan.key)
-                                                   : after;
+      chunk.last_key =
+          count > 0 && plan.chunked() ? key_text(*chunk.rows.back().after, plan.key) : after;
       chunk.snapshot_done = chunk.table_done && t + 1 == pending.size();
       rows += static_cast<uint64_t>(count);
       ++chunks;
@@ -190,14 +190,14 @@ Result<void> WatermarkReader::run() {
     }
     if (stop_.load()) return {};
     log::write(log::Level::kInfo, options_.pipeline, name,
-               "snapshot of table finished while streaming: " + std::to_string(rows) +
-                   " rows in " + std::to_string(chunks) + " chunks read after the restart");
+               "snapshot of table finished while streaming: " + std::to_string(rows) + " rows in " +
+                   std::to_string(chunks) + " chunks read after the restart");
   }
   return {};
 }
 
-Result<void> WatermarkReader::hand_over(PgConnection& connection, uint64_t id,
-                                        WatermarkChunk chunk, bool open_window) {
+Result<void> WatermarkReader::hand_over(PgConnection& connection, uint64_t id, WatermarkChunk chunk,
+                                        bool open_window) {
   if (open_window) {
     windows_->open(id, chunk.table);
     auto low = emit_watermark(connection, "low:" + windows_->run() + ":" + std::to_string(id));

@@ -30,7 +30,7 @@ inline constexpr const char* kWatermarkPrefix = "tributary.snapshot.watermark";
 /// One chunk, read between its low and high watermark.
 struct WatermarkChunk {
   event::TableId table;
-  std::vector<std::size_t> key;  ///< the key columns chunks follow; empty: not deduplicable
+  std::vector<std::size_t> key;          ///< the key columns chunks follow; empty: not deduplicable
   std::vector<event::ChangeEvent> rows;  ///< op r, in key order
   std::vector<std::string> last_key;     ///< the table's progress after this chunk
   bool table_done = false;               ///< no row of the table after this chunk
