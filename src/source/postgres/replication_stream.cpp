@@ -295,7 +295,7 @@ void ReplicationStream::emit(event::ChangeEvent&& change, uint64_t join_lsn) {
     change.source.postgres().origin_lsn = transaction_origin_lsn_;
   }
   change.source.snapshot = event::SnapshotMarker::kFalse;
-  if (window_) note_window_keys(change);
+  if (window_ || history_active_) note_snapshot_change(change);
   change.position.snapshot_completed = !snapshot_pending_;
   if (snapshot_pending_) change.position.snapshot_progress = progress_;
   change.position.postgres().lsn = last_end_lsn_;
@@ -473,16 +473,26 @@ event::SourcePosition ReplicationStream::position_now() const {
   return position;
 }
 
-void ReplicationStream::note_window_keys(const event::ChangeEvent& change) {
-  if (!(change.schema->id == window_->table)) return;
+void ReplicationStream::note_snapshot_change(const event::ChangeEvent& change) {
+  const bool in_window = window_ && change.schema->id == window_->table;
+  const std::string table = change.schema->id.qualified();
+  if (history_active_ && progress_) {
+    auto it = progress_->tables.find(table);
+    if (it != progress_->tables.end() && it->second.done) {
+      if (!in_window) return;
+    }
+  }
   if (change.op == event::Op::kTruncate) {
-    window_->truncated = true;
+    if (in_window) window_->truncated = true;
+    if (history_active_) history_.note_truncate(transaction_xid_, table);
     return;
   }
   for (const auto* image : {&change.before, &change.after}) {
     if (!*image) continue;
     auto key = key_text(**image, change.schema->key_columns);
-    if (!key.empty()) window_->keys.insert(std::move(key));
+    if (key.empty()) continue;
+    if (history_active_) history_.note(transaction_xid_, table, key);
+    if (in_window) window_->keys.insert(std::move(key));
   }
 }
 
@@ -490,8 +500,13 @@ Result<void> ReplicationStream::handle_watermark(std::string_view content) {
   if (!options_.windows) return {};  // another run's or pipeline's watermark
   auto parsed = options_.windows->parse(content);
   if (!parsed) return {};
-  const auto [low, id] = *parsed;
-  if (low) {
+  const auto [kind, id] = *parsed;
+  if (kind == WatermarkKind::kStart) {
+    history_active_ = snapshot_pending_;
+    history_.clear();
+    return {};
+  }
+  if (kind == WatermarkKind::kLow) {
     auto table = options_.windows->table_of(id);
     if (table) window_ = Window{id, std::move(*table), {}, false};
     return {};
@@ -510,11 +525,16 @@ Result<void> ReplicationStream::handle_watermark(std::string_view content) {
   batch.reserve(chunk->rows.size() + 1);
   const event::SourcePosition before = position_now();
   std::size_t dropped = 0;
+  // Changed inside the window, or before it by a transaction the chunk's SELECT did not see
+  // yet: the stream carries the newer state (or the delete).
+  StaleKeys unseen;
+  if (chunk->snapshot) unseen = history_.unseen(table, *chunk->snapshot);
   for (auto& row : chunk->rows) {
-    // Changed inside the window: the stream carries the newer state (or the delete).
-    const bool changed =
-        window_->truncated ||
-        (!chunk->key.empty() && window_->keys.contains(key_text(*row.after, chunk->key)));
+    bool changed = window_->truncated || unseen.truncated;
+    if (!changed && !chunk->key.empty()) {
+      auto key = key_text(*row.after, chunk->key);
+      changed = window_->keys.contains(key) || unseen.keys.contains(key);
+    }
     if (changed) {
       ++dropped;
       continue;
@@ -531,8 +551,11 @@ Result<void> ReplicationStream::handle_watermark(std::string_view content) {
   }
   ++progress->chunks;
   event::PositionMarker marker;
+  if (chunk->snapshot) history_.forget_seen(*chunk->snapshot);
   if (chunk->snapshot_done) {
     snapshot_pending_ = false;
+    history_active_ = false;
+    history_.clear();
     progress_.reset();
     marker.snapshot_done = true;
     log::info(options_.pipeline, "snapshot completed while streaming (" +
@@ -545,7 +568,7 @@ Result<void> ReplicationStream::handle_watermark(std::string_view content) {
   log::write(log::Level::kInfo, options_.pipeline, table,
              "snapshot chunk " + std::to_string(id) + " of the resumed snapshot: " +
                  std::to_string(chunk->rows.size() - dropped) + " rows queued, " +
-                 std::to_string(dropped) + " dropped (changed by the stream inside the window)");
+                 std::to_string(dropped) + " dropped (changed by the stream inside the window, or by a transaction the chunk's read did not see yet)");
   window_.reset();
   queue_.push_all(batch);
   return {};

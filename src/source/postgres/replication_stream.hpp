@@ -81,8 +81,9 @@ class ReplicationStream {
   /// A tributary watermark of this run: opens the window (low) or queues its deduplicated chunk
   /// and the marker recording it (high).
   Result<void> handle_watermark(std::string_view content);
-  /// Inside an open window: the streamed change's keys are dropped from the window's chunk.
-  void note_window_keys(const event::ChangeEvent& change);
+  /// While a snapshot is resumed: the change's keys, dropped from the open window's chunk, and
+  /// from a later chunk whose snapshot does not see the change's transaction.
+  void note_snapshot_change(const event::ChangeEvent& change);
   /// The position events carry now (the snapshot's progress while it is being resumed).
   event::SourcePosition position_now() const;
   void send_status(bool reply_requested);
@@ -137,6 +138,9 @@ class ReplicationStream {
     bool truncated = false;                   ///< the table was truncated inside it
   };
   std::optional<Window> window_;
+  /// From this run's start watermark until the snapshot is done: changes to unfinished tables.
+  bool history_active_ = false;
+  ChangeHistory history_;
   uint64_t received_lsn_ = 0;      ///< highest WAL position received
   uint64_t acknowledged_lsn_ = 0;  ///< highest LSN durably committed to Kafka
 };

@@ -52,13 +52,19 @@ void WatermarkWindows::wake() {
   changed_.notify_all();
 }
 
-std::optional<std::pair<bool, uint64_t>> WatermarkWindows::parse(std::string_view content) const {
-  bool low;
+std::optional<std::pair<WatermarkKind, uint64_t>> WatermarkWindows::parse(
+    std::string_view content) const {
+  WatermarkKind kind;
+  if (content.starts_with("start:")) {
+    content.remove_prefix(6);
+    if (content != run_) return std::nullopt;
+    return std::make_pair(WatermarkKind::kStart, uint64_t{0});
+  }
   if (content.starts_with("low:")) {
-    low = true;
+    kind = WatermarkKind::kLow;
     content.remove_prefix(4);
   } else if (content.starts_with("high:")) {
-    low = false;
+    kind = WatermarkKind::kHigh;
     content.remove_prefix(5);
   } else {
     return std::nullopt;
@@ -71,7 +77,7 @@ std::optional<std::pair<bool, uint64_t>> WatermarkWindows::parse(std::string_vie
   uint64_t id = 0;
   auto [end, ec] = std::from_chars(content.data(), content.data() + content.size(), id);
   if (ec != std::errc() || end != content.data() + content.size()) return std::nullopt;
-  return std::make_pair(low, id);
+  return std::make_pair(kind, id);
 }
 
 WatermarkReader::WatermarkReader(WatermarkReaderOptions options,
@@ -111,6 +117,28 @@ Result<uint64_t> emit_watermark(PgConnection& connection, const std::string& con
   return lsn;
 }
 
+struct ChunkRead {
+  PgResult rows;
+  XidSnapshot snapshot;
+};
+
+/// Runs the chunk's SELECT in a REPEATABLE READ transaction and records which transactions its
+/// snapshot sees.
+Result<ChunkRead> read_chunk(PgConnection& connection, const std::string& select) {
+  auto begun = connection.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+  if (!begun.ok()) return begun.error();
+  auto taken = connection.exec("SELECT pg_current_snapshot()::text");
+  if (!taken.ok()) return taken.error();
+  std::optional<XidSnapshot> snapshot;
+  if (PQntuples(taken->get()) == 1) snapshot = XidSnapshot::parse(PQgetvalue(taken->get(), 0, 0));
+  if (!snapshot) return Error::fatal("pg_current_snapshot() returned an unreadable snapshot");
+  auto rows = connection.exec(select);
+  if (!rows.ok()) return rows.error();
+  auto committed = connection.exec("COMMIT");
+  if (!committed.ok()) return committed.error();
+  return ChunkRead{std::move(*rows), std::move(*snapshot)};
+}
+
 }  // namespace
 
 Result<void> WatermarkReader::run() {
@@ -130,6 +158,10 @@ Result<void> WatermarkReader::run() {
                                    "watermarks (" +
                                    std::to_string(options_.progress->chunks) +
                                    " chunks already recorded are not read again)");
+  // From here on the stream keeps the changes to unfinished tables until a chunk's snapshot
+  // has seen their transaction.
+  auto started = emit_watermark(connection, "start:" + windows_->run());
+  if (!started.ok()) return started.error();
   uint64_t id = 0;
   if (pending.empty()) {
     WatermarkChunk chunk;
@@ -155,14 +187,15 @@ Result<void> WatermarkReader::run() {
       windows_->open(id, schema->id);
       auto low = emit_watermark(connection, "low:" + windows_->run() + ":" + std::to_string(id));
       if (!low.ok()) return low.error();
-      auto read = connection.exec(chunk_sql(connection, plan, after, options_.chunk_rows));
+      auto read = read_chunk(connection, chunk_sql(connection, plan, after, options_.chunk_rows));
       if (!read.ok()) return read.error();
-      const PGresult* result = read->get();
+      const PGresult* result = read->rows.get();
       const int count = PQntuples(result);
       const int64_t read_time = unix_now_us();
       WatermarkChunk chunk;
       chunk.table = schema->id;
       chunk.key = schema->key_columns;
+      chunk.snapshot = std::move(read->snapshot);
       chunk.rows.reserve(static_cast<std::size_t>(count));
       for (int row = 0; row < count; ++row) {
         event::ChangeEvent change;

@@ -17,14 +17,15 @@
 #include "config/config.hpp"
 #include "event/change_event.hpp"
 #include "event/source_position.hpp"
+#include "source/postgres/watermark_history.hpp"
 
 namespace tributary::source::postgres {
 
 class PgConnection;
 
-/// The prefix of tributary's watermark messages; their content is "low:<run>:<n>" or
-/// "high:<run>:<n>", <run> unique to one reader (older runs' watermarks, replayed from the slot,
-/// match no window).
+/// The prefix of tributary's watermark messages; their content is "start:<run>" (once, before the
+/// first window), "low:<run>:<n>" or "high:<run>:<n>", <run> unique to one reader (older runs'
+/// watermarks, replayed from the slot, match no window).
 inline constexpr const char* kWatermarkPrefix = "tributary.snapshot.watermark";
 
 /// One chunk, read between its low and high watermark.
@@ -35,7 +36,11 @@ struct WatermarkChunk {
   std::vector<std::string> last_key;     ///< the table's progress after this chunk
   bool table_done = false;               ///< no row of the table after this chunk
   bool snapshot_done = false;            ///< the last chunk of the snapshot
+  /// The transactions the chunk's SELECT saw (nullopt: no rows were read).
+  std::optional<XidSnapshot> snapshot;
 };
+
+enum class WatermarkKind { kStart, kLow, kHigh };
 
 /// The hand-off between the reader thread and the stream (loop). The reader opens a window,
 /// emits the low watermark, reads, deposits the chunk, emits the high watermark and waits until
@@ -59,8 +64,8 @@ class WatermarkWindows {
   /// Wakes a waiting reader (stopping).
   void wake();
 
-  /// Parses a watermark message's content of this run: ("low"|"high", id).
-  std::optional<std::pair<bool, uint64_t>> parse(std::string_view content) const;
+  /// Parses a watermark message's content of this run: (kind, window id; 0 for start).
+  std::optional<std::pair<WatermarkKind, uint64_t>> parse(std::string_view content) const;
 
  private:
   const std::string run_;
