@@ -9,6 +9,10 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "config/routes_config.hpp"
+#include "config/signals_config.hpp"
+#include "config/transactions_config.hpp"
+#include "config/types_config.hpp"
 
 namespace tributary::config {
 
@@ -111,6 +115,11 @@ struct PipelineConfig {
   /// columns that key that table's messages instead of its primary key / first unique index.
   std::map<std::string, std::string> message_key_columns;
   HeartbeatConfig heartbeat;
+  TransactionsConfig transactions;
+  std::vector<RouteConfig> routes;  ///< the first whose match matches a table routes it
+  TopicNamingConfig topic_naming;
+  TypesConfig types;
+  SignalsConfig signals;
 };
 
 /// Whether streamed events of operation `op` ('c', 'u', 'd', 't') are left out of the topics.

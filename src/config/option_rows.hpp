@@ -21,8 +21,14 @@ std::vector<Option> pipeline_options();
 std::vector<Option> snapshot_options();
 /// pipelines[].transactions and pipelines[].heartbeat (options_transactions.cpp).
 std::vector<Option> transaction_options();
-/// pipelines[].messages, pipelines[].routes, pipelines[].topic_naming (options_messages.cpp).
+/// pipelines[].messages (options_messages.cpp).
 std::vector<Option> message_options();
+/// pipelines[].routes and pipelines[].topic_naming (options_routes.cpp).
+std::vector<Option> route_options();
+/// pipelines[].types: how column values are encoded (options_types.cpp).
+std::vector<Option> type_options();
+/// pipelines[].signals: signal table, Kafka signal topic (options_signals.cpp).
+std::vector<Option> signal_options();
 /// pipelines[].columns and row filters (options_columns.cpp).
 std::vector<Option> column_options();
 /// kafka, offsets, http, shutdown, log (options_service.cpp).

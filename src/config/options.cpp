@@ -10,7 +10,8 @@ namespace {
 std::vector<Option> all_options() {
   std::vector<Option> rows;
   for (auto part : {pipeline_options, snapshot_options, transaction_options, message_options,
-                    column_options, service_options}) {
+                    route_options, type_options, signal_options, column_options,
+                    service_options}) {
     auto more = part();
     rows.insert(rows.end(), std::make_move_iterator(more.begin()),
                 std::make_move_iterator(more.end()));
