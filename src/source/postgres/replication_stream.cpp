@@ -566,9 +566,11 @@ Result<void> ReplicationStream::handle_watermark(std::string_view content) {
   marker.position = position_now();
   batch.emplace_back(std::move(marker));
   log::write(log::Level::kInfo, options_.pipeline, table,
-             "snapshot chunk " + std::to_string(id) + " of the resumed snapshot: " +
-                 std::to_string(chunk->rows.size() - dropped) + " rows queued, " +
-                 std::to_string(dropped) + " dropped (changed by the stream inside the window, or by a transaction the chunk's read did not see yet)");
+             "snapshot chunk " + std::to_string(id) +
+                 " of the resumed snapshot: " + std::to_string(chunk->rows.size() - dropped) +
+                 " rows queued, " + std::to_string(dropped) +
+                 " dropped (changed by the stream inside the window, or by a transaction the "
+                 "chunk's read did not see yet)");
   window_.reset();
   queue_.push_all(batch);
   return {};

@@ -17,7 +17,9 @@ std::optional<uint32_t> parse_xid(std::string_view text) {
 }
 
 /// PostgreSQL's TransactionIdPrecedes for normal xids: modulo-2^32 order.
-bool precedes(uint32_t a, uint32_t b) { return static_cast<int32_t>(a - b) < 0; }
+bool precedes(uint32_t a, uint32_t b) {
+  return static_cast<int32_t>(a - b) < 0;
+}
 
 }  // namespace
 
