@@ -31,6 +31,7 @@ Result<void> Committer::beat_if_due() {
       !producer_->fenced()) {
     return produced.error();
   }
+  probe_.heartbeat_written();
   batch_.bytes += message.byte_size();
   batch_.messages.push_back(std::move(message));
   scratch_.clear();

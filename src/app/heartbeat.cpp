@@ -1,17 +1,14 @@
 // The heartbeat schedule and its action query.
 #include "app/heartbeat.hpp"
 
-#include "source/postgres/heartbeat_query.hpp"
+#include "source/heartbeat_query.hpp"
 
 namespace tributary::app {
 
 HeartbeatSchedule::HeartbeatSchedule(const config::PipelineConfig& pipeline)
-    : interval_(pipeline.heartbeat.interval_ms), next_(Clock::now() + interval_) {
-  if (enabled() && !pipeline.heartbeat.action_query.empty() &&
-      pipeline.source.type == config::SourceType::kPostgres) {
-    action_ = std::make_unique<source::postgres::HeartbeatQuery>(pipeline);
-  }
-}
+    : interval_(pipeline.heartbeat.interval_ms),
+      next_(Clock::now() + interval_),
+      action_(source::make_heartbeat_query(pipeline)) {}
 
 HeartbeatSchedule::~HeartbeatSchedule() = default;
 

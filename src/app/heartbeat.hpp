@@ -1,5 +1,5 @@
-// pipelines[].heartbeat: when the next heartbeat record is due, and the PostgreSQL action query
-// run at each one (on its own connection and thread, so a slow query never holds up a commit).
+// pipelines[].heartbeat: when the next heartbeat record is due, and the action query run at each
+// one (on its own connection and thread, so a slow query never holds up a commit).
 #pragma once
 
 #include <chrono>
@@ -7,7 +7,7 @@
 
 #include "config/config.hpp"
 
-namespace tributary::source::postgres {
+namespace tributary::source {
 class HeartbeatQuery;
 }
 
@@ -31,7 +31,7 @@ class HeartbeatSchedule {
  private:
   std::chrono::milliseconds interval_;
   Clock::time_point next_;
-  std::unique_ptr<source::postgres::HeartbeatQuery> action_;
+  std::unique_ptr<source::HeartbeatQuery> action_;
 };
 
 }  // namespace tributary::app

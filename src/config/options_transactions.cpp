@@ -24,12 +24,14 @@ std::vector<Option> transaction_options() {
       {.path = "pipelines[].heartbeat.action_query",
        .type = Type::kString,
        .description =
-           "PostgreSQL only, Debezium's `heartbeat.action.query`: a statement run on its own "
-           "connection to the source database at each heartbeat (e.g. `UPDATE "
-           "heartbeat SET ts = now()` on a captured table, or `SELECT "
-           "pg_logical_emit_message(false, 'heartbeat', now()::text)`), so that the slot sees "
-           "this database's WAL move while the captured tables are idle. Failures are logged "
-           "and retried at the next heartbeat. Needs `heartbeat.interval_ms` > 0.",
+           "Debezium's `heartbeat.action.query`: a statement run on its own connection to the "
+           "source at each heartbeat (e.g. `UPDATE heartbeat SET ts = now()` on a captured "
+           "table; on PostgreSQL also `SELECT pg_logical_emit_message(false, 'heartbeat', "
+           "now()::text)`), so that the source writes a change the pipeline reads while the "
+           "captured tables are idle (PostgreSQL: the slot then sees this database's WAL move "
+           "when only other databases of the server are busy). MySQL/MariaDB run it with "
+           "autocommit on. Failures are logged and retried at the next heartbeat. Needs "
+           "`heartbeat.interval_ms` > 0.",
        .default_doc = "none",
        .bind = FIELD(pipeline->heartbeat.action_query)},
   };

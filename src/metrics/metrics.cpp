@@ -48,6 +48,7 @@ PipelineProbe::PipelineProbe(Families& families, std::string pipeline)
       reconnect_source_(families.reconnects.Add({{"pipeline", pipeline_}, {"target", "source"}})),
       reconnect_kafka_(families.reconnects.Add({{"pipeline", pipeline_}, {"target", "kafka"}})),
       pipeline_failures_(families.pipeline_failures.Add({{"pipeline", pipeline_}})),
+      heartbeats_(families.heartbeats.Add({{"pipeline", pipeline_}})),
       pipeline_up_(families.pipeline_up.Add({{"pipeline", pipeline_}})),
       inflight_bytes_(families.inflight_bytes.Add({{"pipeline", pipeline_}})),
       batch_events_(families.kafka_batch_events.Add({{"pipeline", pipeline_}},
@@ -297,6 +298,8 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
       .pipeline_failures =
           registered(prometheus::BuildCounter(), r, "tributary_pipeline_failures_total",
                      "Failures of a pipeline after it had run (each is retried with backoff)"),
+      .heartbeats = registered(prometheus::BuildCounter(), r, "tributary_heartbeats_total",
+                               "Heartbeat records written into a Kafka transaction"),
       .pipeline_up = registered(prometheus::BuildGauge(), r, "tributary_pipeline_up",
                                 "1 while the pipeline snapshots or streams, else 0"),
       .inflight_bytes =

@@ -41,6 +41,7 @@ struct Families {
   prometheus::Family<prometheus::Gauge>& retained_wal;
   prometheus::Family<prometheus::Counter>& reconnects;
   prometheus::Family<prometheus::Counter>& pipeline_failures;
+  prometheus::Family<prometheus::Counter>& heartbeats;
   prometheus::Family<prometheus::Gauge>& pipeline_up;
   prometheus::Family<prometheus::Gauge>& inflight_bytes;
   prometheus::Family<prometheus::Histogram>& kafka_batch_events;
@@ -106,6 +107,9 @@ class PipelineProbe {
   /// The pipeline failed after it had run and will be retried.
   /// -> tributary_pipeline_failures_total{pipeline}
   void pipeline_failed();
+  /// A heartbeat record was written into a Kafka transaction.
+  /// -> tributary_heartbeats_total{pipeline}
+  void heartbeat_written() { heartbeats_.Increment(); }
   /// 1 while snapshotting or streaming, 0 while starting, retrying or stopped.
   /// -> tributary_pipeline_up{pipeline}
   void pipeline_up(bool up);
@@ -151,6 +155,7 @@ class PipelineProbe {
   prometheus::Counter& reconnect_source_;
   prometheus::Counter& reconnect_kafka_;
   prometheus::Counter& pipeline_failures_;
+  prometheus::Counter& heartbeats_;
   prometheus::Gauge& pipeline_up_;
   prometheus::Gauge& inflight_bytes_;
   prometheus::Histogram& batch_events_;

@@ -14,7 +14,8 @@ import json
 import pytest
 
 from tributary_testing.feed import EventFeed, change_matcher
-from tributary_testing.sources import SOURCES, items_pipeline
+from tributary_testing.sources import SOURCES, items_pipeline, items_source
+from tributary_testing.util import wait_until
 from tributary_testing.verifier import verify_exactly_once
 from tributary_testing.workload import Workload, read_rows
 
@@ -112,4 +113,72 @@ def test_postgres_action_query_runs_at_each_heartbeat(env):
     events = feed.wait_for_count(lambda e: e.op in ("c", "u"), 4, 60, "four action query changes")
     counts = [e.after["beats"] for e in events if e.op in ("c", "u")]
     assert counts[:4] == list(range(counts[0], counts[0] + 4)), counts
+    assert daemon.sigterm(timeout=60) == 0
+
+
+def test_mysql_action_query_runs_at_each_heartbeat(env, request):
+    """MariaDB runs heartbeat.action_query too (Debezium's MySQL connector has it): each run is a
+    binlog change of a captured table."""
+    source = items_source("mysql", env, request)
+    source.server.execute(f"CREATE TABLE `{source.db}`.heartbeat (id int PRIMARY KEY, beats bigint NOT NULL)")
+    # The daemon's user reads; the heartbeat table is the one it may write.
+    source.server.execute(f"GRANT INSERT, UPDATE ON `{source.db}`.heartbeat TO '{source.server.user}'@'%'")
+    prefix = "hb_my_action"
+    topic = source.topic(prefix, "heartbeat")
+    kafka = env.shared_kafka()
+    collector = env.collector(kafka, topics=[topic])
+    feed = EventFeed(collector, topic)
+    query = (f"INSERT INTO `{source.db}`.heartbeat VALUES (1, 1) "
+             "ON DUPLICATE KEY UPDATE beats = beats + 1")
+    config = source.config(kafka, prefix, offsets_topic=f"{prefix}.offsets",
+                           pipeline={"heartbeat": {"interval_ms": INTERVAL_MS, "action_query": query}})
+    daemon = env.daemon(config)
+    daemon.start()
+    events = feed.wait_for_count(lambda e: e.op in ("c", "u"), 4, 60, "four action query changes")
+    counts = [e.after["beats"] for e in events if e.op in ("c", "u")]
+    assert counts[:4] == list(range(counts[0], counts[0] + 4)), counts
+    assert daemon.sigterm(timeout=60) == 0
+
+
+def _retained_wal(env, db, slot):
+    rows = env.pg.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint "
+                          "FROM pg_replication_slots WHERE slot_name = %s", (slot,), database=db)
+    return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+
+def test_postgres_slot_retains_little_wal_while_captured_tables_idle(env):
+    """The captured table is idle while the same database's other tables and another database are
+    busy: the slot's confirmed position still follows the WAL (tributary acknowledges the
+    keepalives' positions once checkpointed; with heartbeats on, each heartbeat commits one), so
+    PostgreSQL does not keep the WAL written since the pipeline started."""
+    db = env.database()
+    other = env.database("_other")
+    env.sql(db, "CREATE TABLE public.items (id int PRIMARY KEY, v text)")
+    env.sql(db, "INSERT INTO public.items VALUES (1, 'a')")
+    env.sql(db, "CREATE TABLE public.busy (id serial PRIMARY KEY, v text)")
+    env.sql(other, "CREATE TABLE public.busy (id serial PRIMARY KEY, v text)")
+    prefix = "hb_wal"
+    kafka = env.shared_kafka()
+    collector = env.collector(kafka, topics=[f"{prefix}.public.items"])
+    feed = EventFeed(collector, f"{prefix}.public.items")
+    config = env.config(db, kafka, name=prefix, offsets_topic=f"{prefix}.offsets",
+                        pipeline={"tables": {"include": ["public\\.items"]},
+                                  "heartbeat": {"interval_ms": INTERVAL_MS}})
+    daemon = env.daemon(config)
+    daemon.start()
+    feed.wait_for_count(lambda e: e.op == "r", 1, 120, "the snapshot row")
+    slot = config["pipelines"][0]["source"]["slot"]
+
+    # About 48 MiB of WAL, none of it on the captured table.
+    chunk = "x" * 2000
+    for database in (db, other):
+        for _ in range(6):
+            env.sql(database, "INSERT INTO public.busy (v) SELECT %s FROM generate_series(1, 4000)",
+                    (chunk,))
+    written = int(env.pg.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint",
+                                 database=db)[0][0])
+    bound = 4 * 1024 * 1024
+    wait_until(lambda: (_retained_wal(env, db, slot) or bound + 1) < bound, 120,
+               f"the slot to keep under {bound} bytes of WAL (it keeps {_retained_wal(env, db, slot)}, "
+               f"WAL at {written})")
     assert daemon.sigterm(timeout=60) == 0

@@ -133,12 +133,14 @@ TEST_CASE("pipeline failures and up", "[metrics]") {
   probe.pipeline_up(true);
   probe.pipeline_failed();
   probe.pipeline_failed();
+  probe.heartbeat_written();
   probe.pipeline_up(false);
   probe.source_lag(0.25);
   CHECK(probe.last_source_lag() == Approx(0.25));
   const auto text = metrics.serialize();
   INFO(text);
   CHECK(has_line(text, R"(tributary_pipeline_failures_total{pipeline="p1"} 2)"));
+  CHECK(has_line(text, R"(tributary_heartbeats_total{pipeline="p1"} 1)"));
   CHECK(has_line(text, R"(tributary_pipeline_up{pipeline="p1"} 0)"));
 }
 
