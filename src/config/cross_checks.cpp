@@ -207,10 +207,8 @@ void cross_checks(LoadState& state, Config& config) {
     const PipelineConfig& pipeline = config.pipelines[i];
     for (const auto& [table, columns] : pipeline.message_key_columns) {
       const std::string path = scope.concrete("pipelines[].message_key_columns") + "." + table;
-      if (pipeline.source.type != SourceType::kPostgres) {
-        state.error(path, "is PostgreSQL only so far; remove it from this mysql pipeline");
-      } else if (auto problem = message_key_entry(table, columns, pipeline.tables.include,
-                                                  pipeline.tables.exclude)) {
+      if (auto problem =
+              message_key_entry(table, columns, pipeline.tables.include, pipeline.tables.exclude)) {
         state.error(path, std::move(*problem));
       }
     }

@@ -233,12 +233,12 @@ std::vector<Option> pipeline_options() {
        .type = Type::kStringMap,
        .description =
            "The columns that key a table's Kafka messages (and so pick their partition), per "
-           "table, as Debezium's `message.key.columns`: `schema.table: \"col1,col2\"`, the exact "
-           "name of a table that `tables.include` / `tables.exclude` capture (PostgreSQL "
-           "pipelines only so far: a mysql pipeline refuses the key). Without an entry a table "
-           "is keyed by its primary key, else (as Debezium) by its first unique index, "
-           "clustered first, then by index "
-           "name, skipping indexes on expressions; a table with neither has a null key. Every "
+           "table, as Debezium's `message.key.columns`: `schema.table: \"col1,col2\"` "
+           "(MySQL/MariaDB: `database.table`), the exact name of a table that `tables.include` "
+           "/ `tables.exclude` capture. Without an entry a table is keyed by its primary key, "
+           "else (as Debezium) PostgreSQL by its first unique index, clustered first, then by "
+           "index name, skipping indexes on expressions, MySQL/MariaDB by its first unique "
+           "index whose columns are all NOT NULL; a table with neither has a null key. Every "
            "column must exist (checked when the table is loaded: the pipeline does not start). "
            "With REPLICA IDENTITY DEFAULT a delete carries only the replica identity's columns: "
            "key columns outside it need REPLICA IDENTITY FULL.",

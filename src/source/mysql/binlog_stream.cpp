@@ -33,7 +33,8 @@ BinlogStream::BinlogStream(StreamOptions options, event::EventQueue& queue,
     : options_(std::move(options)),
       queue_(queue),
       stop_(stop),
-      tracker_(options_.pipeline, options_.captured, options_.known, options_.unsupported) {
+      tracker_(options_.pipeline, options_.captured, options_.known, options_.unsupported,
+               options_.key_overrides) {
   committed_ = options_.resume.mysql();
   file_ = std::make_shared<const std::string>(committed_.file);
   skip_pending_ = options_.resume.partial_events;

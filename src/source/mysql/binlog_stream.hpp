@@ -36,6 +36,8 @@ struct StreamOptions {
   std::function<bool(const event::TableId&)> matches;
   std::map<std::string, std::shared_ptr<const event::TableSchema>> known;
   config::UnsupportedColumns unsupported = config::UnsupportedColumns::kSkip;
+  /// pipelines[].message_key_columns ("db.table" -> "col1,col2").
+  std::map<std::string, std::string> key_overrides;
   /// pipelines[].schema_changes: DDL on a captured table or database -> event::SchemaChange.
   bool schema_changes = false;
 };

@@ -172,7 +172,8 @@ Result<void> MysqlSource::setup_and_stream(StartOptions options) {
   std::map<std::string, std::shared_ptr<const event::TableSchema>> known;
   std::vector<std::shared_ptr<const event::TableSchema>> schemas;
   for (const auto& id : *tables) {
-    auto schema = load_table_schema(connection, id, pipeline_.tables.unsupported_columns);
+    auto schema = load_table_schema(connection, id, pipeline_.tables.unsupported_columns,
+                                    pipeline_.message_key_columns);
     if (!schema) return schema.error();
     known[id.qualified()] = *schema;
     schemas.push_back(*schema);
@@ -267,7 +268,8 @@ Result<void> MysqlSource::setup_and_stream(StartOptions options) {
     schemas.clear();
     for (const auto& id : *tables) {
       auto schema =
-          load_table_schema((*readers)->connection(), id, pipeline_.tables.unsupported_columns);
+          load_table_schema((*readers)->connection(), id, pipeline_.tables.unsupported_columns,
+                            pipeline_.message_key_columns);
       if (!schema) return schema.error();
       known[id.qualified()] = *schema;
       schemas.push_back(*schema);
@@ -326,6 +328,7 @@ Result<void> MysqlSource::setup_and_stream(StartOptions options) {
   stream_options.matches = [filter](const event::TableId& id) { return filter.matches(id); };
   stream_options.known = std::move(known);
   stream_options.unsupported = pipeline_.tables.unsupported_columns;
+  stream_options.key_overrides = pipeline_.message_key_columns;
   stream_options.schema_changes = pipeline_.schema_changes;
   BinlogStream stream(std::move(stream_options), queue_, stop_);
   return stream.run([this] {

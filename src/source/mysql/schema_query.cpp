@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "config/key_list.hpp"
 #include "source/mysql/binlog/table_schema.hpp"
 
 namespace tributary::source::mysql {
@@ -190,8 +191,70 @@ bool column_type(const ColumnFacts& facts, event::ColumnType& type) {
   return false;
 }
 
+namespace {
+
+/// The columns that key the table's messages: the table's message_key_columns entry; else, as
+/// Debezium's MySQL DDL parser picks them, the primary key; without one, the first unique index (in
+/// the server's index order, as SHOW CREATE TABLE lists them) whose parts are all NOT NULL columns
+/// (an index on an expression or on a nullable column is skipped); without either, none.
+Result<std::vector<std::size_t>> key_columns(Connection& connection, const event::TableId& id,
+                                             const event::TableSchema& schema,
+                                             const std::map<std::string, std::string>& overrides) {
+  if (auto entry = overrides.find(id.qualified()); entry != overrides.end()) {
+    std::vector<std::size_t> columns;
+    for (const auto& name : config::split_key_columns(entry->second)) {
+      auto found = std::find_if(schema.columns.begin(), schema.columns.end(),
+                                [&](const event::Column& c) { return c.name == name; });
+      if (found == schema.columns.end()) {
+        std::string names;
+        for (const auto& c : schema.columns) names += (names.empty() ? "" : ", ") + c.name;
+        return Error::config("message_key_columns." + entry->first + ": table " + id.qualified() +
+                             " has no column '" + name + "' (its columns: " + names +
+                             "); fix the list '" + entry->second + "' or remove the entry");
+      }
+      columns.push_back(static_cast<std::size_t>(found - schema.columns.begin()));
+    }
+    return columns;
+  }
+  auto rows = connection.query("SHOW INDEX FROM " + Connection::quote_identifier(id.schema) + "." +
+                               Connection::quote_identifier(id.table));
+  if (!rows) return rows.error();
+  // SHOW INDEX: Table, Non_unique, Key_name, Seq_in_index, Column_name, ...
+  struct Index {
+    std::string name;
+    std::vector<std::size_t> columns;
+    bool usable = true;
+  };
+  std::vector<Index> unique;
+  for (const auto& row : *rows) {
+    if (row.size() < 5 || !row[1] || !row[2]) continue;
+    if (*row[1] != "0") continue;
+    if (unique.empty() || unique.back().name != *row[2]) unique.push_back(Index{*row[2], {}, true});
+    Index& index = unique.back();
+    auto found = row[4] ? std::find_if(schema.columns.begin(), schema.columns.end(),
+                                       [&](const event::Column& c) { return c.name == *row[4]; })
+                        : schema.columns.end();
+    if (found == schema.columns.end()) {
+      index.usable = false;  // an expression
+      continue;
+    }
+    if (index.name != "PRIMARY" && found->optional) index.usable = false;
+    index.columns.push_back(static_cast<std::size_t>(found - schema.columns.begin()));
+  }
+  for (const auto& index : unique) {
+    if (index.name == "PRIMARY") return index.columns;
+  }
+  for (const auto& index : unique) {
+    if (index.usable && !index.columns.empty()) return index.columns;
+  }
+  return std::vector<std::size_t>{};
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const event::TableSchema>> load_table_schema(
-    Connection& connection, const event::TableId& id, config::UnsupportedColumns unsupported) {
+    Connection& connection, const event::TableId& id, config::UnsupportedColumns unsupported,
+    const std::map<std::string, std::string>& key_overrides) {
   const std::string where = " WHERE TABLE_SCHEMA = " + connection.quote_literal(id.schema) +
                             " AND TABLE_NAME = " + connection.quote_literal(id.table);
   auto rows = connection.query(
@@ -250,21 +313,17 @@ Result<std::shared_ptr<const event::TableSchema>> load_table_schema(
       unsupported_names.push_back(column.name + " (" + column.type.source_name + ")");
     schema->columns.push_back(std::move(column));
   }
-  auto key = connection.query("SELECT COLUMN_NAME FROM information_schema.STATISTICS" + where +
-                              " AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX");
+  auto key = key_columns(connection, id, *schema, key_overrides);
   if (!key) return key.error();
-  for (const auto& row : *key) {
-    if (row.empty() || !row[0]) continue;
-    auto found = std::find_if(schema->columns.begin(), schema->columns.end(),
-                              [&](const event::Column& c) { return c.name == *row[0]; });
-    if (found == schema->columns.end()) continue;
-    if (found->omitted) {
-      return Error::config("table " + id.qualified() + ": primary key column " + found->name +
-                           " has type " + found->type.source_name +
+  for (const std::size_t index : *key) {
+    auto& column = schema->columns[index];
+    if (column.omitted) {
+      return Error::config("table " + id.qualified() + ": key column " + column.name +
+                           " has type " + column.type.source_name +
                            ", which tributary cannot encode");
     }
-    found->key = true;
-    schema->key_columns.push_back(static_cast<std::size_t>(found - schema->columns.begin()));
+    column.key = true;
+    schema->key_columns.push_back(index);
   }
   if (!unsupported_names.empty() && unsupported == config::UnsupportedColumns::kFail) {
     std::string names;

@@ -3,6 +3,7 @@
 // (MariaDB's JSON, a LONGTEXT with a JSON_VALID check, is kJson here).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <regex>
 #include <string>
@@ -50,10 +51,14 @@ struct ColumnFacts {
 /// be omitted). Same kinds, precision/scale and source_name as binlog::table_schema.
 bool column_type(const ColumnFacts& facts, event::ColumnType& type);
 
-/// The table's columns (ORDINAL_POSITION order), types, nullability and primary key. With
-/// `unsupported` kFail a column that cannot be encoded is a kConfig error naming every such
-/// column; kSkip marks it omitted. An unencodable key column is always an error.
+/// The table's columns (ORDINAL_POSITION order), types, nullability and key: its
+/// `key_overrides` entry ("db.table" -> "col1,col2", pipelines[].message_key_columns; a column
+/// the table lacks is a kConfig error naming the key and the fix), else the primary key, else
+/// Debezium's first unique index of NOT NULL columns. With `unsupported` kFail a column that
+/// cannot be encoded is a kConfig error naming every such column; kSkip marks it omitted. An
+/// unencodable key column is always an error.
 Result<std::shared_ptr<const event::TableSchema>> load_table_schema(
-    Connection& connection, const event::TableId& id, config::UnsupportedColumns unsupported);
+    Connection& connection, const event::TableId& id, config::UnsupportedColumns unsupported,
+    const std::map<std::string, std::string>& key_overrides);
 
 }  // namespace tributary::source::mysql

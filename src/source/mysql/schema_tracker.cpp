@@ -1,7 +1,10 @@
 // Schema versions from TABLE_MAP events.
 #include "source/mysql/schema_tracker.hpp"
 
+#include <algorithm>
+
 #include "base/log.hpp"
+#include "config/key_list.hpp"
 #include "source/mysql/binlog/table_schema.hpp"
 
 namespace tributary::source::mysql {
@@ -26,11 +29,13 @@ bool same_shape(const binlog::TableMap& a, const binlog::TableMap& b) {
 SchemaTracker::SchemaTracker(std::string pipeline,
                              std::shared_ptr<const event::CaptureSet> captured,
                              std::map<std::string, std::shared_ptr<const event::TableSchema>> known,
-                             config::UnsupportedColumns unsupported)
+                             config::UnsupportedColumns unsupported,
+                             std::map<std::string, std::string> key_overrides)
     : pipeline_(std::move(pipeline)),
       captured_(std::move(captured)),
       known_(std::move(known)),
-      unsupported_(unsupported) {}
+      unsupported_(unsupported),
+      key_overrides_(std::move(key_overrides)) {}
 
 bool SchemaTracker::captured(const event::TableId& id) const {
   return captured_ && event::find_table(*captured_, id) != nullptr;
@@ -75,6 +80,25 @@ Result<const TrackedTable*> SchemaTracker::on_table_map(binlog::TableMap map) {
   auto built = binlog::table_schema(map);
   if (!built) return built.error();
   event::TableSchema schema = std::move(*built);
+  // message_key_columns replaces the key TABLE_MAP gives (the primary key, or the unique index
+  // of NOT NULL columns the server uses as one).
+  if (auto entry = key_overrides_.find(name); entry != key_overrides_.end()) {
+    for (auto& column : schema.columns) column.key = false;
+    schema.key_columns.clear();
+    for (const auto& key : config::split_key_columns(entry->second)) {
+      auto found = std::find_if(schema.columns.begin(), schema.columns.end(),
+                                [&](const event::Column& c) { return c.name == key; });
+      if (found == schema.columns.end() || found->omitted) {
+        return Error::config("message_key_columns." + name + ": table " + name +
+                             (found == schema.columns.end()
+                                  ? " has no column '" + key + "' since a DDL statement"
+                                  : ": column '" + key + "' has a type tributary cannot encode") +
+                             "; fix the list '" + entry->second + "' or remove the entry");
+      }
+      found->key = true;
+      schema.key_columns.push_back(static_cast<std::size_t>(found - schema.columns.begin()));
+    }
+  }
   std::string omitted;
   const auto known = known_.find(name);
   for (auto& column : schema.columns) {

@@ -30,7 +30,8 @@ class SchemaTracker {
   /// the first version and tell MariaDB's JSON (a LONGTEXT in TABLE_MAP) from text.
   SchemaTracker(std::string pipeline, std::shared_ptr<const event::CaptureSet> captured,
                 std::map<std::string, std::shared_ptr<const event::TableSchema>> known,
-                config::UnsupportedColumns unsupported);
+                config::UnsupportedColumns unsupported,
+                std::map<std::string, std::string> key_overrides = {});
 
   /// A TABLE_MAP: remembers it under its table id. For a captured table whose columns, types,
   /// metadata or key differ from the last map seen for that table, a new schema version (logged).
@@ -55,6 +56,7 @@ class SchemaTracker {
   std::shared_ptr<const event::CaptureSet> captured_;
   std::map<std::string, std::shared_ptr<const event::TableSchema>> known_;
   config::UnsupportedColumns unsupported_;
+  std::map<std::string, std::string> key_overrides_;
   std::unordered_map<uint64_t, TrackedTable> by_id_;
   std::map<std::string, Shape> by_name_;  ///< database.table -> last map and schema
 };

@@ -30,7 +30,8 @@ PreflightReport preflight_report(const config::PipelineConfig& pipeline,
   } else {
     report.tables = *tables;
     for (const auto& id : *tables) {
-      auto schema = load_table_schema(connection, id, pipeline.tables.unsupported_columns);
+      auto schema = load_table_schema(connection, id, pipeline.tables.unsupported_columns,
+                                      pipeline.message_key_columns);
       if (!schema) report.findings.push_back({true, name, schema.error().message});
     }
   }

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <regex>
 
+#include "config/key_list.hpp"
+
 namespace tributary::source::postgres {
 namespace {
 
@@ -16,12 +18,6 @@ bool excluded_index_column(const std::string& text) {
   return std::regex_match(text, function) || std::regex_match(text, expression);
 }
 
-std::string trim(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string::npos) return "";
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
-
 std::string joined(const std::vector<RawColumn>& columns) {
   std::string out;
   for (const auto& column : columns) out += (out.empty() ? "" : ", ") + column.name;
@@ -29,17 +25,6 @@ std::string joined(const std::vector<RawColumn>& columns) {
 }
 
 }  // namespace
-
-std::vector<std::string> split_key_columns(const std::string& list) {
-  std::vector<std::string> names;
-  std::size_t start = 0;
-  while (true) {
-    const auto comma = list.find(',', start);
-    names.push_back(trim(list.substr(start, comma == std::string::npos ? comma : comma - start)));
-    if (comma == std::string::npos) return names;
-    start = comma + 1;
-  }
-}
 
 Result<std::vector<std::string>> first_unique_index(PgConnection& connection,
                                                     uint32_t relation_oid) {
@@ -89,7 +74,7 @@ Result<std::vector<std::string>> key_columns(PgConnection& connection, const eve
                                              std::vector<std::string> primary_key,
                                              const std::map<std::string, std::string>& overrides) {
   if (auto entry = overrides.find(id.qualified()); entry != overrides.end()) {
-    auto names = split_key_columns(entry->second);
+    auto names = config::split_key_columns(entry->second);
     for (const auto& name : names) {
       const bool known = std::any_of(columns.begin(), columns.end(),
                                      [&](const RawColumn& c) { return c.name == name; });

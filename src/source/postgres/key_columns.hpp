@@ -32,7 +32,4 @@ Result<std::vector<std::string>> key_columns(PgConnection& connection, const eve
                                              std::vector<std::string> primary_key,
                                              const std::map<std::string, std::string>& overrides);
 
-/// "a, b,c" -> {"a", "b", "c"} (each trimmed; empty names kept as "", for the caller to refuse).
-std::vector<std::string> split_key_columns(const std::string& list);
-
 }  // namespace tributary::source::postgres

@@ -118,7 +118,7 @@ int snapshot(const tributary::config::SourceConfig& source, const std::string& i
   std::vector<std::shared_ptr<const ev::TableSchema>> tables;
   for (const auto& id : *ids) {
     auto schema = load_table_schema((*readers)->connection(), id,
-                                    tributary::config::UnsupportedColumns::kSkip);
+                                    tributary::config::UnsupportedColumns::kSkip, {});
     if (!schema) {
       std::fprintf(stderr, "%s\n", schema.error().message.c_str());
       return 1;
