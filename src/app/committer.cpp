@@ -337,9 +337,6 @@ void Committer::run() {
     }
     if (flushing) {
       flush_requested_ = false;
-      // The source is being replaced; a snapshot it did not finish is taken again from the start.
-      held_snapshot_row_.reset();
-      first_snapshot_row_emitted_ = false;
       if (callbacks_.flushed) {
         callbacks_.flushed(have_committed_position_ ? std::optional(committed_position_)
                                                     : std::nullopt);
@@ -364,21 +361,8 @@ Result<void> Committer::handle(event::QueueItem& item) {
       batch_.position_dirty = true;
       return {};
     }
-    // PostgreSQL's snapshot reader marks its rows itself (per table, see snapshot.cpp).
-    if (change->op != event::Op::kRead ||
-        std::holds_alternative<event::PostgresSourceInfo>(change->source.origin)) {
-      return emit(*change, change->source.snapshot);
-    }
-    // MySQL/MariaDB (its reader marks every row `true`): the snapshot's first and last rows only,
-    // holding one row back, as only the snapshot's end tells which row is the last.
-    Result<void> emitted;
-    if (held_snapshot_row_) {
-      emitted =
-          emit(*held_snapshot_row_, first_snapshot_row_emitted_ ? event::SnapshotMarker::kTrue
-                                                                : event::SnapshotMarker::kFirst);
-    }
-    held_snapshot_row_ = std::move(*change);
-    return emitted;
+    // The snapshot readers mark their rows themselves (first, per table, last).
+    return emit(*change, change->source.snapshot);
   }
   if (auto* message = std::get_if<event::LogicalMessage>(&item)) return write_message(*message);
   if (auto* ddl = std::get_if<event::SchemaChange>(&item)) {
@@ -392,12 +376,6 @@ Result<void> Committer::handle(event::QueueItem& item) {
   }
   auto& marker = std::get<event::PositionMarker>(item);
   const bool chunk_ended = std::exchange(inside_snapshot_chunk_, false);
-  if (marker.snapshot_done && held_snapshot_row_) {
-    auto emitted = emit(*held_snapshot_row_, event::SnapshotMarker::kLast);
-    held_snapshot_row_.reset();
-    if (!emitted.ok()) return emitted;
-  }
-  if (marker.snapshot_done) first_snapshot_row_emitted_ = false;
   // Recorded from this position on, in the same Kafka transaction as a joining table's last
   // snapshot row (or a later one): never a join point without its snapshot, nor the reverse.
   if (marker.tables) capture_set_ = *marker.tables;
@@ -413,7 +391,6 @@ Result<void> Committer::handle(event::QueueItem& item) {
 
 Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker marker) {
   change.source.snapshot = marker;
-  if (marker == event::SnapshotMarker::kFirst) first_snapshot_row_emitted_ = true;
   if (auto decoded = decoder_->decode(change); !decoded.ok()) {
     return Error::fatal("cannot read a value of table " + change.schema->id.qualified() + ": " +
                         decoded.error().message);

@@ -176,9 +176,6 @@ class Committer {
   std::vector<sink::Message> scratch_;
   /// pipelines[].messages.include / exclude, compiled once.
   envelope::MessageFilter message_filter_{pipeline_.messages.include, pipeline_.messages.exclude};
-  /// MySQL/MariaDB snapshots: the row held back until the next one or the snapshot's end.
-  std::optional<event::ChangeEvent> held_snapshot_row_;
-  bool first_snapshot_row_emitted_ = false;
   /// The last item handled was a row of a resumable snapshot chunk whose marker (which records
   /// the chunk) is still to come: the transaction is not closed on size or time until it has.
   bool inside_snapshot_chunk_ = false;

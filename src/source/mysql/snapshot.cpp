@@ -1,6 +1,7 @@
 // Consistent-snapshot readers (see snapshot.hpp for how the point is taken and kept).
 #include "source/mysql/snapshot.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <optional>
@@ -169,6 +170,12 @@ struct TableState {
   std::atomic<int64_t> last_report_ns{0};
   std::chrono::steady_clock::time_point start_time;
   std::mutex start_mutex;
+  std::size_t rank = 0;  ///< the table's place in name order (Debezium's snapshot order)
+  /// Held while the table's rows are queued: which row is its first, and the last row of the
+  /// chunks finished so far (queued when another chunk finishes, or marked as the table's last).
+  std::mutex push_mutex;
+  bool first_pushed = false;
+  std::optional<event::ChangeEvent> held;
 };
 
 /// A unit of work: one chunk of one table (the whole table when not chunked).
@@ -183,6 +190,21 @@ struct SharedState {
   std::size_t next_item = 0;
   std::optional<Error> first_error;
   std::atomic<bool> failed{false};
+  /// The last row of the latest-ranked table finished so far: the snapshot's last row unless a
+  /// later-ranked table has rows. Queued at the end, marked `last`.
+  std::optional<event::ChangeEvent> last_row;
+  std::size_t last_row_rank = 0;
+
+  /// A table's last row: keeps the later-ranked of it and the row kept so far; returns the
+  /// other one, to be queued now.
+  std::optional<event::ChangeEvent> offer_last_row(event::ChangeEvent row, std::size_t rank) {
+    std::lock_guard lock(mutex);
+    if (last_row && last_row_rank > rank) return row;
+    std::optional<event::ChangeEvent> earlier = std::move(last_row);
+    last_row = std::move(row);
+    last_row_rank = rank;
+    return earlier;
+  }
 
   void fail(Error error) {
     std::lock_guard lock(mutex);
@@ -256,6 +278,61 @@ Result<void> plan_table(Connection& connection, const SnapshotOptions& options,
   return {};
 }
 
+/// Debezium's marker of a table's first row: `first` on the first table's, else
+/// first_in_data_collection.
+event::SnapshotMarker first_marker(const TableState& state) {
+  return state.rank == 0 ? event::SnapshotMarker::kFirst
+                         : event::SnapshotMarker::kFirstInDataCollection;
+}
+
+/// Queues `batch` (rows of one table, in key order within a chunk), marking the table's first
+/// row when this is the first batch of the table queued.
+bool push_rows(TableState& state, ReadContext& context, std::vector<event::QueueItem>& batch) {
+  std::lock_guard lock(state.push_mutex);
+  if (!state.first_pushed) {
+    std::get<event::ChangeEvent>(batch.front()).source.snapshot = first_marker(state);
+    state.first_pushed = true;
+  }
+  return context.queue.push_wait(batch, context.stop);
+}
+
+/// A chunk's last row, once the chunk has queued the others: the table keeps the last of these;
+/// after the table's last chunk that one is the table's last row (last_in_data_collection;
+/// `first` stays on the first table's only row), offered as the snapshot's last.
+bool finish_chunk(TableState& state, ReadContext& context, std::optional<event::ChangeEvent> row,
+                  bool table_done) {
+  std::vector<event::QueueItem> batch;
+  {
+    std::lock_guard lock(state.push_mutex);
+    if (row) {
+      if (state.held) batch.emplace_back(std::move(*state.held));
+      state.held = std::move(row);
+    }
+    if (!batch.empty()) {
+      if (!state.first_pushed) {
+        std::get<event::ChangeEvent>(batch.front()).source.snapshot = first_marker(state);
+        state.first_pushed = true;
+      }
+      if (!context.queue.push_wait(batch, context.stop)) return false;
+      batch.clear();
+    }
+    if (!table_done || !state.held) return true;
+    auto& last = *state.held;
+    if (!state.first_pushed) {
+      last.source.snapshot = state.rank == 0 ? event::SnapshotMarker::kFirst
+                                             : event::SnapshotMarker::kLastInDataCollection;
+      state.first_pushed = true;
+    } else {
+      last.source.snapshot = event::SnapshotMarker::kLastInDataCollection;
+    }
+    auto earlier = context.shared.offer_last_row(std::move(last), state.rank);
+    state.held.reset();
+    if (!earlier) return true;
+    batch.emplace_back(std::move(*earlier));
+  }
+  return context.queue.push_wait(batch, context.stop);
+}
+
 Result<void> read_chunk(Connection& connection, ReadContext& context, const WorkItem& item) {
   TableState& state = *item.table;
   const event::TableSchema& schema = *state.schema;
@@ -285,10 +362,16 @@ Result<void> read_chunk(Connection& connection, ReadContext& context, const Work
   batch.reserve(kBatchRows);
   const std::size_t width = schema.columns.size();
 
+  // The chunk's latest row stays back: only the chunk's end tells whether it is the table's last.
+  std::optional<event::ChangeEvent> chunk_last;
   auto flush = [&]() {
     if (batch.empty()) return true;
     const uint64_t rows = batch.size();
-    if (!context.queue.push_wait(batch, context.stop)) return false;
+    std::optional<event::ChangeEvent> newest(std::move(std::get<event::ChangeEvent>(batch.back())));
+    batch.pop_back();
+    if (chunk_last) batch.insert(batch.begin(), std::move(*chunk_last));
+    chunk_last = std::move(newest);
+    if (!batch.empty() && !push_rows(state, context, batch)) return false;
     batch.clear();
     chunk_rows += rows;
     const uint64_t done = state.done.fetch_add(rows) + rows;
@@ -367,7 +450,9 @@ Result<void> read_chunk(Connection& connection, ReadContext& context, const Work
                "snapshot chunk " + std::to_string(item.chunk + 1) + " of " +
                    std::to_string(state.chunks) + " read: " + std::to_string(chunk_rows) + " rows");
   }
-  if (state.chunks_left.fetch_sub(1) != 1) return {};
+  const bool table_done = state.chunks_left.fetch_sub(1) == 1;
+  if (!finish_chunk(state, context, std::move(chunk_last), table_done)) return {};
+  if (!table_done) return {};
   const uint64_t done = state.done.load();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - state.start_time).count();
@@ -394,9 +479,14 @@ Result<void> SnapshotReaders::read(
   std::vector<std::unique_ptr<TableState>> states;
   std::vector<WorkItem> items;
   std::size_t chunked = 0;
-  for (const auto& schema : tables) {
+  // Name order, as Debezium's snapshot reads them: it decides the first and last markers.
+  std::vector<std::shared_ptr<const event::TableSchema>> ordered = tables;
+  std::sort(ordered.begin(), ordered.end(),
+            [](const auto& a, const auto& b) { return a->id.qualified() < b->id.qualified(); });
+  for (const auto& schema : ordered) {
     auto state = std::make_unique<TableState>();
     state->schema = schema;
+    state->rank = states.size();
     std::vector<KeyRange> ranges;
     if (auto planned =
             plan_table(*connections_.front(), options_, connections_.size(), *state, ranges);
@@ -434,6 +524,12 @@ Result<void> SnapshotReaders::read(
   for (auto& thread : threads) thread.join();
   if (shared.first_error) return *shared.first_error;
   if (stop.load()) return Error::retriable("snapshot interrupted by shutdown");
+  if (shared.last_row) {
+    shared.last_row->source.snapshot = event::SnapshotMarker::kLast;
+    std::vector<event::QueueItem> batch;
+    batch.emplace_back(std::move(*shared.last_row));
+    if (!queue.push_wait(batch, stop)) return Error::retriable("snapshot interrupted by shutdown");
+  }
   for (auto& connection : connections_) {
     if (auto committed = connection->execute("COMMIT"); !committed) return committed.error();
   }
