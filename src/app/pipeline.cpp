@@ -79,12 +79,24 @@ Pipeline::Pipeline(boost::asio::io_context& io, const config::Config& config,
 }
 
 Pipeline::~Pipeline() {
+  signal_reader_.reset();
   source_.reset();
   committer_.reset();
 }
 
 void Pipeline::start() {
   launch();
+  if (!pipeline_.signals.table.empty() && pipeline_.source.type == config::SourceType::kMysql) {
+    log::warn(pipeline_.name, "signals.table " + pipeline_.signals.table +
+                                  " is not read on MySQL/MariaDB yet (PostgreSQL only): use "
+                                  "signals.kafka_topic");
+  }
+  if (!pipeline_.signals.kafka_topic.empty()) {
+    signal_reader_ = std::make_unique<signals::KafkaSignalReader>(
+        config_.kafka, pipeline_,
+        std::make_shared<const signals::SignalDispatcher>(pipeline_.name));
+    signal_reader_->start();
+  }
 }
 
 void Pipeline::launch() {
@@ -366,6 +378,7 @@ void Pipeline::stop() {
   retry_timer_.cancel();
   health_.set_streaming(pipeline_.name, false);
   set_up(false);
+  if (signal_reader_) signal_reader_->stop();
   if (source_) source_->stop();
   if (committer_ && committer_alive_) {
     committer_->set_shutdown_deadline(std::chrono::steady_clock::now() + commit_wait(config_));

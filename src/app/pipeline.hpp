@@ -15,6 +15,7 @@
 #include "event/event_queue.hpp"
 #include "metrics/health.hpp"
 #include "metrics/metrics.hpp"
+#include "signals/kafka_signal_reader.hpp"
 #include "source/source.hpp"
 
 namespace tributary::app {
@@ -82,6 +83,8 @@ class Pipeline {
   std::unique_ptr<event::EventQueue> queue_;
   std::unique_ptr<Committer> committer_;
   std::unique_ptr<source::Source> source_;
+  /// pipelines[].signals.kafka_topic: its consumer, for the pipeline's whole life.
+  std::unique_ptr<signals::KafkaSignalReader> signal_reader_;
   boost::asio::steady_timer reconnect_timer_;
   boost::asio::steady_timer kafka_timer_;
   boost::asio::steady_timer retry_timer_;

@@ -38,6 +38,14 @@ void sort_tables(std::vector<std::shared_ptr<const event::TableSchema>>& tables)
             [](const auto& a, const auto& b) { return a->id.qualified() < b->id.qualified(); });
 }
 
+/// pipelines[].signals.table as a table id (validated at load: one dot); none when unset.
+std::optional<event::TableId> signal_table(const config::PipelineConfig& pipeline) {
+  const std::string& text = pipeline.signals.table;
+  const auto dot = text.find('.');
+  if (text.empty() || dot == std::string::npos) return std::nullopt;
+  return event::TableId{text.substr(0, dot), text.substr(dot + 1)};
+}
+
 std::string names(const std::vector<event::TableId>& tables) {
   std::string text;
   for (const auto& table : tables) text += (text.empty() ? "" : ", ") + table.qualified();
@@ -250,7 +258,27 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
       return post_failure(ok.error());
     }
   }
-  if (auto ok = ensure_publication(catalog->connection(), source.publication, *tables, name);
+  // The signal table is published too (as Debezium requires): its inserts are read as signals
+  // even when tables.include does not capture it.
+  std::vector<event::TableId> published = *tables;
+  if (auto signals = signal_table(pipeline_); signals) {
+    auto exists = catalog->connection().exec_params(
+        "SELECT to_regclass($1) IS NOT NULL",
+        {catalog->connection().quote_identifier(signals->schema) + "." +
+         catalog->connection().quote_identifier(signals->table)});
+    if (!exists.ok()) return post_failure(exists.error());
+    if (PQgetvalue(exists->get(), 0, 0)[0] != 't') {
+      return post_failure(Error::config(
+          "signals.table " + pipeline_.signals.table + " does not exist in database " +
+          source.database + " (fix: CREATE TABLE " + pipeline_.signals.table +
+          " (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048)), or "
+          "unset signals.table)"));
+    }
+    if (std::find(published.begin(), published.end(), *signals) == published.end()) {
+      published.push_back(*signals);
+    }
+  }
+  if (auto ok = ensure_publication(catalog->connection(), source.publication, published, name);
       !ok.ok()) {
     return post_failure(ok.error());
   }
@@ -417,6 +445,10 @@ void PostgresSource::start_streaming(std::shared_ptr<Prepared> prepared) {
   options.database = pipeline_.source.database;
   options.resume = prepared->resume;
   options.captured = prepared->captured;
+  options.signal_table = signal_table(pipeline_);
+  if (options.signal_table) {
+    options.signals = std::make_shared<const signals::SignalDispatcher>(pipeline_.name);
+  }
   std::shared_ptr<WatermarkWindows> windows;
   if (prepared->resumed_snapshot) {
     // Unique per reader: the slot may replay an earlier run's watermarks.

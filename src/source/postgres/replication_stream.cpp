@@ -211,6 +211,25 @@ Result<event::Row> ReplicationStream::to_row(pgoutput::Tuple& tuple,
 
 Result<void> ReplicationStream::handle_relation(pgoutput::Relation& relation) {
   event::TableId id{relation.schema, relation.name};
+  if (options_.signal_table && *options_.signal_table == id && options_.signals) {
+    SignalColumns columns;
+    for (std::size_t i = 0; i < relation.columns.size(); ++i) {
+      const auto& name = relation.columns[i].name;
+      if (name == "id") columns.id = static_cast<int>(i);
+      if (name == "type") columns.type = static_cast<int>(i);
+      if (name == "data") columns.data = static_cast<int>(i);
+    }
+    if (columns.id < 0 || columns.type < 0 || columns.data < 0) {
+      log::write(log::Level::kWarn, options_.pipeline, id.qualified(),
+                 "signals.table lacks a column id, type or data (Debezium's signal table "
+                 "layout): its rows are not read as signals");
+      signal_relations_.erase(relation.oid);
+    } else {
+      signal_relations_[relation.oid] = columns;
+    }
+  } else {
+    signal_relations_.erase(relation.oid);
+  }
   const event::CapturedTable* captured = event::find_table(*options_.captured, id);
   if (captured == nullptr) {
     relations_[relation.oid] = RelationEntry{};
@@ -351,6 +370,9 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
           },
           [&](pgoutput::Relation& relation) -> Result<void> { return handle_relation(relation); },
           [&](pgoutput::Insert& insert) -> Result<void> {
+            if (!signal_relations_.empty()) {
+              handle_signal_insert(insert.relation_oid, insert.new_tuple);
+            }
             auto schema = schema_of(insert.relation_oid);
             if (!schema.ok()) return schema.error();
             if (!(*schema)->schema) return {};
@@ -494,6 +516,24 @@ void ReplicationStream::note_snapshot_change(const event::ChangeEvent& change) {
     if (history_active_) history_.note(transaction_xid_, table, key);
     if (in_window) window_->keys.insert(std::move(key));
   }
+}
+
+void ReplicationStream::handle_signal_insert(uint32_t relation_oid, const pgoutput::Tuple& tuple) {
+  auto it = signal_relations_.find(relation_oid);
+  if (it == signal_relations_.end()) return;
+  // Read before this run's resume point: acted on by an earlier run.
+  if (skip_transaction_) return;
+  auto text = [&tuple](int index) -> std::string {
+    if (index < 0 || static_cast<std::size_t>(index) >= tuple.size()) return {};
+    const auto& column = tuple[static_cast<std::size_t>(index)];
+    return column.kind == pgoutput::TupleColumn::Kind::kText ? column.data : std::string();
+  };
+  signals::Signal signal;
+  signal.channel = "source";
+  signal.id = text(it->second.id);
+  signal.type = text(it->second.type);
+  signal.data = text(it->second.data);
+  options_.signals->dispatch(signal);
 }
 
 Result<void> ReplicationStream::handle_watermark(std::string_view content) {

@@ -15,6 +15,7 @@
 #include "base/result.hpp"
 #include "event/capture_set.hpp"
 #include "event/event_queue.hpp"
+#include "signals/signal.hpp"
 #include "source/postgres/catalog.hpp"
 #include "source/postgres/catalog_worker.hpp"
 #include "source/postgres/pg_connection.hpp"
@@ -40,6 +41,9 @@ struct StreamOptions {
   /// An interrupted initial snapshot resuming (resume.snapshot_completed false): the windows its
   /// reader opens. Null otherwise.
   std::shared_ptr<WatermarkWindows> windows;
+  /// pipelines[].signals.table: its inserted rows go to `signals` (none: no signal table).
+  std::optional<event::TableId> signal_table;
+  std::shared_ptr<const signals::SignalDispatcher> signals;
 };
 
 struct StreamObserver {
@@ -84,6 +88,9 @@ class ReplicationStream {
   /// While a snapshot is resumed: the change's keys, dropped from the open window's chunk, and
   /// from a later chunk whose snapshot does not see the change's transaction.
   void note_snapshot_change(const event::ChangeEvent& change);
+  /// An Insert into the signal table (before its tuple is moved into a row): acted on unless
+  /// its transaction was read before this run's resume point.
+  void handle_signal_insert(uint32_t relation_oid, const pgoutput::Tuple& tuple);
   /// The position events carry now (the snapshot's progress while it is being resumed).
   event::SourcePosition position_now() const;
   void send_status(bool reply_requested);
@@ -112,6 +119,13 @@ class ReplicationStream {
   };
   /// Relation OID -> how its events are emitted.
   std::map<uint32_t, RelationEntry> relations_;
+  /// The signal table's Relation OID -> the positions of its id, type and data columns.
+  struct SignalColumns {
+    int id = -1;
+    int type = -1;
+    int data = -1;
+  };
+  std::map<uint32_t, SignalColumns> signal_relations_;
 
   // The source transaction being read.
   bool in_transaction_ = false;
