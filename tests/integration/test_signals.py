@@ -123,6 +123,13 @@ def test_missing_signal_table_is_a_configuration_error(env):
     config = env.config(db, kafka, name=name, offsets_topic=f"{name}.offsets",
                         pipeline={"signals": {"table": "public.no_such_signals"}})
     daemon = env.daemon(config)
+    checked = daemon.check()
+    assert checked.returncode == 1, f"check exited {checked.returncode}:\n{checked.stdout}{checked.stderr}"
+    assert "signals.table public.no_such_signals does not exist" in checked.stdout + checked.stderr
     daemon.start(wait_ready=False)
     assert daemon.wait(120) == 2
     assert "signals.table public.no_such_signals does not exist" in daemon.stderr_tail(60)
+    # Once the table exists, check passes it and run reads it.
+    env.sql(db, SIGNAL_DDL.format("no_such_signals"))
+    checked = daemon.check()
+    assert "signals.table public.no_such_signals exists" in checked.stdout + checked.stderr, checked.stdout

@@ -129,6 +129,25 @@ PreflightReport preflight(const config::PipelineConfig& pipeline,
   }
 
   check_table_access(catalog.connection(), source, *tables, problem, fact);
+  if (const std::string& signals = pipeline.signals.table; !signals.empty()) {
+    // run adds the signal table to the publication; it must exist (same check as run's).
+    auto& connection = catalog.connection();
+    const auto dot = signals.find('.');
+    auto exists =
+        connection.exec_params("SELECT to_regclass($1) IS NOT NULL",
+                               {connection.quote_identifier(signals.substr(0, dot)) + "." +
+                                connection.quote_identifier(signals.substr(dot + 1))});
+    if (!exists.ok()) {
+      problem(exists.error().message);
+    } else if (PQgetvalue(exists->get(), 0, 0)[0] != 't') {
+      problem("signals.table " + signals + " does not exist in database " + source.database +
+              " (fix: CREATE TABLE " + signals +
+              " (id varchar(42) PRIMARY KEY, type varchar(32) NOT NULL, data varchar(2048)), or "
+              "unset signals.table)");
+    } else {
+      fact("signals.table " + signals + " exists: run reads its inserted rows as signals");
+    }
+  }
   auto slot = read_slot(catalog.connection(), source.slot);
   if (!slot.ok()) {
     problem(slot.error().message);
