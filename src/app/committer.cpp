@@ -25,6 +25,8 @@ constexpr auto kPositionOnlyInterval = std::chrono::seconds(1);
 envelope::Options envelope_options(const config::PipelineConfig& pipeline) {
   envelope::Options options;
   options.topic_prefix = pipeline.topic_prefix.empty() ? pipeline.name : pipeline.topic_prefix;
+  options.topic_delimiter = pipeline.topic_naming.delimiter;
+  options.routes = pipeline.routes;
   options.schemas = pipeline.envelope.schemas;
   options.tombstones_on_delete = pipeline.envelope.tombstones_on_delete;
   options.connector =

@@ -2,6 +2,7 @@
 #include "app/topics.hpp"
 
 #include "envelope/serializer.hpp"
+#include "envelope/topic_router.hpp"
 
 namespace tributary::app {
 namespace {
@@ -27,7 +28,9 @@ sink::TopicPolicy topic_policy(const config::Config& config) {
 
 std::string data_topic(const config::PipelineConfig& pipeline, const event::TableId& table) {
   const std::string& prefix = pipeline.topic_prefix.empty() ? pipeline.name : pipeline.topic_prefix;
-  return envelope::sanitize_topic_name(prefix + "." + table.qualified());
+  return envelope::TopicRouter(prefix, pipeline.topic_naming.delimiter, pipeline.routes)
+      .route(table)
+      .topic;
 }
 
 }  // namespace tributary::app

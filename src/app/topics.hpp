@@ -13,7 +13,8 @@ namespace tributary::app {
 sink::TopicPolicy topic_policy(const config::Config& config);
 
 /// The topic a table's records go to, exactly as the envelope names it:
-/// `<topic_prefix>.<schema>.<table>`, characters Kafka does not allow turned into '_'.
+/// `<topic_prefix>.<schema>.<table>` (topic_naming.delimiter between), characters Kafka does not
+/// allow turned into '_', renamed by the first of pipelines[].routes that matches it.
 std::string data_topic(const config::PipelineConfig& pipeline, const event::TableId& table);
 
 }  // namespace tributary::app

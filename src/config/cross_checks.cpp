@@ -225,6 +225,9 @@ void cross_checks(LoadState& state, Config& config) {
                 "cannot be used with pipelines[].columns.include; keep one of them (a column "
                 "is kept when include matches it, or when exclude does not)");
   }
+
+  // 11. routes: topic templates name groups their match has; no repeated match.
+  check_routes(state, config);
 }
 
 }  // namespace tributary::config::detail

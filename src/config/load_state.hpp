@@ -44,6 +44,7 @@ struct LoadState {
   std::vector<Scope> pipelines;    ///< one per element of `pipelines`, same order
   std::vector<Scope> overrides;    ///< one per element of `kafka.topics.overrides`, same order
   std::deque<Scope> column_rules;  ///< one per element of a pipelines[].columns mask list
+  std::deque<Scope> routes;        ///< one per element of a pipelines[].routes list
 
   /// kMaxErrors are kept: further errors need not be described (only counted by error()).
   bool full() const { return errors.size() >= kMaxErrors; }
@@ -66,6 +67,10 @@ std::string expected_kind(const Option& option);
 /// value is wrong. `from_user`: the value is the user's (${ENV} expanded), not a table default.
 bool parse_value(LoadState& state, const Option& option, const YAML::Node& node,
                  const std::string& path, Target target, bool from_user);
+
+/// pipelines[].routes: each `topic` names only groups its `match` has, and no two routes of a
+/// pipeline have the same `match` (options_routes.cpp; run by cross_checks).
+void check_routes(LoadState& state, const Config& config);
 
 /// The checks that involve several keys, in cross_check_descriptions() order.
 void cross_checks(LoadState& state, Config& config);

@@ -304,7 +304,8 @@ void Loader::walk_list(const Option& option, const YAML::Node& node, const std::
   auto* pipelines = std::get_if<std::vector<PipelineConfig>& (*)(Target)>(&option.bind);
   auto* overrides = std::get_if<std::vector<TopicOverride>& (*)(Target)>(&option.bind);
   auto* rules = std::get_if<std::vector<ColumnMaskRule>& (*)(Target)>(&option.bind);
-  if (pipelines == nullptr && overrides == nullptr && rules == nullptr) {
+  auto* routes = std::get_if<std::vector<RouteConfig>& (*)(Target)>(&option.bind);
+  if (pipelines == nullptr && overrides == nullptr && rules == nullptr && routes == nullptr) {
     throw std::logic_error("config option table: list " + std::string(option.path) +
                            " has no list binding");
   }
@@ -312,6 +313,7 @@ void Loader::walk_list(const Option& option, const YAML::Node& node, const std::
   if (pipelines != nullptr) (*pipelines)(target).reserve(node.size());
   if (overrides != nullptr) (*overrides)(target).reserve(node.size());
   if (rules != nullptr) (*rules)(target).reserve(node.size());
+  if (routes != nullptr) (*routes)(target).reserve(node.size());
   for (std::size_t i = 0; i < node.size(); ++i) {
     const YAML::Node element = node[i];
     const std::string element_path = path + "[" + std::to_string(i) + "]";
@@ -325,6 +327,10 @@ void Loader::walk_list(const Option& option, const YAML::Node& node, const std::
       element_target.pipeline = target.pipeline;
       element_target.column_rule = &(*rules)(target).emplace_back();
       scope = &state_.column_rules.emplace_back();
+    } else if (routes != nullptr) {
+      element_target.pipeline = target.pipeline;
+      element_target.route = &(*routes)(target).emplace_back();
+      scope = &state_.routes.emplace_back();
     } else {
       element_target.topic_override = &(*overrides)(target).emplace_back();
       scope = &state_.overrides.emplace_back();

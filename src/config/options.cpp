@@ -52,6 +52,8 @@ const std::vector<std::string_view>& cross_check_descriptions() {
       "Each `message_key_columns` table is a `schema.table` name that `tables.include` / "
       "`tables.exclude` capture, and each value a comma-separated list of column names.",
       "A pipeline sets at most one of `columns.include` and `columns.exclude`.",
+      "Each `routes[].topic` refers only to groups its `match` has (`$1` needs one `(...)`), "
+      "and no two routes of a pipeline have the same `match`.",
   };
   return kDescriptions;
 }

@@ -23,6 +23,7 @@ struct Target {
   PipelineConfig* pipeline = nullptr;
   TopicOverride* topic_override = nullptr;
   ColumnMaskRule* column_rule = nullptr;  ///< inside pipelines[].columns.<mask list>[]
+  RouteConfig* route = nullptr;           ///< inside pipelines[].routes[]
 };
 
 enum class Type {
@@ -42,7 +43,7 @@ using Binding =
                  bool& (*)(Target), std::vector<std::string>& (*)(Target),
                  std::map<std::string, std::string>& (*)(Target), void (*)(Target, std::size_t),
                  std::vector<PipelineConfig>& (*)(Target), std::vector<TopicOverride>& (*)(Target),
-                 std::vector<ColumnMaskRule>& (*)(Target)>;
+                 std::vector<ColumnMaskRule>& (*)(Target), std::vector<RouteConfig>& (*)(Target)>;
 
 /// Checks one value (after ${ENV} expansion). Returns what is wrong and how to fix it, phrased
 /// to be followed by ", got '<value>'", or nothing when the value is fine.

@@ -2,6 +2,7 @@
 #include "envelope/record_writer.hpp"
 
 #include "envelope/serializer.hpp"
+#include "envelope/topic_router.hpp"
 
 namespace tributary::envelope::detail {
 
@@ -49,6 +50,11 @@ Result<std::string> RecordWriter::key_json(const TablePlan& plan, const event::R
         !result.ok()) {
       return result.error();
     }
+  }
+  if (!plan.physical_topic.empty()) {
+    key(json_, kPhysicalTableIdentifier);
+    json_.String(plan.physical_topic.data(),
+                 static_cast<rapidjson::SizeType>(plan.physical_topic.size()));
   }
   json_.EndObject();
   return with_schema ? take_wrapped(plan.key_prefix) : take();

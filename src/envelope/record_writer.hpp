@@ -25,7 +25,9 @@ namespace tributary::envelope::detail {
 struct TablePlan {
   std::shared_ptr<const event::TableSchema> schema;
   std::string qualified;  ///< schema.table, for messages
-  std::string topic;      ///< sanitized <prefix>.<schema>.<table>
+  std::string topic;      ///< sanitized <prefix>.<schema>.<table>, or its route's topic
+  /// Routed (pipelines[].routes): the table's own topic, the key's __dbz__physicalTableIdentifier.
+  std::string physical_topic;
   /// {"schema":<key struct schema>,"payload": -- the key record up to its payload (schemas: true)
   std::string key_prefix;
   /// {"schema":<envelope schema>,"payload": -- the value record up to its payload (schemas: true)

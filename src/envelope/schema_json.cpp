@@ -267,7 +267,7 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
 
 RecordPrefixes record_prefixes(const event::TableSchema& table, const std::string& topic,
                                SourceLayout layout, const Mapping& mapping,
-                               const std::vector<ColumnPlan>* columns) {
+                               const std::vector<ColumnPlan>* columns, bool routed_key) {
   RecordPrefixes prefixes;
   rapidjson::StringBuffer buffer;
   JsonWriter json(buffer);
@@ -281,6 +281,7 @@ RecordPrefixes record_prefixes(const event::TableSchema& table, const std::strin
     write_type_schema(json, column.type, column.optional, &column.name, mapping,
                       column.default_value.get());
   }
+  if (routed_key) primitive_field(json, "string", false, "__dbz__physicalTableIdentifier");
   json.EndArray();
   key(json, "optional");
   json.Bool(false);

@@ -25,10 +25,12 @@ struct RecordPrefixes {
   std::string value;
 };
 /// `columns` (the table plan's, when given): which value fields are left out, and their masks'
-/// schema parameters.
+/// schema parameters. `topic`: the schema names' base (`<topic>.Key`, ...). `routed_key`: the key
+/// schema ends with ByLogicalTableRouter's required string field __dbz__physicalTableIdentifier.
 RecordPrefixes record_prefixes(const event::TableSchema& table, const std::string& topic,
                                SourceLayout layout, const Mapping& mapping,
-                               const std::vector<ColumnPlan>* columns = nullptr);
+                               const std::vector<ColumnPlan>* columns = nullptr,
+                               bool routed_key = false);
 
 /// The value schema's `transaction` field (event.block, optional), for records other than data
 /// change events that carry it (logical decoding messages).

@@ -10,6 +10,7 @@
 #include "envelope/json_util.hpp"
 #include "envelope/record_writer.hpp"
 #include "envelope/schema_json.hpp"
+#include "envelope/topic_router.hpp"
 
 namespace tributary::envelope {
 namespace {
@@ -64,6 +65,8 @@ Serializer::Serializer(Options options) : options_(std::move(options)) {
     }
   }
   writer_ = std::make_unique<detail::RecordWriter>(options_, layout_);
+  router_ = std::make_unique<TopicRouter>(options_.topic_prefix, options_.topic_delimiter,
+                                          options_.routes);
   // Debezium's DebeziumHeaderProducer.contextHeaders, in its order.
   context_headers_ = std::make_shared<const sink::Headers>(sink::Headers{
       {"__debezium.context.connectorLogicalName", options_.topic_prefix},
@@ -90,7 +93,9 @@ Result<const detail::TablePlan*> Serializer::plan_for(
   auto plan = std::make_unique<detail::TablePlan>();
   plan->schema = schema;
   plan->qualified = schema->id.qualified();
-  plan->topic = sanitize_topic_name(options_.topic_prefix + "." + plan->qualified);
+  TopicRoute route = router_->route(schema->id);
+  if (route.routed()) plan->physical_topic = std::move(route.physical);
+  plan->topic = std::move(route.topic);
   const ColumnRules* rules =
       options_.columns && !options_.columns->empty() ? options_.columns.get() : nullptr;
   for (const auto& column : schema->columns) {
@@ -102,8 +107,11 @@ Result<const detail::TablePlan*> Serializer::plan_for(
     }
   }
   if (options_.schemas) {
+    // Routed: schema names as ByLogicalTableRouter gives them (adjusted), plus its key field.
+    const bool routed = !plan->physical_topic.empty();
     auto prefixes =
-        detail::record_prefixes(*schema, plan->topic, layout_, mapping_, &plan->columns);
+        detail::record_prefixes(*schema, routed ? adjust_schema_name(plan->topic) : plan->topic,
+                                layout_, mapping_, &plan->columns, routed);
     plan->key_prefix = std::move(prefixes.key);
     plan->value_prefix = std::move(prefixes.value);
   }

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "base/result.hpp"
+#include "config/routes_config.hpp"
 #include "event/change_event.hpp"
 #include "event/schema_change.hpp"
 #include "sink/kafka/message.hpp"
@@ -72,6 +73,10 @@ struct Options {
   /// source.connector and the source block's layout: "postgresql", "mysql" or "mariadb".
   std::string connector = "postgresql";
   std::string unavailable_value_placeholder = "__debezium_unavailable_value";
+  /// pipelines[].topic_naming.delimiter: between the parts of a data topic name.
+  std::string topic_delimiter = ".";
+  /// pipelines[].routes (ByLogicalTableRouter): data topics renamed, keys get the table's topic.
+  std::vector<config::RouteConfig> routes;
   /// The __debezium.context.runId header; empty: daemon_run_id().
   std::string run_id;
   /// pipelines[].columns: value columns left out, and masks (column_masks.hpp); null: none.
@@ -122,6 +127,8 @@ Result<void> check_supported(const event::TableSchema& schema);
 /// Serializes change events; keeps a cache of each table version's schema JSON and conversion
 /// plan, so that per-event work is the payload only.
 /// Not thread-safe: use one Serializer per pipeline (it runs on that pipeline's strand).
+class TopicRouter;
+
 class Serializer {
  public:
   /// Throws std::invalid_argument if `options.connector` is none of "postgresql", "mysql",
@@ -160,6 +167,8 @@ class Serializer {
   detail::SourceLayout layout_{};
   detail::Mapping mapping_;
   std::unique_ptr<detail::RecordWriter> writer_;
+  /// Data topic names (topic_router.hpp).
+  std::unique_ptr<TopicRouter> router_;
   std::shared_ptr<const sink::Headers> context_headers_;  ///< on every data record
   const detail::TablePlan* last_plan_ = nullptr;  ///< fast path: consecutive events of one table
   /// Plans by table version; kept alive with their TableSchema so the key cannot be reused.
