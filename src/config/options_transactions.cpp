@@ -5,6 +5,27 @@ namespace tributary::config::detail {
 
 std::vector<Option> transaction_options() {
   return {
+      {.path = "pipelines[].transactions",
+       .type = Type::kSection,
+       .description =
+           "Debezium's transaction metadata: BEGIN and END records of each source transaction "
+           "and the `transaction` block of its data events."},
+      {.path = "pipelines[].transactions.topic",
+       .type = Type::kBoolean,
+       .description =
+           "Debezium's `provide.transaction.metadata`: for each source transaction that wrote "
+           "an event, a BEGIN record before its first event and an END record (`event_count`, "
+           "and per table `data_collections`) after its last, on `<topic_prefix>.transaction` "
+           "(key `{\"id\": ...}`: PostgreSQL `<txId>:<LSN>`, MySQL/MariaDB the GTID, else "
+           "`<binlog file>:<position>`), in the same Kafka transactions as the events; every "
+           "streamed data event gets `transaction` `{id, total_order, data_collection_order}` "
+           "(snapshot rows keep null). Skipped operations and filtered tables or messages do not "
+           "count (as Debezium, a transaction of skipped operations only still has a BEGIN and an "
+           "END with `event_count` 0); a key change counts twice (its delete and its create). A "
+           "source transaction split over Kafka transactions, or resumed after a crash inside "
+           "it, still has one BEGIN and one END.",
+       .default_value = "false",
+       .bind = FIELD(pipeline->transactions.topic)},
       {.path = "pipelines[].heartbeat",
        .type = Type::kSection,
        .description =

@@ -1,6 +1,8 @@
 // The key and value documents of one record.
 #include "envelope/record_writer.hpp"
 
+#include <cstdio>
+
 #include "envelope/serializer.hpp"
 #include "envelope/topic_router.hpp"
 
@@ -78,7 +80,7 @@ Result<std::string> RecordWriter::value_json(const TablePlan& plan, const event:
                           quote_for_error(bad.text) + " is not valid UTF-8");
   }
   key(json_, "transaction");
-  json_.Null();
+  write_transaction(event, op);
   key(json_, "op");
   json_.String(&op, 1);
   key(json_, "ts_ms");
@@ -89,6 +91,36 @@ Result<std::string> RecordWriter::value_json(const TablePlan& plan, const event:
   json_.Int64(micros_to_nanos(now_us));
   json_.EndObject();
   return options_.schemas ? take_wrapped(plan.value_prefix) : take();
+}
+
+void RecordWriter::write_transaction(const event::ChangeEvent& event, char op) {
+  const event::TransactionOrder& order = event.transaction;
+  const auto* postgres = std::get_if<event::PostgresSourceInfo>(&event.source.origin);
+  const bool postgres_id = postgres != nullptr && postgres->txid && postgres->lsn;
+  if (order.total_order == 0 || (order.id == nullptr && !postgres_id)) {
+    json_.Null();
+    return;
+  }
+  // A key change's create follows its delete: one more in both orders, as Debezium counts the
+  // pair as two events.
+  const int64_t step = event.op == event::Op::kUpdate && op == 'c' ? 1 : 0;
+  json_.StartObject();
+  key(json_, "id");
+  if (order.id != nullptr) {
+    string(json_, *order.id);
+  } else {
+    // As Debezium's PostgreSQL connector: <txId>:<this event's LSN>, so it differs per event.
+    char text[48];
+    const int length = std::snprintf(text, sizeof text, "%lld:%llu",
+                                     static_cast<long long>(*postgres->txid),
+                                     static_cast<unsigned long long>(*postgres->lsn));
+    json_.String(text, static_cast<rapidjson::SizeType>(length));
+  }
+  key(json_, "total_order");
+  json_.Int64(order.total_order + step);
+  key(json_, "data_collection_order");
+  json_.Int64(order.data_collection_order + step);
+  json_.EndObject();
 }
 
 Result<void> RecordWriter::write_row(const TablePlan& plan, const event::Row* row) {

@@ -55,6 +55,8 @@ class RecordWriter {
   /// The JsonConverter envelope around the payload just written: prefix + payload + "}".
   std::string take_wrapped(const std::string& prefix) const;
   Result<void> write_row(const TablePlan& plan, const event::Row* row);
+  /// The `transaction` block (event.block): null unless the committer set the event's order.
+  void write_transaction(const event::ChangeEvent& event, char op);
 
   const Options& options_;
   SourceLayout layout_;

@@ -308,6 +308,16 @@ struct ChangeEvent {
   std::shared_ptr<const TableSchema> schema;
   /// before image: old row for updates/deletes when the source has it (PostgreSQL: REPLICA
   /// IDENTITY FULL gives all columns; DEFAULT gives key columns only on deletes, Null elsewhere).
+/// The event's place in its source transaction (pipelines[].transactions.topic), Debezium's
+/// `transaction` block; set by the committer. total_order 0: none (the block is null).
+struct TransactionOrder {
+  /// The transaction's id (MySQL/MariaDB: its GTID); null on PostgreSQL, whose block id is
+  /// Debezium's `<txId>:<LSN of the event>`, made from the source block.
+  std::shared_ptr<const std::string> id;
+  int64_t total_order = 0;                ///< 1-based among the transaction's events
+  int64_t data_collection_order = 0;      ///< 1-based among the transaction's events of the table
+};
+
   std::optional<Row> before;
   std::optional<Row> after;
   /// true when `before` holds only the key columns (pgoutput 'K' tuple): other columns are Null.
@@ -317,3 +327,7 @@ struct ChangeEvent {
 };
 
 }  // namespace tributary::event
+  TransactionOrder transaction;
+  /// Already in Kafka (the resumed prefix of a partly emitted transaction): passed on only so
+  /// that transaction metadata counts it, never written, its position not recorded.
+  bool replayed = false;
