@@ -86,11 +86,6 @@ Pipeline::~Pipeline() {
 
 void Pipeline::start() {
   launch();
-  if (!pipeline_.signals.table.empty() && pipeline_.source.type == config::SourceType::kMysql) {
-    log::warn(pipeline_.name, "signals.table " + pipeline_.signals.table +
-                                  " is not read on MySQL/MariaDB yet (PostgreSQL only): use "
-                                  "signals.kafka_topic");
-  }
   if (!pipeline_.signals.kafka_topic.empty()) {
     signal_reader_ = std::make_unique<signals::KafkaSignalReader>(
         config_.kafka, pipeline_,

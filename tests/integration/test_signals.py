@@ -133,3 +133,46 @@ def test_missing_signal_table_is_a_configuration_error(env):
     env.sql(db, SIGNAL_DDL.format("no_such_signals"))
     checked = daemon.check()
     assert "signals.table public.no_such_signals exists" in checked.stdout + checked.stderr, checked.stdout
+
+
+def test_mysql_signal_table_and_kafka(env, request):
+    from tributary_testing.sources import items_source
+
+    name = "sigmy"
+    signals_topic = f"{name}.signals"
+    source = items_source("mysql", env, request)
+    with source.connect() as conn:
+        cur = conn.cursor()
+        cur.execute("CREATE TABLE items (id int PRIMARY KEY, v text)")
+        cur.execute(SIGNAL_DDL.format("debezium_signal"))
+    signal_rows = source.topic(name, "debezium_signal")
+    kafka = env.shared_kafka(topics={source.topic(name): 1, signal_rows: 1, f"{name}.offsets": 1,
+                                     signals_topic: 1})
+    collector = env.collector(kafka, topics=[signal_rows])
+    feed = EventFeed(collector, signal_rows)
+    config = source.config(kafka, name, offsets_topic=f"{name}.offsets", pipeline={
+        "signals": {"table": f"{source.db}.debezium_signal", "kafka_topic": signals_topic}})
+    daemon = env.daemon(config)
+    daemon.start()
+    with source.connect() as conn:
+        cur = conn.cursor()
+        cur.execute("INSERT INTO debezium_signal VALUES ('my-1', 'log', '{\"message\": \"mysql table signal 3d9a\"}')")
+        cur.execute("INSERT INTO debezium_signal VALUES ('my-bad', 'nope', '{}')")
+    _produce(kafka, signals_topic, name, json.dumps({"type": "log", "data": {"message": "mysql kafka signal e71b"}}))
+    _wait_logged(daemon, "mysql table signal 3d9a", "the MariaDB table's log signal")
+    _wait_logged(daemon, "mysql kafka signal e71b", "the Kafka log signal")
+    _wait_logged(daemon, "signal 'my-bad'", "the warning naming my-bad")
+    # Captured, as Debezium requires on MySQL: its rows are change records too.
+    feed.wait_for(lambda e: e.op == "c" and e.key == {"id": "my-1"}, 60, "the signal row's record")
+
+    assert daemon.sigterm(timeout=60) == 0
+    restarted = env.daemon(config, name="tributary-restarted")
+    restarted.start()
+    with source.connect() as conn:
+        conn.cursor().execute(
+            "INSERT INTO debezium_signal VALUES ('my-2', 'log', '{\"message\": \"mysql table signal two 0f4c\"}')")
+    _wait_logged(restarted, "mysql table signal two 0f4c", "the second MariaDB signal")
+    second_run = restarted.current_run_stderr()
+    for earlier in ("mysql table signal 3d9a", "mysql kafka signal e71b", "'my-bad'"):
+        assert earlier not in second_run, f"{earlier} acted on again after the restart"
+    assert restarted.sigterm(timeout=60) == 0

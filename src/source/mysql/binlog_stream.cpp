@@ -233,8 +233,13 @@ Result<void> BinlogStream::handle_rows(const binlog::RowsEvent& rows,
   const auto op = rows.kind == binlog::RowsEvent::Kind::kWrite    ? event::Op::kCreate
                   : rows.kind == binlog::RowsEvent::Kind::kUpdate ? event::Op::kUpdate
                                                                   : event::Op::kDelete;
+  // The signal table's inserts are signals too (as Debezium, the table must be captured).
+  const bool signal_rows = op == event::Op::kCreate && options_.signals && options_.signal_table &&
+                           table->schema->id == *options_.signal_table;
   int32_t row = 0;
   for (auto& one : *changes) {
+    std::optional<signals::Signal> signal;
+    if (signal_rows && one.after) signal = signal_of(*one.after, *table->schema);
     event::ChangeEvent change;
     change.op = op;
     change.schema = table->schema;
@@ -247,8 +252,35 @@ Result<void> BinlogStream::handle_rows(const binlog::RowsEvent& rows,
     info.row = row;
     last_row_ = row++;
     emit(std::move(change));
+    // Counted past the resumed prefix: not acted on by an earlier run.
+    if (signal && group_events_ > skip_events_) options_.signals->dispatch(*signal);
   }
   return {};
+}
+
+std::optional<signals::Signal> BinlogStream::signal_of(const event::Row& row,
+                                                       const event::TableSchema& schema) {
+  signals::Signal signal;
+  signal.channel = "source";
+  int found = 0;
+  for (std::size_t i = 0; i < schema.columns.size() && i < row.size(); ++i) {
+    const auto& name = schema.columns[i].name;
+    std::string* field = name == "id"     ? &signal.id
+                         : name == "type" ? &signal.type
+                         : name == "data" ? &signal.data
+                                          : nullptr;
+    if (field == nullptr) continue;
+    ++found;
+    if (const auto* text = std::get_if<std::string>(&row[i])) *field = *text;
+  }
+  if (found == 3) return signal;
+  if (!signal_layout_warned_) {
+    signal_layout_warned_ = true;
+    log::write(log::Level::kWarn, options_.pipeline, schema.id.qualified(),
+               "signals.table lacks a column id, type or data (Debezium's signal table layout): "
+               "its rows are not read as signals");
+  }
+  return std::nullopt;
 }
 
 bool BinlogStream::count_event() {

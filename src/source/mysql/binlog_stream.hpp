@@ -16,6 +16,7 @@
 #include "config/config.hpp"
 #include "event/capture_set.hpp"
 #include "event/event_queue.hpp"
+#include "signals/signal.hpp"
 #include "source/mysql/binlog/events.hpp"
 #include "source/mysql/connection.hpp"
 #include "source/mysql/schema_tracker.hpp"
@@ -40,6 +41,9 @@ struct StreamOptions {
   std::map<std::string, std::string> key_overrides;
   /// pipelines[].schema_changes: DDL on a captured table or database -> event::SchemaChange.
   bool schema_changes = false;
+  /// pipelines[].signals.table ("db.table", captured): its inserted rows go to `signals`.
+  std::optional<event::TableId> signal_table;
+  std::shared_ptr<const signals::SignalDispatcher> signals;
 };
 
 /// @locality the source's worker thread (run() blocks).
@@ -61,6 +65,8 @@ class BinlogStream {
   void emit(event::ChangeEvent&& change);
   /// Counts a captured event of the group; false when it was emitted before the resume.
   bool count_event();
+  /// A signal-table row as a signal (nullopt, warned once: the table lacks id, type or data).
+  std::optional<signals::Signal> signal_of(const event::Row& row, const event::TableSchema& schema);
   /// With schema_changes: a DDL statement of a captured table or database as a SchemaChange.
   Result<void> emit_schema_change(const binlog::Query& query, const binlog::EventHeader& header);
   bool database_captured(const std::string& database) const;
@@ -97,6 +103,7 @@ class BinlogStream {
   std::optional<int64_t> group_thread_;
   uint64_t group_events_ = 0;  ///< captured events of the group so far (emitted or skipped)
   uint64_t skip_events_ = 0;   ///< of this group, already emitted before the resume
+  bool signal_layout_warned_ = false;
   uint64_t skip_pending_ = 0;  ///< for the first group after opening
 };
 

@@ -330,6 +330,18 @@ Result<void> MysqlSource::setup_and_stream(StartOptions options) {
   stream_options.unsupported = pipeline_.tables.unsupported_columns;
   stream_options.key_overrides = pipeline_.message_key_columns;
   stream_options.schema_changes = pipeline_.schema_changes;
+  if (const std::string& signals = pipeline_.signals.table; !signals.empty()) {
+    const event::TableId id{signals.substr(0, signals.find('.')),
+                            signals.substr(signals.find('.') + 1)};
+    if (filter.matches(id)) {
+      stream_options.signal_table = id;
+      stream_options.signals = std::make_shared<const signals::SignalDispatcher>(name);
+    } else {
+      log::write(log::Level::kWarn, name, signals,
+                 "signals.table is not captured by tables.include/exclude: on MySQL/MariaDB its "
+                 "rows are read as signals only when it is captured (as Debezium); not read");
+    }
+  }
   BinlogStream stream(std::move(stream_options), queue_, stop_);
   return stream.run([this] {
     post_alive([this] {
