@@ -26,13 +26,20 @@ TABLES = {
              "PRIMARY KEY (id))",
     # Only a nullable unique index and a plain one: no key.
     "no_key": "CREATE TABLE no_key (a int, b int NOT NULL, UNIQUE KEY u_a (a), KEY k_b (b))",
+    # Column DEFAULTs: the field schemas' "default", as Debezium converts them.
+    "defaults": "CREATE TABLE defaults (id int PRIMARY KEY, status ENUM('new','paid') NOT NULL DEFAULT 'new', "
+                "created DATETIME(3) DEFAULT '2020-01-01 00:00:00.000', qty INT DEFAULT 7, "
+                "price DECIMAL(6,2) DEFAULT 1.50, note VARCHAR(10) DEFAULT 'it''s', "
+                "stamp TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, day DATE DEFAULT '2024-02-29', "
+                "none_ int DEFAULT NULL)",
 }
 ROWS = {
     "by_unique": ["('eu', 1, 'c1', 'one')", "('eu', 2, NULL, 'two')", "('us', 1, 'c3', 'three')"],
     "by_pk": ["(1, 'x')", "(2, 'y')"],
     "no_key": ["(1, 10)", "(NULL, 20)"],
+    "defaults": ["(1, DEFAULT, DEFAULT, DEFAULT, DEFAULT, DEFAULT, '2024-01-01 00:00:00', DEFAULT, DEFAULT)"],
 }
-EXPECTED_KEY = {"by_unique": ["region", "num"], "by_pk": ["tag"], "no_key": None}
+EXPECTED_KEY = {"by_unique": ["region", "num"], "by_pk": ["tag"], "no_key": None, "defaults": ["id"]}
 SERVER_IDS = {"tributary": 5701, "debezium": 5702}
 
 
@@ -113,6 +120,17 @@ def test_tables_without_primary_key_are_keyed_as_debezium_keys_them(env, mariadb
                        for r in theirs if r["topic"] in topics)
     assert mine == debeziums, "tributary:\n" + "\n".join(map(str, mine)) + "\nDebezium:\n" + "\n".join(
         map(str, debeziums))
+
+    # The field schemas, defaults included, equal Debezium's.
+    def after_fields(value):
+        schema = _as_json(value)["schema"]
+        return [f for f in schema["fields"] if f["field"] == "after"][0]["fields"]
+
+    defaults_topic = f"{prefix}.{db}.defaults"
+    mine_fields = after_fields(next(r.value for r in ours if r.topic == defaults_topic))
+    their_fields = after_fields(next(r["value_schemas"] for r in theirs if r["topic"] == defaults_topic))
+    assert mine_fields == their_fields, json.dumps({"tributary": mine_fields, "debezium": their_fields}, indent=1)
+    assert any("default" in f for f in mine_fields), mine_fields
 
     for record in ours:
         table = record.topic.rsplit(".", 1)[1]

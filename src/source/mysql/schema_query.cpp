@@ -6,6 +6,7 @@
 
 #include "config/key_list.hpp"
 #include "source/mysql/binlog/table_schema.hpp"
+#include "source/mysql/text_values.hpp"
 
 namespace tributary::source::mysql {
 namespace {
@@ -193,6 +194,36 @@ bool column_type(const ColumnFacts& facts, event::ColumnType& type) {
 
 namespace {
 
+/// Debezium's "default" of a column's field schema, from information_schema.COLUMNS.COLUMN_DEFAULT
+/// (MariaDB 10.2+ writes a string literal quoted, a number bare, no default as NULL), as
+/// Debezium 2.6's MySqlDefaultValueConverter gives it: a literal converted as a value of the
+/// column is, its quotes stripped but a doubled quote kept doubled (Debezium reads the DDL text);
+/// CURRENT_TIMESTAMP on a NOT NULL TIMESTAMP / DATETIME the epoch, on a nullable one none. NULL,
+/// another expression, or a literal that does not convert gives none.
+std::shared_ptr<const event::Value> default_value(const event::Column& column,
+                                                  const std::optional<std::string>& text,
+                                                  const std::string& table) {
+  if (!text || *text == "NULL") return nullptr;
+  std::string literal;
+  const std::string& value = *text;
+  const bool temporal = column.type.kind == event::TypeKind::kTimestamp ||
+                        column.type.kind == event::TypeKind::kTimestampTz;
+  if (value.size() >= 2 && value.front() == '\'' && value.back() == '\'') {
+    literal = value.substr(1, value.size() - 2);
+  } else if (!value.empty() && (std::isdigit(static_cast<unsigned char>(value.front())) ||
+                                value.front() == '-' || value.front() == '.')) {
+    literal = value;
+  } else if (temporal && lower(value).rfind("current_timestamp", 0) == 0) {
+    if (column.optional) return nullptr;
+    literal = "1970-01-01 00:00:00";
+  } else {
+    return nullptr;
+  }
+  auto converted = text_value(column, literal, table);
+  if (!converted || std::holds_alternative<event::Null>(*converted)) return nullptr;
+  return std::make_shared<const event::Value>(std::move(*converted));
+}
+
 /// The columns that key the table's messages: the table's message_key_columns entry; else, as
 /// Debezium's MySQL DDL parser picks them, the primary key; without one, the first unique index (in
 /// the server's index order, as SHOW CREATE TABLE lists them) whose parts are all NOT NULL columns
@@ -259,7 +290,7 @@ Result<std::shared_ptr<const event::TableSchema>> load_table_schema(
                             " AND TABLE_NAME = " + connection.quote_literal(id.table);
   auto rows = connection.query(
       "SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, CHARACTER_SET_NAME, CHARACTER_MAXIMUM_LENGTH, "
-      "NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE FROM "
+      "NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, IS_NULLABLE, COLUMN_DEFAULT FROM "
       "information_schema.COLUMNS" +
       where + " ORDER BY ORDINAL_POSITION");
   if (!rows) return rows.error();
@@ -291,7 +322,7 @@ Result<std::shared_ptr<const event::TableSchema>> load_table_schema(
   schema->id = id;
   std::vector<std::string> unsupported_names;
   for (const auto& row : *rows) {
-    if (row.size() < 9 || !row[0] || !row[1])
+    if (row.size() < 10 || !row[0] || !row[1])
       return Error::corrupt("information_schema.COLUMNS row");
     ColumnFacts facts;
     facts.name = *row[0];
@@ -309,6 +340,7 @@ Result<std::shared_ptr<const event::TableSchema>> load_table_schema(
     column.name = facts.name;
     column.optional = facts.nullable;
     column.omitted = !column_type(facts, column.type);
+    if (!column.omitted) column.default_value = default_value(column, row[9], id.qualified());
     if (column.omitted)
       unsupported_names.push_back(column.name + " (" + column.type.source_name + ")");
     schema->columns.push_back(std::move(column));

@@ -112,6 +112,15 @@ Result<const TrackedTable*> SchemaTracker::on_table_map(binlog::TableMap map) {
         if (other.name == column.name && other.type.kind == wider) column.type = other.type;
       }
     }
+    // TABLE_MAP carries no DEFAULT: the one information_schema gave at set-up, for a column of
+    // the same name and type (a default changed or a column added by DDL since has none).
+    if (known != known_.end()) {
+      for (const auto& other : known->second->columns) {
+        if (other.name == column.name && other.type.kind == column.type.kind) {
+          column.default_value = other.default_value;
+        }
+      }
+    }
     if (column.omitted)
       omitted += (omitted.empty() ? "" : ", ") + column.name + " (" + column.type.source_name + ")";
   }

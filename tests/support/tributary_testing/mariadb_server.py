@@ -199,9 +199,16 @@ class MariaDbServer:
         os.chmod(self.tempdir, 0o755)  # the daemon (maybe another user) may use the socket
         self.datadir = os.path.join(self.tempdir, "data")
         self.logfile = os.path.join(self.tempdir, "mariadb.log")
+        # A temporary directory of its own: servers installed at the same time in a shared /tmp
+        # collide on their bootstrap's temporary table names (#sql-temptable-<pid>-...).
+        self.tmpdir = os.path.join(self.tempdir, "tmp")
+        os.mkdir(self.tmpdir)
+        if self._run_as:
+            entry = pwd.getpwnam(self._run_as)
+            os.chown(self.tmpdir, entry.pw_uid, entry.pw_gid)
         result = subprocess.run(
             [INSTALL_DB, "--no-defaults", f"--datadir={self.datadir}", "--auth-root-authentication-method=normal",
-             "--skip-test-db", "--skip-name-resolve"],
+             "--skip-test-db", "--skip-name-resolve", f"--tmpdir={self.tmpdir}"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.tempdir, timeout=120,
             **self._popen_kwargs())
         if result.returncode != 0:
@@ -212,6 +219,7 @@ class MariaDbServer:
         """The server's options as {name: value} (True: a flag without value), settings applied."""
         options = {
             "datadir": self.datadir,
+            "tmpdir": self.tmpdir,
             "socket": self.socket,
             "pid-file": os.path.join(self.tempdir, "mariadbd.pid"),
             "bind-address": self.host,
