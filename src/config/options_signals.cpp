@@ -27,12 +27,13 @@ std::vector<Option> signal_options() {
       {.path = "pipelines[].signals.table",
        .type = Type::kString,
        .description =
-           "Debezium's `signal.data.collection` (PostgreSQL): a table `schema.table` with the "
-           "columns `id`, `type`, `data` (text types) whose inserted rows are signals, read from "
-           "the replication stream in commit order (so acted on once: a restart resumes after "
-           "them). tributary adds it to the publication. As Debezium, its rows are also written "
-           "to Kafka as change events when `tables.include` captures it; when it does not, they "
-           "are read as signals only.",
+           "Debezium's `signal.data.collection`: a table `schema.table` (MySQL/MariaDB: "
+           "`database.table`) with the columns `id`, `type`, `data` (text types) whose inserted "
+           "rows are signals, read from the replication stream or binlog in commit order (so "
+           "acted on once: a restart resumes after them). As Debezium, its rows are also written "
+           "to Kafka as change events when `tables.include` captures it. PostgreSQL: tributary "
+           "adds it to the publication, and reads it as signals only when it is not captured. "
+           "MySQL/MariaDB: it must be captured (as Debezium), else it is not read (a warning).",
        .default_doc = "none",
        .validate = signal_table,
        .bind = FIELD(pipeline->signals.table)},
