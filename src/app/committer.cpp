@@ -33,6 +33,11 @@ envelope::Options envelope_options(const config::PipelineConfig& pipeline) {
       pipeline.source.type == config::SourceType::kPostgres ? "postgresql" : "mysql";
   options.unavailable_value_placeholder = pipeline.envelope.unavailable_value_placeholder;
   options.version = std::string("tributary-") + TRIBUTARY_VERSION;
+  options.decimal_handling = pipeline.types.decimal_handling;
+  options.time_precision = pipeline.types.time_precision;
+  options.binary_handling = pipeline.types.binary_handling;
+  options.hstore_handling = pipeline.types.hstore_handling;
+  options.interval_handling = pipeline.types.interval_handling;
   auto columns = envelope::ColumnRules::make(pipeline.columns);
   if (!columns.ok()) throw std::invalid_argument(columns.error().message);
   options.columns = std::move(*columns);

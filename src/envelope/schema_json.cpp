@@ -69,6 +69,11 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
   std::string_view schema_type;
   std::string_view name;
   bool has_version = true;
+  const config::DecimalHandling decimal_mode = mapping.decimal_handling;
+  const bool precise = decimal_mode == config::DecimalHandling::kPrecise;
+  const bool connect = mapping.time_precision == config::TimePrecision::kConnect;
+  const bool hstore_map =
+      type.kind == TypeKind::kHstore && mapping.hstore_handling == config::HstoreHandling::kMap;
   switch (type.kind) {
     case TypeKind::kBool:
       schema_type = "boolean";
@@ -93,18 +98,24 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
       schema_type = "double";
       break;
     case TypeKind::kDecimal:
-      schema_type = "bytes";
-      name = "org.apache.kafka.connect.data.Decimal";
-      break;
     case TypeKind::kVariableDecimal:
-      schema_type = "struct";
-      name = "io.debezium.data.VariableScaleDecimal";
+      if (decimal_mode == config::DecimalHandling::kDouble) {
+        schema_type = "double";
+      } else if (decimal_mode == config::DecimalHandling::kString) {
+        schema_type = "string";
+      } else if (type.kind == TypeKind::kDecimal) {
+        schema_type = "bytes";
+        name = "org.apache.kafka.connect.data.Decimal";
+      } else {
+        schema_type = "struct";
+        name = "io.debezium.data.VariableScaleDecimal";
+      }
       break;
     case TypeKind::kString:
       schema_type = "string";
       break;
-    case TypeKind::kBytes:
-      schema_type = "bytes";
+    case TypeKind::kBytes:  // binary.handling.mode base64, base64-url-safe, hex: a string
+      schema_type = binary_as_bytes(mapping) ? "bytes" : "string";
       break;
     case TypeKind::kBits:  // JdbcValueConverters.schemaBuilder, Types.BIT length > 1:
                            // Bits.builder(n)
@@ -113,25 +124,32 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
       break;
     case TypeKind::kDate:
       schema_type = "int32";
-      name = "io.debezium.time.Date";
+      name = connect ? "org.apache.kafka.connect.data.Date" : "io.debezium.time.Date";
       break;
     case TypeKind::kTime:
       schema_type = millisecond_precision(type, mapping) ? "int32" : "int64";
-      name = millisecond_precision(type, mapping) ? "io.debezium.time.Time"
-                                                  : "io.debezium.time.MicroTime";
+      name = connect                                ? "org.apache.kafka.connect.data.Time"
+             : millisecond_precision(type, mapping) ? "io.debezium.time.Time"
+                                                    : "io.debezium.time.MicroTime";
       break;
     case TypeKind::kTimestamp:
       schema_type = "int64";
-      name = millisecond_precision(type, mapping) ? "io.debezium.time.Timestamp"
-                                                  : "io.debezium.time.MicroTimestamp";
+      name = connect                                ? "org.apache.kafka.connect.data.Timestamp"
+             : millisecond_precision(type, mapping) ? "io.debezium.time.Timestamp"
+                                                    : "io.debezium.time.MicroTimestamp";
       break;
     case TypeKind::kTimestampTz:
       schema_type = "string";
       name = "io.debezium.time.ZonedTimestamp";
       break;
     case TypeKind::kInterval:
-      schema_type = "int64";
-      name = "io.debezium.time.MicroDuration";
+      if (mapping.interval_handling == config::IntervalHandling::kString) {
+        schema_type = "string";
+        name = "io.debezium.time.Interval";
+      } else {
+        schema_type = "int64";
+        name = "io.debezium.time.MicroDuration";
+      }
       break;
     case TypeKind::kUuid:
       schema_type = "string";
@@ -165,9 +183,13 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
       schema_type = "string";
       name = "io.debezium.data.Tsvector";
       break;
-    case TypeKind::kHstore:  // hstore.handling.mode json, Debezium's default
-      schema_type = "string";
-      name = "io.debezium.data.Json";
+    case TypeKind::kHstore:  // hstore.handling.mode json (Debezium's default) or map
+      if (hstore_map) {
+        schema_type = "map";
+      } else {
+        schema_type = "string";
+        name = "io.debezium.data.Json";
+      }
       break;
     case TypeKind::kArray:
       schema_type = "array";
@@ -178,7 +200,22 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
   json.StartObject();
   key(json, "type");
   string(json, schema_type);
-  if (type.kind == TypeKind::kVariableDecimal) {
+  if (hstore_map) {  // SchemaBuilder.map(STRING_SCHEMA, OPTIONAL_STRING_SCHEMA)
+    key(json, "keys");
+    json.StartObject();
+    key(json, "type");
+    string(json, "string");
+    key(json, "optional");
+    json.Bool(false);
+    json.EndObject();
+    key(json, "values");
+    json.StartObject();
+    key(json, "type");
+    string(json, "string");
+    key(json, "optional");
+    json.Bool(true);
+    json.EndObject();
+  } else if (type.kind == TypeKind::kVariableDecimal && precise) {
     key(json, "fields");
     json.StartArray();
     primitive_field(json, "int32", false, "scale");
@@ -203,7 +240,7 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
     key(json, "version");
     json.Int(1);
   }
-  if (type.kind == TypeKind::kVariableDecimal) {
+  if (type.kind == TypeKind::kVariableDecimal && precise) {
     key(json, "doc");
     string(json, "Variable scaled decimal");
   }
@@ -217,7 +254,7 @@ void write_type_schema(JsonWriter& json, const ColumnType& type, bool optional,
     }
     json.EndObject();
   };
-  if (type.kind == TypeKind::kDecimal) {
+  if (type.kind == TypeKind::kDecimal && precise) {
     key(json, "parameters");
     json.StartObject();
     key(json, "scale");

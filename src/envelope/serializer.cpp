@@ -56,7 +56,21 @@ Serializer::Serializer(Options options) : options_(std::move(options)) {
                                 "\" is not supported; the source block layouts are "
                                 "\"postgresql\", \"mysql\" and \"mariadb\"");
   }
-  mapping_.time_always_micros = layout_ != detail::SourceLayout::kPostgres;
+  const bool postgres = layout_ == detail::SourceLayout::kPostgres;
+  mapping_.time_precision = options_.time_precision.value_or(
+      postgres ? config::TimePrecision::kAdaptive : config::TimePrecision::kAdaptiveTimeMicroseconds);
+  if (!postgres && mapping_.time_precision == config::TimePrecision::kAdaptive) {
+    // Debezium's MySQL connector refuses it ("no longer supported").
+    throw std::invalid_argument(
+        "pipelines[].types.time_precision: 'adaptive' is not a mode of Debezium's MySQL connector; "
+        "use adaptive_time_microseconds (its default) or connect");
+  }
+  mapping_.time_always_micros =
+      mapping_.time_precision == config::TimePrecision::kAdaptiveTimeMicroseconds;
+  mapping_.decimal_handling = options_.decimal_handling;
+  mapping_.binary_handling = options_.binary_handling;
+  mapping_.hstore_handling = options_.hstore_handling;
+  mapping_.interval_handling = options_.interval_handling;
   for (const std::string* text : {&options_.topic_prefix, &options_.version,
                                   &options_.unavailable_value_placeholder, &options_.connector}) {
     if (!detail::valid_utf8(*text)) {

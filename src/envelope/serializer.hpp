@@ -39,11 +39,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "base/result.hpp"
+#include "config/types_config.hpp"
 #include "config/routes_config.hpp"
 #include "event/change_event.hpp"
 #include "event/schema_change.hpp"
@@ -62,6 +64,12 @@ struct Mapping {
   /// (JdbcValueConverters.timeBuilder / BinlogValueConverters.converter, Types.TIME).
   /// PostgreSQL: adaptive, time(0-3) in ms as io.debezium.time.Time.
   bool time_always_micros = false;
+  /// pipelines[].types, resolved (Options): Debezium's value handling modes.
+  config::TimePrecision time_precision = config::TimePrecision::kAdaptive;
+  config::DecimalHandling decimal_handling = config::DecimalHandling::kPrecise;
+  config::BinaryHandling binary_handling = config::BinaryHandling::kBytes;
+  config::HstoreHandling hstore_handling = config::HstoreHandling::kJson;
+  config::IntervalHandling interval_handling = config::IntervalHandling::kNumeric;
 };
 
 }  // namespace detail
@@ -81,6 +89,13 @@ struct Options {
   std::string run_id;
   /// pipelines[].columns: value columns left out, and masks (column_masks.hpp); null: none.
   std::shared_ptr<const ColumnRules> columns;
+  /// pipelines[].types (Debezium's *.handling.mode). time_precision unset: the connector's
+  /// default (adaptive; adaptive_time_microseconds for mysql/mariadb, which refuse adaptive).
+  config::DecimalHandling decimal_handling = config::DecimalHandling::kPrecise;
+  std::optional<config::TimePrecision> time_precision;
+  config::BinaryHandling binary_handling = config::BinaryHandling::kBytes;
+  config::HstoreHandling hstore_handling = config::HstoreHandling::kJson;
+  config::IntervalHandling interval_handling = config::IntervalHandling::kNumeric;
 #ifdef TRIBUTARY_VERSION
   std::string version = "tributary-" TRIBUTARY_VERSION;  ///< source.version
 #else

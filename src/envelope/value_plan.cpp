@@ -13,6 +13,7 @@ using event::ColumnType;
 using event::TypeKind;
 
 bool millisecond_precision(const ColumnType& type, const Mapping& mapping) {
+  if (mapping.time_precision == config::TimePrecision::kConnect) return true;
   if (type.kind == TypeKind::kTime && mapping.time_always_micros) return false;
   return type.precision >= 0 && type.precision <= 3;
 }
@@ -97,14 +98,37 @@ ValuePlan make_value_plan(const ColumnType& type, const Mapping& mapping) {
       plan.conversion = Conversion::kFloat64;
       break;
     case TypeKind::kDecimal:
-      plan.conversion = Conversion::kDecimal;
-      plan.scale = type.scale;
-      break;
     case TypeKind::kVariableDecimal:
-      plan.conversion = Conversion::kVariableDecimal;
+      plan.scale = type.scale;
+      switch (mapping.decimal_handling) {
+        case config::DecimalHandling::kPrecise:
+          plan.conversion =
+              type.kind == TypeKind::kDecimal ? Conversion::kDecimal : Conversion::kVariableDecimal;
+          break;
+        case config::DecimalHandling::kDouble:
+          plan.conversion = Conversion::kDecimalDouble;
+          break;
+        case config::DecimalHandling::kString:
+          plan.conversion = Conversion::kDecimalString;
+          break;
+      }
       break;
     case TypeKind::kBytes:
-    case TypeKind::kBits:  // io.debezium.data.Bits: bytes (JdbcValueConverters, Types.BIT)
+      switch (mapping.binary_handling) {
+        case config::BinaryHandling::kBytes:
+        case config::BinaryHandling::kBase64:  // the same text, under a string schema
+          plan.conversion = Conversion::kBytes;
+          break;
+        case config::BinaryHandling::kBase64UrlSafe:
+          plan.conversion = Conversion::kBytesBase64Url;
+          break;
+        case config::BinaryHandling::kHex:
+          plan.conversion = Conversion::kBytesHex;
+          break;
+      }
+      break;
+    case TypeKind::kBits:  // io.debezium.data.Bits: bytes (JdbcValueConverters, Types.BIT), in
+                           // every binary.handling.mode
       plan.conversion = Conversion::kBytes;
       break;
     case TypeKind::kDate:
@@ -123,11 +147,20 @@ ValuePlan make_value_plan(const ColumnType& type, const Mapping& mapping) {
       plan.fraction_digits = type.precision < 0 ? 6 : type.precision;
       break;
     case TypeKind::kInterval:
-      plan.conversion = Conversion::kMicroDuration;
+      plan.conversion = mapping.interval_handling == config::IntervalHandling::kString
+                            ? Conversion::kIntervalString
+                            : Conversion::kMicroDuration;
       break;
     case TypeKind::kArray:
       plan.conversion = Conversion::kArray;
-      plan.element = std::make_shared<const ValuePlan>(make_value_plan(*type.element, mapping));
+      if (auto element = make_value_plan(*type.element, mapping);
+          element.conversion == Conversion::kTimeMicros &&
+          mapping.time_precision == config::TimePrecision::kAdaptiveTimeMicroseconds) {
+        element.millisecond_truncated = true;
+        plan.element = std::make_shared<const ValuePlan>(std::move(element));
+      } else {
+        plan.element = std::make_shared<const ValuePlan>(std::move(element));
+      }
       break;
     case TypeKind::kString:
     case TypeKind::kUuid:
@@ -138,8 +171,12 @@ ValuePlan make_value_plan(const ColumnType& type, const Mapping& mapping) {
     case TypeKind::kTimeTz:
     case TypeKind::kLtree:
     case TypeKind::kTsvector:
-    case TypeKind::kHstore:
       plan.conversion = Conversion::kString;
+      break;
+    case TypeKind::kHstore:
+      plan.conversion = mapping.hstore_handling == config::HstoreHandling::kMap
+                            ? Conversion::kHstoreMap
+                            : Conversion::kString;
       break;
   }
   return plan;

@@ -32,12 +32,22 @@ enum class Conversion : uint8_t {
   kZonedTimestamp,
   kMicroDuration,
   kArray,
+  // pipelines[].types' other modes (the defaults are the kinds above):
+  kDecimalDouble,   ///< decimal_handling double: float64
+  kDecimalString,   ///< decimal_handling string: BigDecimal.toPlainString
+  kBytesBase64Url,  ///< binary_handling base64-url-safe (base64 writes kBytes' text)
+  kBytesHex,        ///< binary_handling hex
+  kHstoreMap,       ///< hstore_handling map: the hstore's JSON object text, written as an object
+  kIntervalString,  ///< interval_handling string: io.debezium.time.Interval
 };
 
 struct ValuePlan {
   Conversion conversion = Conversion::kString;
-  int scale = 0;                             ///< kDecimal
-  int fraction_digits = 6;                   ///< kZonedTimestamp
+  int scale = 0;            ///< kDecimal
+  int fraction_digits = 6;  ///< kZonedTimestamp
+  /// kTimeMicros: whole milliseconds only (Debezium's time[] items in adaptive_time_microseconds
+  /// mode, checked against 3.6.1: 01:02:03.456789 -> 3723456000).
+  bool millisecond_truncated = false;
   std::shared_ptr<const ValuePlan> element;  ///< kArray
 };
 
@@ -53,7 +63,8 @@ struct ColumnPlan {
 /// Why `type` cannot be serialized, or "" when it can.
 std::string unsupported_reason(const event::ColumnType& type, bool is_element);
 
-/// Time and timestamp columns of precision 0-3 are written in milliseconds (adaptive mode).
+/// Time and timestamp columns of precision 0-3 are written in milliseconds (adaptive mode), all
+/// of them in connect mode.
 bool millisecond_precision(const event::ColumnType& type, const Mapping& mapping);
 
 ValuePlan make_value_plan(const event::ColumnType& type, const Mapping& mapping);
@@ -61,6 +72,11 @@ ValuePlan make_value_plan(const event::ColumnType& type, const Mapping& mapping)
 /// Whether the unchanged-TOAST placeholder is written as the string itself.
 inline bool is_string_shaped(Conversion conversion) {
   return conversion == Conversion::kString || conversion == Conversion::kZonedTimestamp;
+}
+
+/// Whether the column's bytes are written as bytes (base64 in JSON) rather than a string schema.
+inline bool binary_as_bytes(const Mapping& mapping) {
+  return mapping.binary_handling == config::BinaryHandling::kBytes;
 }
 
 /// Schema, table, column and enum label names are valid UTF-8 (they end up in cached JSON).

@@ -1,10 +1,14 @@
 // Typed values -> Debezium JSON (JsonConverter's encodings).
 #include "envelope/value_writer.hpp"
 
+#include <rapidjson/reader.h>
+
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 
 #include "envelope/text_codec.hpp"
+#include "envelope/value_modes.hpp"
 
 namespace tributary::envelope::detail {
 namespace {
@@ -146,7 +150,8 @@ Result<void> ValueWriter::write_typed(const ValuePlan& how, const event::Value& 
           if (millis < INT32_MIN || millis > INT32_MAX) return Error::corrupt("out of range");
           json_.Int(static_cast<int>(millis));
         } else {
-          json_.Int64(time->micros);
+          json_.Int64(how.millisecond_truncated ? floor_div(time->micros, 1000) * 1000
+                                                : time->micros);
         }
         return {};
       }
@@ -175,6 +180,36 @@ Result<void> ValueWriter::write_typed(const ValuePlan& how, const event::Value& 
     case Conversion::kMicroDuration:
       if (const auto* interval = std::get_if<event::Interval>(&value)) {
         json_.Int64(interval->micros);
+        return {};
+      }
+      break;
+    case Conversion::kDecimalDouble:
+    case Conversion::kDecimalString:
+      return write_decimal_mode(how, value);
+    case Conversion::kBytesBase64Url:
+    case Conversion::kBytesHex:
+      if (const auto* bytes = std::get_if<event::Bytes>(&value)) {
+        write_binary_text(how.conversion, bytes->data);
+        return {};
+      }
+      break;
+    case Conversion::kHstoreMap:
+      if (const auto* text = std::get_if<std::string>(&value)) {
+        // The source's JSON object of the pairs (HashMap order), replayed into the writer: the
+        // same keys and order, as a Connect map (no DOM, no copy).
+        rapidjson::StringStream stream(text->c_str());
+        rapidjson::Reader reader;
+        if (!reader.Parse<rapidjson::kParseValidateEncodingFlag>(stream, json_)) {
+          return Error::corrupt("an hstore value that is not a JSON object of strings");
+        }
+        return {};
+      }
+      break;
+    case Conversion::kIntervalString:
+      if (const auto* interval = std::get_if<event::Interval>(&value)) {
+        text_.clear();
+        codec::append_iso_interval(interval->months, interval->days, interval->time_micros, text_);
+        string(json_, text_);
         return {};
       }
       break;
@@ -212,6 +247,10 @@ Result<void> ValueWriter::write_unchanged(const ValuePlan& how) {
   }
   if (how.conversion == Conversion::kBytes) {
     string(json_, placeholder_base64_);
+    return {};
+  }
+  if (how.conversion == Conversion::kBytesBase64Url || how.conversion == Conversion::kBytesHex) {
+    write_binary_text(how.conversion, placeholder_);  // the placeholder's bytes, in the mode
     return {};
   }
   if (how.conversion == Conversion::kArray) {
@@ -253,6 +292,43 @@ void ValueWriter::write_float(Float value) {
     codec::append_java_double(value, text_);
   }
   json_.RawValue(text_.data(), text_.size(), rapidjson::kNumberType);
+}
+
+Result<void> ValueWriter::write_decimal_mode(const ValuePlan& how, const event::Value& value) {
+  if (const auto* special = std::get_if<double>(&value)) {
+    // PostgreSQL NaN / ±Infinity (the source gives them as a double outside precise mode).
+    if (how.conversion == Conversion::kDecimalDouble) {
+      write_float(*special);
+    } else if (std::isnan(*special)) {
+      string(json_, "NAN");  // Debezium's SpecialValueDecimal.NAN
+    } else {
+      string(json_, *special > 0 ? "POSITIVE_INFINITY" : "NEGATIVE_INFINITY");
+    }
+    return {};
+  }
+  const auto* decimal = std::get_if<event::Decimal>(&value);
+  if (decimal == nullptr) return Error::corrupt(kMismatch);
+  if (decimal->unscaled.empty()) return Error::corrupt("a decimal without unscaled bytes");
+  if (decimal->scale < 0) return Error::corrupt("a negative decimal scale");
+  text_.clear();
+  codec::append_plain_decimal(decimal->unscaled, decimal->scale, text_);
+  if (how.conversion == Conversion::kDecimalString) {
+    string(json_, text_);
+    return {};
+  }
+  // BigDecimal.doubleValue: the nearest double, as strtod rounds (the C locale's '.').
+  write_float(std::strtod(text_.c_str(), nullptr));
+  return {};
+}
+
+void ValueWriter::write_binary_text(Conversion conversion, std::string_view bytes) {
+  text_.clear();
+  if (conversion == Conversion::kBytesHex) {
+    codec::append_hex(bytes, text_);
+  } else {
+    codec::append_base64_url(bytes, text_);
+  }
+  string(json_, text_);
 }
 
 void ValueWriter::write_base64(std::string_view bytes) {

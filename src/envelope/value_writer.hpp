@@ -28,6 +28,10 @@ class ValueWriter {
   template <class Float>
   void write_float(Float value);
   void write_base64(std::string_view bytes);
+  /// decimal_handling double / string.
+  Result<void> write_decimal_mode(const ValuePlan& how, const event::Value& value);
+  /// binary_handling base64-url-safe / hex.
+  void write_binary_text(Conversion conversion, std::string_view bytes);
 
   JsonWriter& json_;
   const std::string& placeholder_;

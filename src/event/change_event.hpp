@@ -209,6 +209,11 @@ struct ZonedTimestamp {
 /// A duration in microseconds (io.debezium.time.MicroDuration).
 struct Interval {
   int64_t micros = 0;
+  /// The interval's own fields as the source wrote them (PostgreSQL's text: years and months as
+  /// total months, days, the time part in µs), for io.debezium.time.Interval (ISO 8601 text).
+  int32_t months = 0;
+  int32_t days = 0;
+  int64_t time_micros = 0;
   bool operator==(const Interval&) const = default;
 };
 /// A one-dimensional array; elements are Values of the column's element type (or Null).

@@ -16,7 +16,7 @@ class PassThrough final : public ValueDecoder {
 std::unique_ptr<ValueDecoder> make_value_decoder(const config::PipelineConfig& pipeline) {
   switch (pipeline.source.type) {
     case config::SourceType::kPostgres:
-      return std::make_unique<PostgresValueDecoder>();
+      return std::make_unique<PostgresValueDecoder>(pipeline.types.decimal_handling);
     case config::SourceType::kMysql:
       break;
   }

@@ -394,7 +394,7 @@ TEST_CASE("the decoder turns each kind's text into its typed value", "[pg_values
   CHECK(r[9] == event::Value(event::Time{56244058468}));
   CHECK(r[10] == event::Value(event::Timestamp{-500000}));
   CHECK(r[11] == event::Value(event::ZonedTimestamp{1601213844500000, 0}));
-  CHECK(r[12] == event::Value(event::Interval{3 * 86400LL * 1000000}));
+  CHECK(r[12] == event::Value(event::Interval{3 * 86400LL * 1000000, 0, 3, 0}));
   CHECK(r[13] == text_value("plain"));
   CHECK(r[14] == text_value("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11"));
   CHECK(r[15] == event::Value(event::Array{{event::Value(int64_t{1}), event::Value(event::Null{}),

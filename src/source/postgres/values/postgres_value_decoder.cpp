@@ -172,6 +172,14 @@ Result<void> PostgresValueDecoder::decode_row(const event::TableSchema& schema, 
   return {};
 }
 
+std::optional<double> PostgresValueDecoder::special_decimal(std::string_view text) const {
+  if (decimal_handling_ == config::DecimalHandling::kPrecise) return std::nullopt;
+  if (text == "NaN") return std::nan("");
+  if (text == "Infinity") return HUGE_VAL;
+  if (text == "-Infinity") return -HUGE_VAL;
+  return std::nullopt;
+}
+
 Result<void> PostgresValueDecoder::decode_value(const event::ColumnType& type,
                                                 event::Value& value) {
   auto* held = std::get_if<std::string>(&value);
@@ -202,6 +210,10 @@ Result<void> PostgresValueDecoder::decode_value(const event::ColumnType& type,
       return assign(parse_float<double>(view), value, [](double v) { return v; });
     case TypeKind::kDecimal: {
       if (type.scale < 0) return {};  // no mapping: the envelope's check_supported names it
+      if (auto special = special_decimal(view)) {
+        value = *special;
+        return {};
+      }
       event::Decimal decimal;
       decimal.scale = type.scale;
       // money (precision 0: no declared precision) comes with its currency symbol and separators.
@@ -215,7 +227,23 @@ Result<void> PostgresValueDecoder::decode_value(const event::ColumnType& type,
       return {};
     }
     case TypeKind::kVariableDecimal: {
+      if (auto special = special_decimal(view)) {
+        value = *special;
+        return {};
+      }
       event::Decimal decimal;
+      if (decimal_handling_ != config::DecimalHandling::kPrecise) {
+        // double / string: BigDecimal of the text as sent, its trailing zeros kept ("1.500").
+        const auto point = view.find('.');
+        decimal.scale =
+            point == std::string_view::npos ? 0 : static_cast<int32_t>(view.size() - point - 1);
+        if (auto parsed = text::decimal_unscaled_bytes(view, decimal.scale, decimal.unscaled);
+            !parsed.ok()) {
+          return parsed;
+        }
+        value = std::move(decimal);
+        return {};
+      }
       auto scale = text::variable_decimal_bytes(view, decimal.unscaled);
       if (!scale.ok()) return scale.error();
       decimal.scale = *scale;
@@ -241,8 +269,8 @@ Result<void> PostgresValueDecoder::decode_value(const event::ColumnType& type,
       return assign(text::timestamptz_from_text(view), value,
                     [](event::ZonedTimestamp instant) { return instant; });
     case TypeKind::kInterval:
-      return assign(text::interval_micros_from_text(view), value,
-                    [](int64_t micros) { return event::Interval{micros}; });
+      return assign(text::interval_from_text(view), value,
+                    [](event::Interval interval) { return interval; });
     case TypeKind::kTimeTz:
       return assign(text::timetz_from_text(view), value,
                     [](std::string& text) { return std::move(text); });

@@ -2,6 +2,10 @@
 // type's text output form) -> event::Value's typed alternatives, in place, on the sink thread.
 #pragma once
 
+#include <optional>
+#include <string_view>
+
+#include "config/types_config.hpp"
 #include "source/postgres/values/text_parsers.hpp"
 #include "source/value_decoder.hpp"
 
@@ -18,8 +22,14 @@ namespace tributary::source {
 /// (Column::default_value) when it has one, else for a NOT NULL column what Debezium's value
 /// converters give one without a value (0, false, "", empty bytes, the epoch, an empty array).
 /// Not thread-safe (one per pipeline): it keeps a scratch buffer for array literals.
+/// `decimal_handling` (pipelines[].types): double and string keep a numeric's own scale and give
+/// NaN / ±Infinity as a double (Debezium's SpecialValueDecimal); precise refuses them.
 class PostgresValueDecoder final : public ValueDecoder {
  public:
+  explicit PostgresValueDecoder(
+      config::DecimalHandling decimal_handling = config::DecimalHandling::kPrecise)
+      : decimal_handling_(decimal_handling) {}
+
   Result<void> decode(event::ChangeEvent& event) override;
 
   /// One value of `type` in place (exposed for the tests); on error `value` is unchanged and the
@@ -31,6 +41,10 @@ class PostgresValueDecoder final : public ValueDecoder {
   static void fill_fallbacks(const event::TableSchema& schema, event::Row& row);
   Result<void> decode_array(const event::ColumnType& element, event::Value& value);
 
+  /// NaN, Infinity, -Infinity as a double when decimal_handling is not precise; else none.
+  std::optional<double> special_decimal(std::string_view text) const;
+
+  config::DecimalHandling decimal_handling_;
   postgres::text::ArrayElements array_;  ///< reused: array literals are not nested here
 };
 

@@ -397,7 +397,7 @@ Result<int64_t> time_from_text(std::string_view text) {
   return micros;
 }
 
-Result<int64_t> interval_micros_from_text(std::string_view text) {
+Result<event::Interval> interval_from_text(std::string_view text) {
   static constexpr const char* kForm =
       "not an interval in IntervalStyle postgres ([N year[s]] [N mon[s]] [N day[s]] "
       "[[+-]HH:MM:SS[.ffffff]])";
@@ -470,11 +470,33 @@ Result<int64_t> interval_micros_from_text(std::string_view text) {
       ((total_days * 24 + static_cast<double>(hours)) * 60 + static_cast<double>(minutes)) * 60 +
       second_part;
   const double micros = total_seconds * 1e6;
+  event::Interval interval;
   // Java's (long) truncates toward zero and saturates; the exact sum fits, so saturation can only
   // come from rounding at the very ends of the range.
-  if (micros >= 9223372036854775808.0) return INT64_MAX;
-  if (micros < -9223372036854775808.0) return INT64_MIN;
-  return static_cast<int64_t>(micros);
+  if (micros >= 9223372036854775808.0) {
+    interval.micros = INT64_MAX;
+  } else if (micros < -9223372036854775808.0) {
+    interval.micros = INT64_MIN;
+  } else {
+    interval.micros = static_cast<int64_t>(micros);
+  }
+  // The fields (io.debezium.time.Interval): the exact sum fits int64, so each part does; months
+  // and days are int in PostgreSQL.
+  const int64_t total_months = years * 12 + months;
+  if (total_months < INT32_MIN || total_months > INT32_MAX || days < INT32_MIN ||
+      days > INT32_MAX) {
+    return corrupt("interval months or days out of range");
+  }
+  interval.months = static_cast<int32_t>(total_months);
+  interval.days = static_cast<int32_t>(days);
+  interval.time_micros = ((hours * 60 + minutes) * 60 + seconds) * kMicrosPerSecond + fraction;
+  return interval;
+}
+
+Result<int64_t> interval_micros_from_text(std::string_view text) {
+  auto interval = interval_from_text(text);
+  if (!interval.ok()) return interval.error();
+  return interval->micros;
 }
 
 Result<int64_t> timestamp_from_text(std::string_view text) {

@@ -96,6 +96,9 @@ Result<void> hstore_json(std::string_view text, std::string& out);
 /// (about 292271 years) is an error: Debezium would saturate at Long.MIN/MAX_VALUE. So is any
 /// other IntervalStyle's form, and "infinity" (PostgreSQL 17+).
 Result<int64_t> interval_micros_from_text(std::string_view text);
+/// The same interval with its fields too (months = years * 12 + months, days, the time part in
+/// µs), for interval_handling string (io.debezium.time.Interval).
+Result<event::Interval> interval_from_text(std::string_view text);
 
 /// The elements of a one-dimensional array literal in array_out form, unescaped.
 /// Reused across calls to avoid allocations: parse_array clears it.
