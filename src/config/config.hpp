@@ -66,6 +66,8 @@ struct TablesConfig {
   std::vector<std::string> exclude;
   /// A column whose type cannot be encoded: left out with a warning, or the pipeline fails.
   UnsupportedColumns unsupported_columns = UnsupportedColumns::kSkip;
+  /// PostgreSQL 15+: "schema.table" -> a publication row filter (options_routes.cpp).
+  std::map<std::string, std::string> row_filters;
 };
 
 /// tables.include's default for mysql: every table of every database but the system ones.

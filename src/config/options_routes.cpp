@@ -54,6 +54,26 @@ std::optional<std::string> delimiter(const std::string& value) {
 
 std::vector<Option> route_options() {
   return {
+      {.path = "pipelines[].tables.row_filters",
+       .type = Type::kStringMap,
+       .description =
+           "PostgreSQL 15+ only: a publication row filter per table, `schema.table: "
+           "\"<condition>\"` (the exact name of a captured table; the condition is SQL on that "
+           "table's columns, as in `CREATE PUBLICATION ... FOR TABLE t WHERE (<condition>)`). "
+           "tributary creates its publication with the filter, corrects the filter of a table "
+           "already in it (dropped and added again in one transaction, at start), and the "
+           "initial snapshot reads only the rows the condition holds for, so the topic holds "
+           "only matching rows. A filtered table must have REPLICA IDENTITY FULL: PostgreSQL "
+           "refuses UPDATE and DELETE on a table whose row filter uses columns outside its "
+           "replica identity, so tributary stops with the fix instead. PostgreSQL applies the "
+           "filter to the old and the new row of an UPDATE: a row that moves into the filter "
+           "arrives as an INSERT (`op: c`), one that moves out of it as a DELETE (`op: d`, "
+           "with its tombstone), a row outside it before and after sends nothing. Debezium has "
+           "no such key (its `publication.autocreate.mode: filtered` publication has no row "
+           "filter; a publication made by hand with one works with it the same way).",
+       .example = "row_filters: {public.orders: \"region = 'EU'\"}",
+       .validate = not_empty,
+       .bind = FIELD(pipeline->tables.row_filters)},
       {.path = "pipelines[].routes",
        .type = Type::kList,
        .description =
@@ -114,6 +134,27 @@ std::vector<Option> route_options() {
 }
 
 void check_routes(LoadState& state, const Config& config) {
+  // tables.row_filters: PostgreSQL only, keyed by schema.table.
+  for (std::size_t i = 0; i < config.pipelines.size() && i < state.pipelines.size(); ++i) {
+    const Scope& scope = state.pipelines[i];
+    if (!scope.usable("pipelines[].tables.row_filters")) continue;
+    const std::string path = scope.concrete("pipelines[].tables.row_filters");
+    if (config.pipelines[i].source.type != SourceType::kPostgres) {
+      state.error(path,
+                  "is PostgreSQL only (publication row filters); a mysql source has no such "
+                  "filter: remove it");
+      continue;
+    }
+    for (const auto& [table, condition] : config.pipelines[i].tables.row_filters) {
+      const std::size_t dot = table.find('.');
+      if (dot == std::string::npos || dot == 0 || dot + 1 == table.size() ||
+          table.find('.', dot + 1) != std::string::npos) {
+        state.error(path + "." + table,
+                    "must be keyed by a table's schema.table name, e.g. public.orders: \"region "
+                    "= 'EU'\"");
+      }
+    }
+  }
   std::size_t next_scope = 0;  // state.routes holds every pipeline's routes, in order
   for (std::size_t i = 0; i < config.pipelines.size() && i < state.pipelines.size(); ++i) {
     const std::vector<RouteConfig>& routes = config.pipelines[i].routes;

@@ -4,8 +4,10 @@
 
 namespace tributary::source::postgres {
 
-ChunkPlan plan_chunks(PgConnection& connection, const event::TableSchema& schema, bool overridden) {
+ChunkPlan plan_chunks(PgConnection& connection, const event::TableSchema& schema, bool overridden,
+                      const std::string& row_filter) {
   ChunkPlan plan;
+  plan.row_filter = row_filter;
   plan.relation = connection.quote_identifier(schema.id.schema) + "." +
                   connection.quote_identifier(schema.id.table);
   for (std::size_t i = 0; i < schema.columns.size(); ++i) {
@@ -42,7 +44,10 @@ ChunkPlan plan_chunks(PgConnection& connection, const event::TableSchema& schema
 std::string chunk_sql(PgConnection& connection, const ChunkPlan& plan,
                       const std::vector<std::string>& after, int limit) {
   std::string sql = "SELECT " + plan.select_list + " FROM ONLY " + plan.relation;
-  if (!plan.chunked()) return sql;
+  // The publication's row filter: the snapshot holds the rows the stream would.
+  const std::string filter = plan.row_filter.empty() ? "" : "(" + plan.row_filter + ")";
+  if (!plan.chunked()) return filter.empty() ? sql : sql + " WHERE " + filter;
+  if (!filter.empty()) sql += " WHERE " + filter;
   if (!after.empty()) {
     // Untyped literals take the key columns' types; the row comparison follows the same btree
     // order (and collation) as ORDER BY.
@@ -50,7 +55,8 @@ std::string chunk_sql(PgConnection& connection, const ChunkPlan& plan,
     for (const auto& value : after) {
       values += (values.empty() ? "" : ", ") + connection.quote_literal(value);
     }
-    sql += " WHERE (" + plan.key_list + ") > (" + values + ")";
+    sql += std::string(filter.empty() ? " WHERE (" : " AND (") + plan.key_list + ") > (" + values +
+           ")";
   }
   sql += " ORDER BY " + plan.key_list + " LIMIT " + std::to_string(limit);
   return sql;

@@ -20,13 +20,17 @@ struct ChunkPlan {
   std::string key_list;  ///< the key columns, quoted, comma separated
   /// Why the table is one chunk (empty when chunked), for the log.
   std::string unchunked_reason;
+  /// pipelines[].tables.row_filters: the publication's WHERE condition, also the snapshot's.
+  std::string row_filter;
   bool chunked() const { return !key.empty(); }
 };
 
 /// Chunks follow the table's key when it is unique and never null: the primary key, or a unique
 /// index of NOT NULL columns. A key given by pipelines[].message_key_columns (`overridden`) need
 /// not be unique, and a unique index may hold NULLs: such tables, like keyless ones, are one chunk.
-ChunkPlan plan_chunks(PgConnection& connection, const event::TableSchema& schema, bool overridden);
+/// `row_filter`: the table's row filter (empty: none), applied to every chunk.
+ChunkPlan plan_chunks(PgConnection& connection, const event::TableSchema& schema, bool overridden,
+                      const std::string& row_filter = {});
 
 /// The SELECT of the next chunk: rows whose key is after `after` (empty: from the start), in key
 /// order, at most `limit`. Unchunked: the whole table.

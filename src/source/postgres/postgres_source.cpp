@@ -278,7 +278,8 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
       published.push_back(*signals);
     }
   }
-  if (auto ok = ensure_publication(catalog->connection(), source.publication, published, name);
+  if (auto ok = ensure_publication(catalog->connection(), source.publication, published, name,
+                                   pipeline_.tables.row_filters);
       !ok.ok()) {
     return post_failure(ok.error());
   }
@@ -314,6 +315,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     options.fetch_size = pipeline_.snapshot.fetch_size;
     options.chunk_rows = pipeline_.snapshot.chunk_rows;
     options.key_overridden = key_overridden(pipeline_);
+    options.row_filters = pipeline_.tables.row_filters;
     options.record_progress = true;
     SnapshotProgress progress{callbacks_.snapshot_rows, callbacks_.snapshot_table_done};
     auto done = run_snapshot(options, schemas, queue_, progress, stop_);
@@ -340,6 +342,7 @@ void PostgresSource::setup(std::optional<event::SourcePosition> resume,
     reader.source = source;
     reader.chunk_rows = pipeline_.snapshot.chunk_rows;
     reader.key_overridden = key_overridden(pipeline_);
+    reader.row_filters = pipeline_.tables.row_filters;
     reader.tables = schemas;
     sort_tables(reader.tables);
     reader.progress = resume->snapshot_progress;

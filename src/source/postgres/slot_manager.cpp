@@ -1,6 +1,7 @@
 // Prerequisite checks, publication and replication slot management.
 #include "source/postgres/slot_manager.hpp"
 
+#include <map>
 #include <set>
 
 #include "base/log.hpp"
@@ -34,29 +35,133 @@ Result<void> check_prerequisites(PgConnection& connection, const std::string& us
   return {};
 }
 
+namespace {
+
+/// `schema.table`, quoted, with its row filter's WHERE when it has one.
+std::string published_table(PgConnection& connection, const event::TableId& table,
+                            const std::map<std::string, std::string>& row_filters) {
+  std::string sql =
+      connection.quote_identifier(table.schema) + "." + connection.quote_identifier(table.table);
+  auto filter = row_filters.find(table.qualified());
+  if (filter != row_filters.end()) sql += " WHERE (" + filter->second + ")";
+  return sql;
+}
+
+/// Row filters need PostgreSQL 15 and, on each filtered table, REPLICA IDENTITY FULL.
+Result<void> check_row_filters(PgConnection& connection, const std::vector<event::TableId>& tables,
+                               const std::map<std::string, std::string>& row_filters) {
+  if (row_filters.empty()) return {};
+  auto version = connection.exec("SHOW server_version_num");
+  if (!version.ok()) return version.error();
+  if (std::stoi(PQgetvalue(version->get(), 0, 0)) < 150000) {
+    return Error::config(
+        "pipelines[].tables.row_filters needs PostgreSQL 15 or later (publication row filters); "
+        "this server is " +
+        std::string(PQgetvalue(version->get(), 0, 0)) +
+        " (fix: remove tables.row_filters, or upgrade the server)");
+  }
+  for (const auto& table : tables) {
+    if (!row_filters.contains(table.qualified())) continue;
+    const std::string name =
+        connection.quote_identifier(table.schema) + "." + connection.quote_identifier(table.table);
+    auto identity = connection.exec_params(
+        "SELECT relreplident FROM pg_class WHERE oid = to_regclass($1)", {name});
+    if (!identity.ok()) return identity.error();
+    if (PQntuples(identity->get()) == 1 && PQgetvalue(identity->get(), 0, 0)[0] != 'f') {
+      return Error::config(
+          "pipelines[].tables.row_filters." + table.qualified() +
+          ": the table's replica identity is not FULL, and PostgreSQL refuses UPDATE and DELETE "
+          "on a table whose publication row filter uses columns outside its replica identity "
+          "(fix: ALTER TABLE " +
+          name + " REPLICA IDENTITY FULL;, or remove its row filter)");
+    }
+  }
+  return {};
+}
+
+/// Gives a member of the publication the configured row filter: drops and adds it again in
+/// one transaction, kept only when PostgreSQL's form of the filter changed.
+Result<void> correct_row_filter(PgConnection& connection, const std::string& publication,
+                                const event::TableId& table, const std::string& before,
+                                const std::map<std::string, std::string>& row_filters,
+                                const std::string& pipeline) {
+  const std::string pub = connection.quote_identifier(publication);
+  if (auto begun = connection.exec("BEGIN"); !begun.ok()) return begun.error();
+  auto rollback = [&](Error error) -> Result<void> {
+    (void)connection.exec("ROLLBACK");
+    return error;
+  };
+  auto dropped = connection.exec("ALTER PUBLICATION " + pub + " DROP TABLE " +
+                                 connection.quote_identifier(table.schema) + "." +
+                                 connection.quote_identifier(table.table));
+  if (!dropped.ok()) return rollback(dropped.error());
+  auto added = connection.exec("ALTER PUBLICATION " + pub + " ADD TABLE " +
+                               published_table(connection, table, row_filters));
+  if (!added.ok()) return rollback(added.error());
+  auto after = connection.exec_params(
+      "SELECT coalesce(rowfilter, '') FROM pg_publication_tables WHERE pubname = $1 AND "
+      "schemaname = $2 AND tablename = $3",
+      {publication, table.schema, table.table});
+  if (!after.ok()) return rollback(after.error());
+  const std::string now = PQntuples(after->get()) == 1 ? PQgetvalue(after->get(), 0, 0) : "";
+  if (now == before) {
+    (void)connection.exec("ROLLBACK");
+    return {};
+  }
+  if (auto committed = connection.exec("COMMIT"); !committed.ok()) return committed.error();
+  log::write(log::Level::kInfo, pipeline, table.qualified(),
+             "publication " + publication + " row filter changed from " +
+                 (before.empty() ? std::string("none") : before) + " to " +
+                 (now.empty() ? std::string("none") : now));
+  return {};
+}
+
+}  // namespace
+
 Result<void> ensure_publication(PgConnection& connection, const std::string& publication,
                                 const std::vector<event::TableId>& tables,
-                                const std::string& pipeline) {
+                                const std::string& pipeline,
+                                const std::map<std::string, std::string>& row_filters) {
+  if (auto ok = check_row_filters(connection, tables, row_filters); !ok.ok()) return ok;
   auto existing = connection.exec_params(
       "SELECT puballtables FROM pg_publication WHERE pubname = $1", {publication});
   if (!existing.ok()) return existing.error();
   if (PQntuples(existing->get()) == 1) {
-    if (PQgetvalue(existing->get(), 0, 0)[0] == 't') return {};
-    auto members = connection.exec_params(
-        "SELECT schemaname, tablename FROM pg_publication_tables WHERE pubname = $1",
-        {publication});
+    if (PQgetvalue(existing->get(), 0, 0)[0] == 't') {
+      if (row_filters.empty()) return {};
+      return Error::config("publication " + publication +
+                           " is FOR ALL TABLES, which takes no row filter (fix: remove "
+                           "pipelines[].tables.row_filters, or DROP PUBLICATION " +
+                           publication + " so that tributary creates it for its tables)");
+    }
+    // PostgreSQL 15 has the row filters of the members; older servers have no filters.
+    auto version = connection.exec("SHOW server_version_num");
+    if (!version.ok()) return version.error();
+    const bool filters = std::stoi(PQgetvalue(version->get(), 0, 0)) >= 150000;
+    auto members = connection.exec_params(std::string("SELECT schemaname, tablename, ") +
+                                              (filters ? "coalesce(rowfilter, '')" : "''") +
+                                              " FROM pg_publication_tables WHERE pubname = $1",
+                                          {publication});
     if (!members.ok()) return members.error();
-    std::set<std::string> have;
+    std::map<std::string, std::string> have;  // schema.table -> its filter as PostgreSQL shows it
     for (int i = 0; i < PQntuples(members->get()); ++i) {
-      have.insert(std::string(PQgetvalue(members->get(), i, 0)) + "." +
-                  PQgetvalue(members->get(), i, 1));
+      have[std::string(PQgetvalue(members->get(), i, 0)) + "." + PQgetvalue(members->get(), i, 1)] =
+          PQgetvalue(members->get(), i, 2);
     }
     for (const auto& table : tables) {
-      if (have.count(table.qualified())) continue;
+      auto member = have.find(table.qualified());
+      if (member != have.end()) {
+        // Configured, or in the publication: make the publication's match the configuration.
+        if (filters && (row_filters.contains(table.qualified()) || !member->second.empty())) {
+          auto ok = correct_row_filter(connection, publication, table, member->second, row_filters,
+                                       pipeline);
+          if (!ok.ok()) return ok;
+        }
+        continue;
+      }
       log::info(pipeline, "adding table " + table.qualified() + " to publication " + publication);
       auto added = connection.exec("ALTER PUBLICATION " + connection.quote_identifier(publication) +
-                                   " ADD TABLE " + connection.quote_identifier(table.schema) + "." +
-                                   connection.quote_identifier(table.table));
+                                   " ADD TABLE " + published_table(connection, table, row_filters));
       if (!added.ok()) return added.error();
     }
     return {};
@@ -65,8 +170,7 @@ Result<void> ensure_publication(PgConnection& connection, const std::string& pub
       "CREATE PUBLICATION " + connection.quote_identifier(publication) + " FOR TABLE ";
   for (std::size_t i = 0; i < tables.size(); ++i) {
     if (i > 0) sql += ", ";
-    sql += connection.quote_identifier(tables[i].schema) + "." +
-           connection.quote_identifier(tables[i].table);
+    sql += published_table(connection, tables[i], row_filters);
   }
   log::info(pipeline, "creating publication " + publication + " for " +
                           std::to_string(tables.size()) + " tables");

@@ -1,6 +1,7 @@
 // Control path for a PostgreSQL source: server prerequisites, publication, replication slot.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,10 +16,15 @@ namespace tributary::source::postgres {
 Result<void> check_prerequisites(PgConnection& connection, const std::string& user);
 
 /// Creates the publication for `tables` if missing; adds tables missing from an existing
-/// (non FOR ALL TABLES) publication.
+/// (non FOR ALL TABLES) publication. `row_filters` ("schema.table" -> condition, PostgreSQL 15+):
+/// the tables' `WHERE (...)`; an existing table whose filter differs is dropped and added again
+/// with the configured one (in one transaction). A filtered table needs REPLICA IDENTITY FULL
+/// (PostgreSQL refuses UPDATE and DELETE on a table whose publication filter uses columns outside
+/// its replica identity): a kConfig error says how.
 Result<void> ensure_publication(PgConnection& connection, const std::string& publication,
                                 const std::vector<event::TableId>& tables,
-                                const std::string& pipeline);
+                                const std::string& pipeline,
+                                const std::map<std::string, std::string>& row_filters = {});
 
 struct SlotState {
   bool exists = false;

@@ -110,8 +110,10 @@ Result<void> read_table(PgConnection& connection, const SnapshotOptions& options
   if (count.ok() && PQntuples(count->get()) == 1)
     estimate = std::stoull(PQgetvalue(count->get(), 0, 0));
 
+  const auto filter = options.row_filters.find(table_name);
   const ChunkPlan plan =
-      plan_chunks(connection, *schema, options.key_overridden.contains(table_name));
+      plan_chunks(connection, *schema, options.key_overridden.contains(table_name),
+                  filter == options.row_filters.end() ? std::string() : filter->second);
   if (plan.chunked()) {
     log::write(log::Level::kInfo, options.pipeline, table_name,
                "snapshot of table started, about " + std::to_string(estimate) +

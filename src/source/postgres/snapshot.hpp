@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -36,6 +37,8 @@ struct SnapshotOptions {
   int chunk_rows = 8096;
   /// Tables keyed by pipelines[].message_key_columns ("schema.table"): not chunked.
   std::set<std::string> key_overridden;
+  /// pipelines[].tables.row_filters ("schema.table" -> condition): the snapshot's WHERE.
+  std::map<std::string, std::string> row_filters;
   /// The initial snapshot: each chunk is followed by a marker recording it (snapshot not
   /// completed, the consistent point, every chunk queued so far), and its rows carry the
   /// progress before it, so a restart resumes after the last chunk Kafka committed. Off for

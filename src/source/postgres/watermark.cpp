@@ -171,7 +171,10 @@ Result<void> WatermarkReader::run() {
   for (std::size_t t = 0; t < pending.size() && !stop_.load(); ++t) {
     const auto& schema = pending[t];
     const std::string name = schema->id.qualified();
-    const ChunkPlan plan = plan_chunks(connection, *schema, options_.key_overridden.contains(name));
+    const auto filter = options_.row_filters.find(name);
+    const ChunkPlan plan =
+        plan_chunks(connection, *schema, options_.key_overridden.contains(name),
+                    filter == options_.row_filters.end() ? std::string() : filter->second);
     std::vector<std::string> after;
     if (auto it = recorded.find(name); it != recorded.end() && plan.chunked()) {
       after = it->second.after;

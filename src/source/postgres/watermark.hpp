@@ -5,6 +5,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -82,6 +83,7 @@ struct WatermarkReaderOptions {
   config::SourceConfig source;
   int chunk_rows = 8096;
   std::set<std::string> key_overridden;  ///< tables keyed by message_key_columns: one chunk
+  std::map<std::string, std::string> row_filters;  ///< pipelines[].tables.row_filters
   /// The tables of the capture set, in Debezium's order; those done in `progress` are skipped,
   /// the others continue after their recorded key.
   std::vector<std::shared_ptr<const event::TableSchema>> tables;

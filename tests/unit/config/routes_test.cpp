@@ -108,3 +108,34 @@ TEST_CASE("topic_naming.delimiter errors", "[config][routes]") {
 }
 
 }  // namespace tributary::config
+
+namespace tributary::config {
+
+TEST_CASE("tables.row_filters: values and errors", "[config][routes]") {
+  {
+    LoadResult result = load(with_pipeline("    tables:\n      row_filters: {public.orders: "
+                                           "\"region = 'EU'\"}\n"));
+    INFO(all_errors(result));
+    REQUIRE(result.errors.empty());
+    CHECK(result.config->pipelines[0].tables.row_filters ==
+          std::map<std::string, std::string>{{"public.orders", "region = 'EU'"}});
+  }
+  SECTION("not a schema.table key") {
+    LoadResult result = load(with_pipeline("    tables:\n      row_filters: {orders: \"x = 1\"}\n"));
+    CHECK(contains(message_at(result, "pipelines[0].tables.row_filters.orders"), "schema.table"));
+  }
+  SECTION("a mysql pipeline") {
+    LoadResult result = load(R"(
+pipelines:
+  - name: orders
+    source: {type: mysql, user: cdc, server_id: 5401}
+    tables:
+      row_filters: {shop.orders: "region = 'EU'"}
+kafka:
+  bootstrap_servers: 127.0.0.1:9092
+)");
+    CHECK(contains(message_at(result, "pipelines[0].tables.row_filters"), "PostgreSQL only"));
+  }
+}
+
+}  // namespace tributary::config
