@@ -358,12 +358,16 @@ void Committer::run() {
 
 Result<void> Committer::handle(event::QueueItem& item) {
   if (auto* change = std::get_if<event::ChangeEvent>(&item)) {
+    if (change->replayed) return replay(*change);
     // A resumable snapshot chunk's rows and the marker recording it share one transaction.
     inside_snapshot_chunk_ = change->op == event::Op::kRead &&
                              !change->position.snapshot_completed &&
                              change->position.snapshot_progress != nullptr;
     if (config::operation_skipped(pipeline_, static_cast<char>(change->op))) {
       // pipelines[].skipped_operations: nothing written, the position moves on as for a marker.
+      if (pipeline_.transactions.topic && change->op != event::Op::kRead) {
+        if (auto begun = begin_for_skipped(*change); !begun.ok()) return begun;
+      }
       batch_.position = change->position;
       batch_.position_dirty = true;
       return {};
@@ -388,6 +392,9 @@ Result<void> Committer::handle(event::QueueItem& item) {
   if (marker.tables) capture_set_ = *marker.tables;
   batch_.position = marker.position;
   batch_.position_dirty = true;
+  if (marker.transaction_end && transaction_) {
+    if (auto ended = end_transaction(marker.position); !ended.ok()) return ended;
+  }
   // The size limit, not looked at inside the chunk, applies again at its end.
   if (chunk_ended && (batch_.events >= static_cast<std::size_t>(config_.kafka.batch.max_events) ||
                       batch_.bytes >= static_cast<std::size_t>(config_.kafka.batch.max_bytes))) {
@@ -402,12 +409,19 @@ Result<void> Committer::emit(event::ChangeEvent& change, event::SnapshotMarker m
     return Error::fatal("cannot read a value of table " + change.schema->id.qualified() + ": " +
                         decoded.error().message);
   }
+  bool ordered = false;
+  if (change.op != event::Op::kRead) {
+    auto order = order_in_transaction(change.source, &change.schema->id, change.transaction);
+    if (!order.ok()) return order.error();
+    ordered = *order;
+  }
   scratch_.clear();
   auto serialized = serializer_->serialize(change, unix_now_us(), scratch_);
   if (!serialized.ok()) {
     return Error::fatal("cannot write the event of table " + change.schema->id.qualified() +
                         " as an envelope: " + serialized.error().message);
   }
+  if (ordered) count_in_transaction(change.source, &change.schema->id, /*replayed=*/false);
   auto added = add_to_batch(change.position);
   if (!added.ok()) return added;
   // Labelled schema.table (database.table), as the snapshot's series are.

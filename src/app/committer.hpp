@@ -12,6 +12,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "app/committer_transactions.hpp"
 #include "app/heartbeat.hpp"
 #include "base/result.hpp"
 #include "checkpoint/checkpoint_store.hpp"
@@ -107,6 +108,21 @@ class Committer {
   Result<std::optional<event::SourcePosition>> initialize();
   Result<void> handle(event::QueueItem& item);
   Result<void> emit(event::ChangeEvent& change, event::SnapshotMarker marker);
+  /// pipelines[].transactions.topic (committer_transactions.cpp): sets `order` for an event of
+  /// `table` (null: a logical decoding message) about to be written, opening its transaction;
+  /// false when it has none (metadata off, snapshot rows).
+  Result<bool> order_in_transaction(const event::SourceInfo& source, const event::TableId* table,
+                                    event::TransactionOrder& order);
+  /// After an ordered event's records are in scratch_: counts them, and puts the BEGIN record
+  /// first if the transaction has none yet (unless the event was already in Kafka).
+  void count_in_transaction(const event::SourceInfo& source, const event::TableId* table,
+                            bool replayed);
+  /// The open transaction's END record into the batch at `position` (its commit).
+  Result<void> end_transaction(const event::SourcePosition& position);
+  /// A skipped operation's transaction: its BEGIN, nothing counted.
+  Result<void> begin_for_skipped(event::ChangeEvent& change);
+  /// An event already in Kafka (resumed transaction prefix): counted, not written.
+  Result<void> replay(event::ChangeEvent& change);
   /// pipelines[].messages: a logical decoding message's record, or only its position when the
   /// prefix filter leaves it out (committer_messages.cpp).
   Result<void> write_message(const event::LogicalMessage& message);
@@ -174,6 +190,8 @@ class Committer {
   mutable std::mutex tables_mutex_;
   std::optional<event::CaptureSet> committed_tables_;  ///< guarded by tables_mutex_
   std::vector<sink::Message> scratch_;
+  /// The source transaction being written (pipelines[].transactions.topic). Sink thread only.
+  std::optional<OpenTransaction> transaction_;
   /// pipelines[].messages.include / exclude, compiled once.
   envelope::MessageFilter message_filter_{pipeline_.messages.include, pipeline_.messages.exclude};
   /// The last item handled was a row of a resumable snapshot chunk whose marker (which records

@@ -22,6 +22,8 @@ namespace tributary::event {
 struct PositionMarker {
   SourcePosition position;
   bool snapshot_done = false;  ///< a snapshot's last row precedes this marker
+  /// A source transaction's commit: the END record of transaction metadata goes with it.
+  bool transaction_end = false;
   /// The captured tables from this position on (recorded with it in the checkpoint); null: as
   /// before. A table that joined is set here right after its snapshot's last row.
   std::shared_ptr<const CaptureSet> tables;

@@ -20,6 +20,9 @@ struct LogicalMessage {
   /// db, commit time, txid, lsn, last commit lsn (the source block's schema and table are "").
   SourceInfo source;
   SourcePosition position;  ///< position reached once this message is durably written
+  /// Already in Kafka (a resumed transaction's prefix): passed on only so that transaction
+  /// metadata counts it, never written, its position not recorded.
+  bool replayed = false;
 };
 
 }  // namespace tributary::event

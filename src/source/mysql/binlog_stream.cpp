@@ -175,6 +175,7 @@ void BinlogStream::end_group(uint64_t end_pos) {
   event::PositionMarker marker;
   marker.position.snapshot_completed = true;
   marker.position.mysql() = committed_;
+  marker.transaction_end = true;
   batch_.emplace_back(std::move(marker));
   flush();
 }
@@ -289,11 +290,18 @@ bool BinlogStream::count_event() {
 }
 
 void BinlogStream::emit(event::ChangeEvent&& change) {
-  if (!count_event()) return;
+  const bool fresh = count_event();
   auto& info = change.source.mysql();
   info.gtid = group_gtid_;
   info.file = file_;
   info.pos = static_cast<int64_t>(group_start_);
+  if (!fresh) {
+    // Already in Kafka (the resumed group's prefix): passed on marked, never written, so that
+    // transaction metadata counts it as the first run did.
+    change.replayed = true;
+    batch_.emplace_back(std::move(change));
+    return;
+  }
   info.thread = group_thread_;
   change.source.snapshot = event::SnapshotMarker::kFalse;
   change.position.snapshot_completed = true;

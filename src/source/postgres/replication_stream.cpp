@@ -304,7 +304,15 @@ void ReplicationStream::emit(event::ChangeEvent&& change, uint64_t join_lsn) {
   // any event of a table not captured: the count is the same on every resume.
   if (transaction_commit_lsn_ < join_lsn) return;
   ++transaction_events_;
-  if (skip_transaction_ || transaction_events_ <= skip_events_) return;
+  if (skip_transaction_) return;
+  // The resumed prefix of a partly emitted transaction goes on marked, never written: transaction
+  // metadata counts it (total_order, END's event_count) as on the first run.
+  if (transaction_events_ <= skip_events_) {
+    change.replayed = true;
+    change.source.postgres().txid = transaction_xid_;
+    queue_.push(std::move(change));
+    return;
+  }
   change.source.db = options_.database;
   change.source.commit_time_us = transaction_time_us_;
   change.source.postgres().txid = transaction_xid_;
@@ -365,6 +373,7 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             event::PositionMarker marker;
             marker.position = position_now();
             marker.position.postgres().lsn = commit.end_lsn;
+            marker.transaction_end = true;
             queue_.push(std::move(marker));
             return {};
           },
@@ -455,7 +464,7 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
             if (message.transactional) {
               // Counted and resumed like a row of its transaction, and ordered with its rows.
               ++transaction_events_;
-              if (skip_transaction_ || transaction_events_ <= skip_events_) return {};
+              if (skip_transaction_) return {};
               out.source.commit_time_us = transaction_time_us_;
               out.source.postgres().txid = transaction_xid_;
               if (last_commit_lsn_ != 0) out.source.postgres().last_commit_lsn = last_commit_lsn_;
@@ -466,6 +475,8 @@ Result<void> ReplicationStream::handle_message(pgoutput::Message& message, uint6
               out.position.postgres().lsn = last_end_lsn_;
               out.position.postgres().partial_commit_lsn = transaction_commit_lsn_;
               out.position.partial_events = transaction_events_;
+              // As emit(): the resumed prefix is counted by transaction metadata, not written.
+              out.replayed = transaction_events_ <= skip_events_;
             } else {
               // Sent at once, outside any transaction, at its record's end LSN: written once
               // the stream is past it (the server sends none from before the start point).
