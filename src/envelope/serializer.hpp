@@ -45,8 +45,8 @@
 #include <vector>
 
 #include "base/result.hpp"
-#include "config/types_config.hpp"
 #include "config/routes_config.hpp"
+#include "config/types_config.hpp"
 #include "event/change_event.hpp"
 #include "event/schema_change.hpp"
 #include "sink/kafka/message.hpp"

@@ -308,11 +308,6 @@ struct SourceInfo {
   }
 };
 
-struct ChangeEvent {
-  Op op = Op::kCreate;
-  std::shared_ptr<const TableSchema> schema;
-  /// before image: old row for updates/deletes when the source has it (PostgreSQL: REPLICA
-  /// IDENTITY FULL gives all columns; DEFAULT gives key columns only on deletes, Null elsewhere).
 /// The event's place in its source transaction (pipelines[].transactions.topic), Debezium's
 /// `transaction` block; set by the committer. total_order 0: none (the block is null).
 struct TransactionOrder {
@@ -323,16 +318,21 @@ struct TransactionOrder {
   int64_t data_collection_order = 0;      ///< 1-based among the transaction's events of the table
 };
 
+struct ChangeEvent {
+  Op op = Op::kCreate;
+  std::shared_ptr<const TableSchema> schema;
+  /// before image: old row for updates/deletes when the source has it (PostgreSQL: REPLICA
+  /// IDENTITY FULL gives all columns; DEFAULT gives key columns only on deletes, Null elsewhere).
   std::optional<Row> before;
   std::optional<Row> after;
   /// true when `before` holds only the key columns (pgoutput 'K' tuple): other columns are Null.
   bool before_is_key_only = false;
   SourceInfo source;
   SourcePosition position;  ///< position reached once this event is durably emitted
-};
-
-}  // namespace tributary::event
   TransactionOrder transaction;
   /// Already in Kafka (the resumed prefix of a partly emitted transaction): passed on only so
   /// that transaction metadata counts it, never written, its position not recorded.
   bool replayed = false;
+};
+
+}  // namespace tributary::event
