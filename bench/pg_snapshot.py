@@ -40,9 +40,9 @@ from tributary_testing.util import free_port  # noqa: E402
 TABLE = ("CREATE TABLE mixed (id bigint PRIMARY KEY, qty int NOT NULL, amount numeric(12,2), "
          "name text NOT NULL, created timestamptz NOT NULL, flag boolean, ratio float8, day date, "
          "note varchar(40))")
-FILL = ("INSERT INTO mixed SELECT g, g % 1000, (g % 100000) / 100.0, 'name-' || g, "
-        "timestamptz '2024-01-01' + g * interval '1 second', g % 2 = 0, g / 7.0, "
-        "date '2020-01-01' + (g % 3000), CASE WHEN g % 5 = 0 THEN NULL ELSE 'note ' || g END "
+FILL = ("INSERT INTO mixed SELECT g, g %% 1000, (g %% 100000) / 100.0, 'name-' || g, "
+        "timestamptz '2024-01-01' + g * interval '1 second', g %% 2 = 0, g / 7.0, "
+        "date '2020-01-01' + (g %% 3000), CASE WHEN g %% 5 = 0 THEN NULL ELSE 'note ' || g END "
         "FROM generate_series(%s, %s) g")
 
 
