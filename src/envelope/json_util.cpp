@@ -5,6 +5,20 @@
 
 namespace tributary::envelope::detail {
 
+void struct_tail(JsonWriter& json, bool optional, std::string_view name, std::string_view field) {
+  key(json, "optional");
+  json.Bool(optional);
+  key(json, "name");
+  string(json, name);
+  key(json, "version");
+  json.Int(1);
+  if (!field.empty()) {
+    key(json, "field");
+    string(json, field);
+  }
+  json.EndObject();
+}
+
 void primitive_field(JsonWriter& json, std::string_view type, bool optional,
                      std::string_view field) {
   json.StartObject();

@@ -27,6 +27,10 @@ inline void string(JsonWriter& json, std::string_view value) {
 void primitive_field(JsonWriter& json, std::string_view type, bool optional,
                      std::string_view field);
 
+/// Closes a struct schema: "optional", "name", "version":1 and, when `field` is not empty,
+/// "field", then the object.
+void struct_tail(JsonWriter& json, bool optional, std::string_view name, std::string_view field);
+
 /// UTF-8 well-formedness (no overlongs, surrogates or code points past U+10FFFF), with an ASCII
 /// fast path: most values are ASCII and this runs on every string value.
 bool valid_utf8(std::string_view text);

@@ -17,6 +17,7 @@ using detail::JsonWriter;
 using detail::key;
 using detail::primitive_field;
 using detail::string;
+using detail::struct_tail;
 
 /// {"type":"array","items":{"type":"string","optional":false},"optional":true,"field":...}
 void string_array_field(JsonWriter& json, std::string_view field) {
@@ -29,20 +30,6 @@ void string_array_field(JsonWriter& json, std::string_view field) {
   json.Bool(true);
   key(json, "field");
   string(json, field);
-  json.EndObject();
-}
-
-void struct_tail(JsonWriter& json, bool optional, std::string_view name, std::string_view field) {
-  key(json, "optional");
-  json.Bool(optional);
-  key(json, "name");
-  string(json, name);
-  key(json, "version");
-  json.Int(1);
-  if (!field.empty()) {
-    key(json, "field");
-    string(json, field);
-  }
   json.EndObject();
 }
 

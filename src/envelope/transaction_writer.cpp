@@ -12,15 +12,7 @@ using detail::JsonWriter;
 using detail::key;
 using detail::primitive_field;
 using detail::string;
-
-void struct_end(JsonWriter& json, bool optional, std::string_view name) {
-  key(json, "optional");
-  json.Bool(optional);
-  key(json, "name");
-  string(json, name);
-  key(json, "version");
-  json.Int(1);
-}
+using detail::struct_tail;
 
 void key_schema(JsonWriter& json) {
   json.StartObject();
@@ -30,8 +22,7 @@ void key_schema(JsonWriter& json) {
   json.StartArray();
   primitive_field(json, "string", false, "id");
   json.EndArray();
-  struct_end(json, false, "io.debezium.connector.common.TransactionMetadataKey");
-  json.EndObject();
+  struct_tail(json, false, "io.debezium.connector.common.TransactionMetadataKey", "");
 }
 
 void value_schema(JsonWriter& json) {
@@ -55,8 +46,7 @@ void value_schema(JsonWriter& json) {
   primitive_field(json, "string", false, "data_collection");
   primitive_field(json, "int64", false, "event_count");
   json.EndArray();
-  struct_end(json, true, "event.collection");
-  json.EndObject();
+  struct_tail(json, true, "event.collection", "");
   key(json, "optional");
   json.Bool(true);
   key(json, "field");
@@ -64,8 +54,7 @@ void value_schema(JsonWriter& json) {
   json.EndObject();
   primitive_field(json, "int64", false, "ts_ms");
   json.EndArray();
-  struct_end(json, false, "io.debezium.connector.common.TransactionMetadataValue");
-  json.EndObject();
+  struct_tail(json, false, "io.debezium.connector.common.TransactionMetadataValue", "");
 }
 
 std::string key_document(bool schemas, std::string_view id) {
