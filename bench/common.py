@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
@@ -145,6 +146,69 @@ class CountingDebezium(DebeziumPeer):
                     raise TimeoutError(f"the Debezium peer printed {self.count} of {count} records "
                                        f"in {timeout:.0f} s")
                 self._counted.wait(min(left, 0.5))
+
+
+def wait_for(condition, timeout, what, check=None, interval=0.02):
+    """Polls `condition()` every `interval` s until it is true (returns its value). `check()` runs
+    before each poll and raises when the reader died; TimeoutError after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if check is not None:
+            check()
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not reached in {timeout:.0f} s")
+        time.sleep(interval)  # a poll with a deadline
+
+
+def exited(proc):
+    """A check for wait_for: raises once the subprocess.Popen `proc` has exited."""
+    def check():
+        if proc.poll() is not None:
+            raise RuntimeError(f"tributary exited with {proc.returncode}")
+    return check
+
+
+def wait_checkpoint(path, predicate, timeout, proc):
+    """The checkpoint file at `path` once `predicate(it)` holds, while `proc` (Popen) runs."""
+    return wait_for(lambda: (lambda c: c if c is not None and predicate(c) else None)(
+        read_checkpoint(path)), timeout, f"checkpoint {path} at the expected position", exited(proc),
+        interval=0.01)
+
+
+def watch(daemon, first_metric, done, timeout, what):
+    """Polls a running tributary (tributary_testing Daemon) until `done()`; returns (first_at,
+    cpu_at_first, done_at): when the counter `first_metric` was first seen above 0, the daemon's
+    CPU seconds then, and when `done()` held (monotonic seconds). first_at is None when done()
+    held before the counter was seen."""
+    seen = {}
+
+    def condition():
+        if "at" not in seen:
+            try:
+                if (daemon.metric(first_metric) or 0) > 0:
+                    seen["at"], seen["cpu"] = time.monotonic(), cpu_seconds(daemon.pid)
+            except Exception:
+                pass  # not listening yet
+        return done()
+
+    wait_for(condition, timeout, what, lambda: daemon.check_running(what))
+    return seen.get("at"), seen.get("cpu"), time.monotonic()
+
+
+def commit_stats(port):
+    """(transactions, mean commit seconds, events/transaction) from a daemon's /metrics."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+
+    def value(pattern):
+        match = re.search(pattern, text, re.MULTILINE)
+        return float(match.group(1)) if match else 0.0
+    count = value(r"^tributary_kafka_commit_duration_seconds_count\{[^}]*\} (\S+)")
+    total = value(r"^tributary_kafka_commit_duration_seconds_sum\{[^}]*\} (\S+)")
+    messages = value(r"^tributary_kafka_messages_total\{[^}]*\} (\S+)")
+    return count, (total / count if count else 0.0), (messages / count if count else 0.0)
 
 
 def read_checkpoint(path):

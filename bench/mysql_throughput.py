@@ -17,14 +17,11 @@ Needs a build (BUILD_DIR, default ./build) with the tests enabled (for tributary
 
 import argparse
 import os
-import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
@@ -34,7 +31,8 @@ from tributary_testing.kafka_server import RealKafka  # noqa: E402
 from tributary_testing.mariadb_server import MariaDbServer  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import read_checkpoint  # noqa: E402
+from common import commit_stats, wait_checkpoint  # noqa: E402
+from tributary_testing.util import free_port  # noqa: E402
 
 BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
 TRIBUTARY = os.environ.get("TRIBUTARY_BIN", os.path.join(BUILD, "tributary"))
@@ -42,38 +40,6 @@ MOCK_KAFKA = os.path.join(BUILD, "tests", "support", "mock_kafka", "tributary-mo
 MARIADB = shutil.which("mariadb") or "/usr/bin/mariadb"
 MARIADB_BINLOG = shutil.which("mariadb-binlog") or shutil.which("mysqlbinlog") or "/usr/bin/mariadb-binlog"
 TOPIC = "bench.bench.items"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_checkpoint(path, predicate, timeout, daemon):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if daemon.poll() is not None:
-            raise RuntimeError(f"tributary exited with {daemon.returncode}")
-        checkpoint = read_checkpoint(path)
-        if checkpoint is not None and predicate(checkpoint):
-            return checkpoint
-        time.sleep(0.01)  # a poll with a deadline
-    raise TimeoutError(f"checkpoint {path} did not reach the expected position in {timeout} s: "
-                       f"{read_checkpoint(path)}")
-
-
-def commit_stats(port):
-    """(transactions, mean commit seconds, events/transaction) from the daemon's /metrics."""
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-
-    def value(pattern):
-        match = re.search(pattern, text, re.MULTILINE)
-        return float(match.group(1)) if match else 0.0
-    count = value(r"^tributary_kafka_commit_duration_seconds_count\{[^}]*\} (\S+)")
-    total = value(r"^tributary_kafka_commit_duration_seconds_sum\{[^}]*\} (\S+)")
-    messages = value(r"^tributary_kafka_messages_total\{[^}]*\} (\S+)")
-    return count, (total / count if count else 0.0), (messages / count if count else 0.0)
 
 
 def binlog_key(file, pos):
@@ -229,8 +195,8 @@ log: {{level: warn}}
     rows = args.rows
     print()
     print(f"kafka: {kafka_label}; MariaDB {version}; schemas={args.schemas}")
-    print(f"| what | tributary | baseline | baseline rate | tributary / baseline time |")
-    print(f"|---|---|---|---|---|")
+    print("| what | tributary | baseline | baseline rate | tributary / baseline time |")
+    print("|---|---|---|---|---|")
     print(f"| snapshot, {rows:,} rows | {snapshot_seconds:.2f} s = {rows / snapshot_seconds:,.0f} rows/s "
           f"| `SELECT * FROM items` (mariadb --quick) {select_seconds:.2f} s "
           f"| {rows / select_seconds:,.0f} rows/s | {snapshot_seconds / select_seconds:.1f}x |")

@@ -32,7 +32,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (TRIBUTARY, CountingDebezium, commit, cpu_seconds, kafka_server, load,  # noqa: E402
-                    machine, read_checkpoint)
+                    machine, read_checkpoint, watch)
 from tributary_testing.daemon import Daemon, daemon_config, pipeline_config  # noqa: E402
 from tributary_testing.pgserver import PgServer  # noqa: E402
 from tributary_testing.util import free_port  # noqa: E402
@@ -98,22 +98,10 @@ def run_tributary(ctx, parallelism, schemas):
     checkpoint = os.path.join(workdir, "offsets", f"{name}.offsets")
     daemon.start(wait_ready=False)
     try:
-        first_at = cpu_at_first = None
-        deadline = time.monotonic() + 7200
-        while True:
-            daemon.check_running("the snapshot's end")
-            if first_at is None:
-                try:
-                    if (daemon.metric("tributary_snapshot_rows_total") or 0) > 0:
-                        first_at, cpu_at_first = time.monotonic(), cpu_seconds(daemon.pid)
-                except Exception:
-                    pass  # not listening yet
-            if (read_checkpoint(checkpoint) or {}).get("snapshot_completed"):
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError("tributary did not finish the snapshot in two hours")
-            time.sleep(0.02)
-        done_at = time.monotonic()
+        first_at, cpu_at_first, done_at = watch(
+            daemon, "tributary_snapshot_rows_total",
+            lambda: (read_checkpoint(checkpoint) or {}).get("snapshot_completed"), 7200,
+            "the snapshot's end")
         cpu = cpu_seconds(daemon.pid) - (cpu_at_first or 0.0)
         rows = daemon.metric("tributary_snapshot_rows_total") or 0
         commits = daemon.metric("tributary_kafka_commit_duration_seconds_count") or 0

@@ -35,7 +35,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from common import (TRIBUTARY, CountingDebezium, build_bare_reader, commit, cpu_seconds,  # noqa: E402
-                    kafka_server, load, lsn_to_int, machine, read_checkpoint, slot_pid)
+                    kafka_server, load, lsn_to_int, machine, read_checkpoint, slot_pid,
+                    watch)
 from tributary_testing.daemon import Daemon, daemon_config, pipeline_config  # noqa: E402
 from tributary_testing.pgserver import PgServer  # noqa: E402
 from tributary_testing.util import free_port  # noqa: E402
@@ -187,23 +188,10 @@ def run_tributary(ctx, slot, publication, table, schemas, end_lsn):
         perf = subprocess.Popen(["perf", "record", "-q", "-F", "499", "-g", "-o", perf_data,
                                  "-p", str(daemon.pid)], stdout=subprocess.DEVNULL)
     try:
-        first_at = cpu_at_first = None
-        deadline = time.monotonic() + 3600
-        while True:
-            daemon.check_running("the checkpoint")
-            if first_at is None:
-                try:
-                    if (daemon.metric("tributary_events_total") or 0) > 0:
-                        first_at, cpu_at_first = time.monotonic(), cpu_seconds(daemon.pid)
-                except Exception:
-                    pass  # not listening yet
-            position = (read_checkpoint(checkpoint) or {}).get("position", {})
-            if position.get("lsn_decimal", 0) > target:
-                break
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"tributary did not pass {end_lsn} in an hour")
-            time.sleep(0.02)
-        done_at = time.monotonic()
+        first_at, cpu_at_first, done_at = watch(
+            daemon, "tributary_events_total",
+            lambda: (read_checkpoint(checkpoint) or {}).get("position", {}).get("lsn_decimal", 0) > target,
+            3600, f"the checkpoint past {end_lsn}")
         cpu = cpu_seconds(daemon.pid) - (cpu_at_first or 0.0)
         wal_cpu = cpu_seconds(slot_pid(ctx.pg, slot))
         events = daemon.metric("tributary_events_total") or 0

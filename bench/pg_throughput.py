@@ -14,10 +14,7 @@ Needs a build (BUILD_DIR, default ./build) with the tests enabled (for tributary
 """
 
 import argparse
-import json
 import os
-import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,51 +26,14 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
 from tributary_testing.kafka import MockKafka  # noqa: E402
 from tributary_testing.kafka_server import RealKafka  # noqa: E402
 from tributary_testing.pgserver import PgServer  # noqa: E402
+from tributary_testing.util import free_port  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import commit_stats, lsn_to_int, wait_checkpoint  # noqa: E402
 
 BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
 TRIBUTARY = os.path.join(BUILD, "tributary")
 MOCK_KAFKA = os.path.join(BUILD, "tests", "support", "mock_kafka", "tributary-mock-kafka")
-
-
-def wait_checkpoint(path, predicate, timeout, daemon):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if daemon.poll() is not None:
-            raise RuntimeError(f"tributary exited with {daemon.returncode}")
-        try:
-            with open(path) as f:
-                position = json.load(f)
-            if predicate(position):
-                return position
-        except (FileNotFoundError, json.JSONDecodeError):
-            pass
-        time.sleep(0.01)
-    raise TimeoutError(f"checkpoint {path} did not reach the expected position in {timeout} s")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def commit_stats(port):
-    """(transactions, mean commit seconds, events/transaction) from the daemon's /metrics."""
-    import urllib.request
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
-
-    def value(pattern):
-        match = re.search(pattern, text, re.MULTILINE)
-        return float(match.group(1)) if match else 0.0
-    count = value(r"^tributary_kafka_commit_duration_seconds_count\{[^}]*\} (\S+)")
-    total = value(r"^tributary_kafka_commit_duration_seconds_sum\{[^}]*\} (\S+)")
-    messages = value(r"^tributary_kafka_messages_total\{[^}]*\} (\S+)")
-    return count, (total / count if count else 0.0), (messages / count if count else 0.0)
-
-
-def lsn_to_int(text):
-    high, low = text.split("/")
-    return (int(high, 16) << 32) | int(low, 16)
 
 
 def main():
