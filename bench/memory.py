@@ -101,9 +101,16 @@ def stream_baseline(ctx):
     proc.stdin.close()
     proc.wait(timeout=60)
     ctx.pg.execute("TRUNCATE narrow")
-    ctx.pg.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
+    drop_slot(ctx.pg, slot)
     return dict(rows=ctx.stream_rows, seconds=seconds, peak=max(sampler.peak_mb, hwm / 1024),
                 idle=None, note="libpq, counts and acknowledges")
+
+
+def drop_slot(pg, slot):
+    """Drops `slot` once its walsender let go of it (it lingers a moment after the reader exits)."""
+    wait_for(lambda: not pg.execute("SELECT active FROM pg_replication_slots WHERE slot_name = %s",
+                                    (slot,))[0][0], 60, f"slot {slot} inactive", interval=0.05)
+    pg.execute("SELECT pg_drop_replication_slot(%s)", (slot,))
 
 
 def tributary_daemon(ctx, name, table, snapshot):
@@ -139,7 +146,7 @@ def stream_tributary(ctx):
     finally:
         daemon.stop()
     ctx.pg.execute("TRUNCATE narrow")
-    ctx.pg.execute("SELECT pg_drop_replication_slot(%s)", (f"tributary_{name}",))
+    drop_slot(ctx.pg, f"tributary_{name}")
     return dict(rows=ctx.stream_rows, seconds=seconds, peak=max(sampler.peak_mb, hwm / 1024),
                 idle=idle, note=f"{commits:.0f} Kafka transactions; kafka.batch.max_bytes 16 MiB")
 
@@ -159,7 +166,7 @@ def stream_debezium(ctx):
             seconds = time.monotonic() - started
             hwm = status_kb(peer._proc.pid, "VmHWM") or 0
     ctx.pg.execute("TRUNCATE narrow")
-    ctx.pg.execute("SELECT pg_drop_replication_slot('dbz_memory')")
+    drop_slot(ctx.pg, "dbz_memory")
     return dict(rows=ctx.stream_rows, seconds=seconds, peak=max(sampler.peak_mb, hwm / 1024),
                 idle=idle, note="JVM, -Xmx512m, no Kafka")
 
@@ -196,7 +203,7 @@ def snapshot_tributary(ctx):
         rows = daemon.metric("tributary_snapshot_rows_total") or 0
     finally:
         daemon.stop()
-    ctx.pg.execute("SELECT pg_drop_replication_slot(%s)", (f"tributary_{name}",))
+    drop_slot(ctx.pg, f"tributary_{name}")
     return dict(rows=rows, seconds=seconds, peak=max(sampler.peak_mb, hwm / 1024), idle=idle,
                 note=f"parallelism {ctx.parallelism}, chunk_rows 8096; RSS after it: idle column")
 
@@ -213,7 +220,7 @@ def snapshot_debezium(ctx):
             peer.wait_count(ctx.snapshot_rows, timeout=7200)
             seconds = time.monotonic() - started
             hwm = status_kb(peer._proc.pid, "VmHWM") or 0
-    ctx.pg.execute("SELECT pg_drop_replication_slot('dbz_memory_snapshot')")
+    drop_slot(ctx.pg, "dbz_memory_snapshot")
     return dict(rows=ctx.snapshot_rows, seconds=seconds, peak=max(sampler.peak_mb, hwm / 1024),
                 idle=None, note="JVM, -Xmx512m, no Kafka")
 

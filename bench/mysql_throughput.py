@@ -7,11 +7,17 @@
   streaming: M changes decoded from the binlog, vs. `mariadb-binlog --read-from-remote-server`
             over the same binlog range: decoding the row events to text (--verbose, to /dev/null)
             and fetching them raw (--raw, files in a temp dir).
+  peer (--debezium on, the default): Debezium 2.6.2.Final's MySQL connector with its MariaDB
+            adapter (the harness's DebeziumPeer, embedded engine, JSON lines to stdout, no Kafka:
+            an upper bound for its rate), once for the snapshot of the same table and once
+            streaming the whole binlog from its start (snapshot.mode never: the preload's N row
+            events, then the M changes), rates from its first record to its last.
 
 The server is a throwaway MariaDB 10.11 (tests/support/tributary_testing/mariadb_server.py: ROW,
 FULL image and metadata). Kafka: a real single-node Apache Kafka (KRaft, from
 tests/support/kafka/fetch.sh) by default; `--kafka mock` uses librdkafka's mock cluster instead.
 Usage: bench/mysql_throughput.py [--rows N] [--changes M] [--schemas true|false] [--kafka real|mock]
+       [--debezium on|off]
 Needs a build (BUILD_DIR, default ./build) with the tests enabled (for tributary-mock-kafka).
 """
 
@@ -31,7 +37,7 @@ from tributary_testing.kafka_server import RealKafka  # noqa: E402
 from tributary_testing.mariadb_server import MariaDbServer  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from common import commit_stats, wait_checkpoint  # noqa: E402
+from common import CountingDebezium, commit_stats, wait_checkpoint  # noqa: E402
 from tributary_testing.util import free_port  # noqa: E402
 
 BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
@@ -84,6 +90,18 @@ def make_changes(db, changes, batch=100):
         conn.close()
 
 
+def run_debezium(db, work, name, expected, extra=None):
+    """(records, seconds from the first record to the last) of a Debezium MariaDB peer reading
+    bench.items until it printed `expected` records."""
+    peer = CountingDebezium(connector="mariadb", host=db.host, port=db.port, user=db.user,
+                            password=db.password, database="bench", topic_prefix="dbz",
+                            tables_include=["bench.items"], server_id=5600 + len(name),
+                            workdir=os.path.join(work, f"debezium-{name}"), extra=extra)
+    with peer:
+        peer.wait_count(expected, timeout=7200)
+        return peer.count, peer.last_at - peer.first_at, peer.startup_seconds
+
+
 def timed(command, **kwargs):
     started = time.monotonic()
     result = subprocess.run(command, check=True, **kwargs)
@@ -96,7 +114,9 @@ def main():
     parser.add_argument("--changes", type=int, default=200_000)
     parser.add_argument("--schemas", default="false")
     parser.add_argument("--kafka", choices=("real", "mock"), default="real")
+    parser.add_argument("--debezium", choices=("on", "off"), default="on")
     args = parser.parse_args()
+    peer_snapshot = peer_stream = None
     work = tempfile.mkdtemp(prefix="tributary-mysql-bench-")
     if args.kafka == "mock":
         kafka_server = MockKafka(binary=MOCK_KAFKA, partitions=16, topics={TOPIC: 16, "tributary.offsets": 1})
@@ -159,6 +179,9 @@ log: {{level: warn}}
             daemon.terminate()
             daemon.wait(timeout=60)
 
+        if args.debezium == "on":
+            peer_snapshot = run_debezium(db, work, "snapshot", args.rows)
+
         # The same binlog range for both readers: from here to the end of a marker transaction.
         start_file, start_pos = db.master_status()
         make_changes(db, args.changes)
@@ -190,6 +213,9 @@ log: {{level: warn}}
         finally:
             daemon.terminate()
             daemon.wait(timeout=60)
+        if args.debezium == "on":
+            peer_stream = run_debezium(db, work, "stream", args.rows + args.changes + 1,
+                                       extra={"snapshot.mode": "never"})
 
     changes = args.changes + 1
     rows = args.rows
@@ -206,6 +232,16 @@ log: {{level: warn}}
     print(f"| (same range, bytes only) | | `mariadb-binlog --read-from-remote-server --raw` "
           f"{raw_seconds:.2f} s ({raw_bytes / 1e6:.0f} MB) | {changes / raw_seconds:,.0f} events/s "
           f"| {stream_seconds / raw_seconds:.1f}x |")
+    if peer_snapshot:
+        records, seconds, startup = peer_snapshot
+        print(f"| Debezium 2.6.2 snapshot, {records:,} rows | | {seconds:.2f} s (JVM start "
+              f"{startup:.1f} s) | {records / seconds:,.0f} rows/s | tributary/debezium rate = "
+              f"{(rows / snapshot_seconds) / (records / seconds):.2f} |")
+    if peer_stream:
+        records, seconds, startup = peer_stream
+        print(f"| Debezium 2.6.2 streaming the binlog from its start, {records:,} records | | "
+              f"{seconds:.2f} s | {records / seconds:,.0f} events/s | tributary/debezium rate = "
+              f"{(changes / stream_seconds) / (records / seconds):.2f} |")
     print(f"snapshot: {snapshot_commits[0]:.0f} Kafka transactions, mean commit {snapshot_commits[1] * 1000:.1f} ms, "
           f"{snapshot_commits[2]:.0f} events each")
     print(f"streaming: {stream_commits[0]:.0f} Kafka transactions, mean commit {stream_commits[1] * 1000:.1f} ms, "
